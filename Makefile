@@ -1,0 +1,41 @@
+# Two set-up commands on a fresh machine: `make run DATE=2025-11-07` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATE ?= today
+ARGS ?=
+
+.PHONY: run test lint bench install dev clean
+
+$(BIN)/paperdigest: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/paperdigest $@
+
+install: $(BIN)/paperdigest
+
+dev: $(VENV)/.dev
+
+run: $(BIN)/paperdigest
+	$(BIN)/paperdigest run --date $(DATE) $(ARGS)
+
+test: $(VENV)/.dev
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check paperdigest tests benchmarks
+	$(BIN)/ruff format --check paperdigest tests benchmarks
+	$(BIN)/mypy
+
+bench: $(VENV)/.dev
+	$(BIN)/python benchmarks/bench_day.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
