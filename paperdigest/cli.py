@@ -1,0 +1,355 @@
+"""Command line: the one place that prints results and turns errors into exit codes.
+
+Exit codes: 0 done (a day without papers too), 2 bad input or configuration,
+3 partial (some papers failed or were left undone; the digest holds the rest),
+1 anything else (upstream down, database, lock wait exceeded, unexpected errors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from dateutil.relativedelta import relativedelta
+
+from paperdigest import __version__
+from paperdigest.config import Settings, load_settings
+from paperdigest.errors import (
+    ConfigError,
+    FetchError,
+    InputError,
+    PaperdigestError,
+    redact,
+)
+from paperdigest.papers import Paper, parse_arxiv_id
+from paperdigest.pipeline import DayResult, Runtime, day_lock, rewrite_digests, run_day
+from paperdigest.render import Entry, render_digest
+from paperdigest.schemas import SCHEMAS
+from paperdigest.sources import arxiv as arxiv_source
+from paperdigest.sources import http
+from paperdigest.store import RunStats, Store
+from paperdigest.summarize import Summarizer, Summary, load_prompts, make_openai_client
+
+__all__ = ["app", "main", "parse_day"]
+
+log = logging.getLogger("paperdigest")
+
+PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Turn each day's Hugging Face daily papers into a Korean research digest.",
+)
+
+
+class SchemaName(StrEnum):
+    """The summary schemas."""
+
+    seven = "seven"
+    gmr = "gmr"
+
+
+class TemplateName(StrEnum):
+    """The digest layouts."""
+
+    digest = "digest"
+    jekyll = "jekyll"
+    docusaurus = "docusaurus"
+
+
+_PAIRS = {"seven": "digest", "gmr": "jekyll"}
+
+
+def parse_day(value: str, settings: Settings) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in the configured time zone).
+
+    Raises:
+        InputError: anything else, or an impossible date such as 2025-02-30.
+    """
+    today = datetime.now(settings.tz).date()
+    if value == "today":
+        return today
+    if value == "yesterday":
+        return today - relativedelta(days=1)
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"not a date: {value!r} (use YYYY-MM-DD, 'today' or 'yesterday')"
+        ) from None
+
+
+class _RedactingFormatter(logging.Formatter):
+    def __init__(self, as_json: bool) -> None:
+        super().__init__("%(message)s")
+        self._json = as_json
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = redact(super().format(record))
+        if self._json:
+            return json.dumps(
+                {"level": record.levelname.lower(), "logger": record.name, "message": message},
+                ensure_ascii=False,
+            )
+        return (
+            message
+            if record.levelno < logging.WARNING
+            else f"{record.levelname.lower()}: {message}"
+        )
+
+
+def _setup_logging(verbose: bool, as_json: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(as_json))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logging.getLogger("paperdigest").setLevel(logging.DEBUG if verbose else logging.INFO)
+    # The openai client logs its own retries at INFO; show them with -v only.
+    for name in ("openai", "httpx", "arxiv"):
+        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+def _fail(exc: BaseException, code: int) -> NoReturn:
+    typer.echo(f"paperdigest: error: {redact(str(exc))}", err=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _boundary(verbose: bool) -> Iterator[None]:
+    """Our errors become one line and their exit code; anything else exit 1, no traceback."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except PaperdigestError as exc:
+        _fail(exc, exc.exit_code)
+    except KeyboardInterrupt:
+        typer.echo("paperdigest: interrupted; everything validated so far is stored", err=True)
+        raise typer.Exit(130) from None
+    except Exception as exc:
+        if verbose:
+            logging.getLogger("paperdigest").exception("unexpected error")
+        _fail(Exception(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"), 1)
+
+
+def _runtime(**overrides: Any) -> Runtime:
+    settings = load_settings(**overrides)
+    settings.api_key()  # fail early, before any request
+    prompts = load_prompts(PROMPTS_DIR)
+    try:
+        settings.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"output folder {settings.output_dir} cannot be created: {exc}") from exc
+    return Runtime(settings, Store(settings.db_path), prompts)
+
+
+def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[str, str]:
+    if schema is None and template is None:
+        return "seven", "digest"
+    if schema is None:
+        assert template is not None
+        return ("gmr" if template.value == "jekyll" else "seven"), template.value
+    if template is None:
+        return schema.value, _PAIRS[schema.value]
+    return schema.value, template.value
+
+
+def _report(result: DayResult) -> int:
+    s = result.stats
+    for o in result.omitted:
+        typer.echo(f"paperdigest: {o.arxiv_id} not in digest: {o.reason}", err=True)
+    log.info(
+        "%s: %d papers (%d summarized, %d cached, %d failed, %d skipped); %d model calls, "
+        "tokens in/out %d/%d, est. $%.4f; %.1f s",
+        result.day,
+        s.papers,
+        s.summarized,
+        s.cached,
+        s.failed,
+        s.skipped,
+        s.model_calls,
+        s.prompt_tokens,
+        s.completion_tokens,
+        s.cost_usd,
+        s.wall_seconds,
+    )
+    if result.path is None:
+        log.info("no papers on %s; no digest written", result.day)
+        return 0
+    typer.echo(str(result.path))
+    return 3 if result.status == "partial" else 0
+
+
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
+LogJson = Annotated[bool, typer.Option("--log-json", help="Log lines as JSON.")]
+
+
+@app.command()
+def run(
+    date_: Annotated[
+        str, typer.Option("--date", help="YYYY-MM-DD, 'today' or 'yesterday'.")
+    ] = "today",
+    schema: Annotated[SchemaName | None, typer.Option(help="Summary schema.")] = None,
+    template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N papers.")] = None,
+    verbose: Verbose = False,
+    log_json: LogJson = False,
+) -> None:
+    """Write the digest of one day's daily papers list."""
+    _setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        rt = _runtime(output_dir=output_dir)
+        day = parse_day(date_, rt.settings)
+        schema_name, template_name = _choose(schema, template)
+        log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
+        run_id = rt.store.start_run("run", day.isoformat())
+        result: DayResult | None = None
+        try:
+            with day_lock(rt.settings, day):
+                result = asyncio.run(
+                    run_day(rt, day, schema_name, template_name, rt.settings.output_dir, limit)
+                )
+        finally:
+            rt.store.finish_run(
+                run_id,
+                result.status if result else "failed",
+                result.stats if result else RunStats(),
+            )
+        code = _report(result)
+    raise typer.Exit(code)
+
+
+async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, schema: str) -> Summary:
+    settings, store = rt.settings, rt.store
+    paper = store.get_paper(arxiv_id)
+    async with http.make_client(settings) as client:
+        if paper is None or paper.abstract_source != "arxiv":
+            metas = await asyncio.to_thread(arxiv_source.fetch_metadata, [arxiv_id], settings)
+            if arxiv_id not in metas and paper is None:
+                raise FetchError(
+                    settings.arxiv_api_url, None, f"arXiv returned no paper {arxiv_id}"
+                )
+            if arxiv_id in metas:
+                meta = metas[arxiv_id]
+                base = paper or _paper_from_meta(meta)
+                paper = arxiv_source.merge(base, meta)
+                store.save_paper(paper)
+        assert paper is not None
+        if version is not None and version != paper.version:
+            paper = paper.model_copy(update={"version": version})
+        pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
+        source = await arxiv_source.fetch_source(client, paper, settings, pacer)
+    if source is None:
+        raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
+    store.save_source(paper.arxiv_id, paper.version, settings.source_tokens, source)
+    openai_client = make_openai_client(settings, rt.limiter)
+    try:
+        summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
+        summary = await summarizer.summarize(rt.prompts[schema], paper, source)
+    finally:
+        await openai_client.close()
+    store.save_summary(summary)
+    return summary
+
+
+def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
+    return Paper(arxiv_id=meta.arxiv_id, title=meta.title or meta.arxiv_id, abstract=meta.abstract)
+
+
+@app.command()
+def resummarize(
+    arxiv_id: Annotated[str, typer.Argument(help="arXiv id, e.g. 2511.04460 or 2511.04460v2.")],
+    schema: Annotated[
+        SchemaName | None, typer.Option(help="Schema (default: the digests').")
+    ] = None,
+    verbose: Verbose = False,
+    log_json: LogJson = False,
+) -> None:
+    """Summarize one paper afresh and rewrite every digest that lists it."""
+    _setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        bare, version = parse_arxiv_id(arxiv_id)
+        rt = _runtime()
+        listed = rt.store.digests_listing(bare)
+        schemas = [schema.value] if schema else sorted({d.schema for d in listed}) or ["seven"]
+        for name in schemas:
+            summary = asyncio.run(_resummarize_one(rt, bare, version, name))
+            days = sorted({d.day for d in listed if d.schema == name})
+            rewritten = []
+            for day in days:
+                with day_lock(rt.settings, date.fromisoformat(day)):
+                    rewritten += [p for p in rewrite_digests(rt, summary) if day in p.name]
+            if not days:
+                paper = rt.store.get_paper(bare)
+                assert paper is not None
+                entry = Entry(
+                    1, paper, SCHEMAS[name].view(summary.content), tuple(summary.unverified)
+                )
+                text = render_digest(date.today(), "digest", [entry])
+                typer.echo(text.split("\n", 2)[2].strip("\n"))
+            for path in sorted(set(rewritten)):
+                typer.echo(str(path))
+    raise typer.Exit(0)
+
+
+@app.command()
+def show(
+    arxiv_id: Annotated[str, typer.Argument(help="arXiv id, e.g. 2511.04460.")],
+    verbose: Verbose = False,
+) -> None:
+    """Print a paper's stored summaries with their provenance."""
+    _setup_logging(verbose, False)
+    with _boundary(verbose):
+        bare, _ = parse_arxiv_id(arxiv_id)
+        settings = load_settings()
+        store = Store(settings.db_path)
+        paper = store.get_paper(bare)
+        if paper is None:
+            raise InputError(f"{bare} is not in the database {settings.db_path}")
+        typer.echo(f"{paper.versioned_id}  {paper.title}")
+        typer.echo(f"abstract from: {paper.abstract_source}; upvotes: {paper.upvotes}")
+        for summary, created in store.summaries_of(bare):
+            typer.echo("")
+            typer.echo(
+                f"[{summary.schema}] model {summary.model}, prompt {summary.prompt_hash}, "
+                f"source {summary.source_kind} ({summary.source_tokens} tokens), "
+                f"tokens in/out {summary.prompt_tokens}/{summary.completion_tokens}, {created}"
+            )
+            for a in summary.attempts:
+                typer.echo(f"  attempt {a['attempt']}: {a['error'] or 'ok'}")
+            if summary.unverified:
+                typer.echo(f"  unverified figures: {', '.join(summary.unverified)}")
+            view = SCHEMAS[summary.schema].view(summary.content)
+            typer.echo(view.overview)
+            for label, text in (*view.intro, *view.sections):
+                typer.echo(f"\n{label}\n{text}")
+    raise typer.Exit(0)
+
+
+@app.callback(invoke_without_command=True)
+def _version(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    app(args=argv, prog_name="paperdigest")

@@ -1,0 +1,202 @@
+"""Settings: read once from the environment (prefix ``PAPERDIGEST_``) and an optional TOML file.
+
+Precedence, highest first: environment variables, the TOML file named by
+``PAPERDIGEST_CONFIG`` (or ``./paperdigest.toml`` when it exists), the defaults below.
+The OpenAI endpoint and key are the openai client's own ``OPENAI_BASE_URL`` and
+``OPENAI_API_KEY``.
+
+Every default carries its reason in the field description; the README lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from paperdigest.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+_DEFAULT_TOML = Path("paperdigest.toml")
+
+
+class Settings(BaseSettings):
+    """All configuration of a run. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERDIGEST_", extra="ignore", frozen=True)
+
+    hf_base_url: str = Field(
+        "https://huggingface.co",
+        description="Hugging Face base URL; the daily papers list is GET /api/daily_papers?date=.",
+    )
+    arxiv_api_url: str = Field(
+        "https://export.arxiv.org/api/query", description="arXiv API query endpoint."
+    )
+    arxiv_html_url: str = Field(
+        "https://arxiv.org/html", description="arXiv HTML full texts: {url}/{id}v{N}."
+    )
+    arxiv_pdf_url: str = Field("https://arxiv.org/pdf", description="arXiv PDFs: {url}/{id}v{N}.")
+    arxiv_delay_seconds: float = Field(
+        3.0,
+        ge=0,
+        description="Seconds between requests to arXiv: arXiv's API terms ask for one request "
+        "every three seconds.",
+    )
+    fulltext: bool = Field(
+        True, description="Fetch the HTML (or PDF) full text; false summarizes abstracts only."
+    )
+    source_tokens: int = Field(
+        12_000,
+        ge=500,
+        description="Token budget of the paper text sent to the model (estimated at 4 characters "
+        "a token): ~12k keeps a call well inside small models' context and cost.",
+    )
+    model: str = Field("gpt-4o-mini", description="Chat model that fills the summary schema.")
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False
+    )
+    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    max_attempts: int = Field(
+        3, ge=1, le=10, description="Answers asked per paper (first answer plus re-asks)."
+    )
+    max_output_tokens: int = Field(
+        4_000, ge=256, description="Completion token limit per call; a summary needs ~1.5k."
+    )
+    model_timeout_seconds: float = Field(
+        120.0, gt=0, description="Timeout of one model call; long answers take a minute."
+    )
+    model_max_retries: int = Field(
+        3,
+        ge=0,
+        description="Retries of transient model API errors (connection, timeout, 429, 5xx), done "
+        "by the openai client itself, which honours Retry-After.",
+    )
+    http_timeout_seconds: float = Field(
+        30.0, gt=0, description="Timeout of one Hugging Face or arXiv request."
+    )
+    http_retries: int = Field(
+        4,
+        ge=0,
+        description="Retries of a Hugging Face or arXiv full-text request that failed "
+        "transiently (connect/read error, 429, 5xx).",
+    )
+    retry_max_wait_seconds: float = Field(
+        30.0, ge=0, description="Longest backoff between two HTTP retries (jittered, exponential)."
+    )
+    concurrency: int = Field(4, ge=1, le=64, description="Papers summarized at once.")
+    requests_per_minute: int = Field(
+        500, ge=1, description="Model requests per minute; the limiter keeps under it."
+    )
+    tokens_per_minute: int = Field(
+        2_000_000, ge=1000, description="Model tokens per minute; the limiter keeps under it."
+    )
+    max_tokens_per_run: int = Field(
+        2_000_000,
+        ge=0,
+        description="Cap on model tokens (in + out) one run may spend, re-asks included; "
+        "0 means no cap. A 40-paper day needs ~0.7M.",
+    )
+    price_input_per_mtok: float = Field(
+        0.15, ge=0, description="USD per million prompt tokens, for the cost estimate."
+    )
+    price_output_per_mtok: float = Field(
+        0.60, ge=0, description="USD per million completion tokens, for the cost estimate."
+    )
+    output_dir: Path = Field(Path("output"), description="Folder the digests are written to.")
+    db: Path | None = Field(None, description="SQLite database; default OUTPUT_DIR/paperdigest.db.")
+    timezone: str = Field("Asia/Seoul", description="Time zone that decides 'today'.")
+    lock_timeout_seconds: float = Field(
+        1800.0, ge=0, description="How long a run waits for another run of the same day."
+    )
+    batch_poll_seconds: float = Field(30.0, gt=0, description="Batch API poll interval.")
+    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @property
+    def db_path(self) -> Path:
+        """The database file: ``db`` or ``output_dir/paperdigest.db``."""
+        return self.db if self.db is not None else self.output_dir / "paperdigest.db"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    def api_key(self) -> str:
+        """The key for the model API.
+
+        Returns:
+            ``OPENAI_API_KEY``, or the placeholder ``"EMPTY"`` when only ``OPENAI_BASE_URL``
+            is set (self-hosted servers such as vLLM or Ollama need no key).
+
+        Raises:
+            ConfigError: neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
+        """
+        if self.openai_api_key is not None and self.openai_api_key.get_secret_value():
+            return self.openai_api_key.get_secret_value()
+        if self.openai_base_url:
+            return "EMPTY"
+        raise ConfigError(
+            "OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to an OpenAI-compatible server)"
+        )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = os.environ.get("PAPERDIGEST_CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        elif _DEFAULT_TOML.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_DEFAULT_TOML))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings once.
+
+    Args:
+        overrides: field values that win over the environment (the CLI's options).
+
+    Returns:
+        The frozen :class:`Settings`.
+
+    Raises:
+        ConfigError: a value is invalid or the TOML file named by ``PAPERDIGEST_CONFIG``
+            is missing or not TOML; the message names the setting.
+    """
+    toml_path = os.environ.get("PAPERDIGEST_CONFIG")
+    if toml_path and not Path(toml_path).is_file():
+        raise ConfigError(f"PAPERDIGEST_CONFIG names {toml_path}, which is not a file")
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"setting PAPERDIGEST_{name.upper()} is invalid: {first['msg']}") from exc
+    except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
+        raise ConfigError(f"configuration file is not valid TOML: {exc}") from exc

@@ -1,0 +1,170 @@
+"""The one error hierarchy of paperdigest.
+
+Library code raises only these (third-party exceptions are wrapped where they
+enter, ``raise FetchError(...) from exc``); the CLI alone turns them into a
+one-line message and an exit code::
+
+    PaperdigestError                  base; ``str(err)`` is a one-line message
+    ├── InputError                    bad command-line input (date, arXiv id)        exit 2
+    ├── ConfigError                   bad settings, missing API key, bad prompt file exit 2
+    ├── FetchError                    an upstream request failed after its retries   exit 1
+    │   │                             (.url, .status or None for a network error)
+    │   └── UpstreamFormatError       the upstream answered, but not in a shape we
+    │                                 can use (e.g. the daily papers list is no list)
+    ├── SummaryError                  the model's answers for one paper failed
+    │                                 validation after every attempt (.arxiv_id,
+    │                                 .attempts, .last_error); the run goes on      exit 3
+    ├── BudgetExceeded                the run's token cap was reached (.used, .cap)  exit 3
+    ├── StoreError                    the SQLite database cannot be used (.path)     exit 1
+    ├── LockTimeout                   another run of the same day held the lock past
+    │                                 the wait limit (.path, .seconds)              exit 1
+    └── BatchError                    a Batch API job failed or expired (.batch_id) exit 1
+
+Messages never contain the API key: :func:`redact` is applied to every text
+that comes from a third-party exception before it is stored in an error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = [
+    "BatchError",
+    "BudgetExceeded",
+    "ConfigError",
+    "FetchError",
+    "InputError",
+    "LockTimeout",
+    "PaperdigestError",
+    "StoreError",
+    "SummaryError",
+    "UpstreamFormatError",
+    "redact",
+]
+
+# Bearer tokens and OpenAI-style keys, in case a third-party message echoes one.
+_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+\S+)")
+
+
+def redact(text: str) -> str:
+    """Return ``text`` with the API key (``OPENAI_API_KEY``) and key-like tokens masked.
+
+    Args:
+        text: any message that may echo request headers or settings.
+
+    Returns:
+        The same text with the configured key, ``sk-…`` keys and ``Bearer …``
+        values replaced by ``***``.
+    """
+    key = os.environ.get("OPENAI_API_KEY", "")
+    if len(key) >= 4:
+        text = text.replace(key, "***")
+    return _KEY_PATTERN.sub("***", text)
+
+
+class PaperdigestError(Exception):
+    """Base of every error paperdigest raises; ``str()`` is a one-line, key-free message."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str) -> None:
+        self.message = redact(" ".join(message.split()))
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(PaperdigestError):
+    """Bad command-line input: an impossible date, a malformed arXiv id, an unknown option value."""
+
+    exit_code = 2
+
+
+class ConfigError(PaperdigestError):
+    """Bad configuration: an invalid setting, no ``OPENAI_API_KEY``, a missing prompt file."""
+
+    exit_code = 2
+
+
+class FetchError(PaperdigestError):
+    """An upstream HTTP request failed after its retries.
+
+    Attributes:
+        url: the URL asked (never carries credentials).
+        status: the HTTP status, or ``None`` when no answer arrived (connect/read error).
+    """
+
+    def __init__(self, url: str, status: int | None, detail: str = "") -> None:
+        self.url = url
+        self.status = status
+        what = f"HTTP {status}" if status is not None else "no answer"
+        super().__init__(f"{url} failed: {what}{': ' + detail if detail else ''}")
+
+
+class UpstreamFormatError(FetchError):
+    """The upstream answered 200, but the body is not of a shape we can use."""
+
+    def __init__(self, url: str, detail: str) -> None:
+        super().__init__(url, 200, detail)
+
+
+class SummaryError(PaperdigestError):
+    """The model's answers for one paper failed validation after every attempt.
+
+    Attributes:
+        arxiv_id: the paper, e.g. ``2511.04460``.
+        attempts: how many answers were asked for.
+        last_error: the last validation or API error, as sent to the model.
+    """
+
+    exit_code = 3
+
+    def __init__(self, arxiv_id: str, attempts: int, last_error: str) -> None:
+        self.arxiv_id = arxiv_id
+        self.attempts = attempts
+        self.last_error = last_error
+        super().__init__(
+            f"summary for {arxiv_id} failed after {attempts} attempt(s) ({last_error}); "
+            f"rerun: paperdigest resummarize {arxiv_id}"
+        )
+
+
+class BudgetExceeded(PaperdigestError):
+    """The run's token cap (``PAPERDIGEST_MAX_TOKENS_PER_RUN``) was reached."""
+
+    exit_code = 3
+
+    def __init__(self, used: int, cap: int) -> None:
+        self.used = used
+        self.cap = cap
+        super().__init__(f"token cap reached: {used} of {cap} tokens used in this run")
+
+
+class StoreError(PaperdigestError):
+    """The SQLite database cannot be opened or written (``.path``)."""
+
+    def __init__(self, path: str, detail: str) -> None:
+        self.path = path
+        super().__init__(f"database {path}: {detail}")
+
+
+class LockTimeout(PaperdigestError):
+    """Another run of the same day held its lock longer than the wait limit."""
+
+    def __init__(self, path: str, seconds: float) -> None:
+        self.path = path
+        self.seconds = seconds
+        super().__init__(
+            f"another paperdigest run holds {path}; gave up after waiting {seconds:g} s"
+        )
+
+
+class BatchError(PaperdigestError):
+    """A Batch API job failed, expired or was cancelled (``.batch_id``, ``.status``)."""
+
+    def __init__(self, batch_id: str, status: str, detail: str = "") -> None:
+        self.batch_id = batch_id
+        self.status = status
+        super().__init__(f"batch {batch_id} ended {status}{': ' + detail if detail else ''}")

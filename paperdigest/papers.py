@@ -1,0 +1,86 @@
+"""The paper record that flows through the pipeline, and arXiv id rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from paperdigest.errors import InputError
+
+__all__ = ["ARXIV_ID_RE", "Paper", "SourceText", "normalize_space", "parse_arxiv_id"]
+
+# New-style arXiv identifiers (since 2007-04): YYMM.NNNN or YYMM.NNNNN, optional version.
+# https://info.arxiv.org/help/arxiv_identifier.html
+ARXIV_ID_RE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse hard wraps and white-space runs (HF titles and abstracts have them) to one space."""
+    return " ".join(text.split())
+
+
+def parse_arxiv_id(value: str) -> tuple[str, int | None]:
+    """Split a new-style arXiv id into the bare id and its version.
+
+    Args:
+        value: e.g. ``"2511.04460"`` or ``"2511.04460v2"``.
+
+    Returns:
+        ``("2511.04460", None)`` or ``("2511.04460", 2)``.
+
+    Raises:
+        InputError: ``value`` is not a new-style arXiv id (``^\\d{4}\\.\\d{4,5}(v\\d+)?$``).
+    """
+    match = ARXIV_ID_RE.match(value.strip())
+    if match is None:
+        raise InputError(f"not an arXiv id: {value!r} (expected e.g. 2511.04460 or 2511.04460v2)")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None
+
+
+class Paper(BaseModel):
+    """One paper of a daily papers list, merged from Hugging Face and arXiv.
+
+    ``title`` and ``abstract`` are white-space normalized. ``abstract_source`` says
+    whether the abstract came from arXiv (``"arxiv"``) or only from Hugging Face
+    (``"hf"``, the ``paper.summary`` field) because arXiv did not return the paper.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    authors: tuple[str, ...] = ()
+    organization: str | None = None
+    upvotes: int = 0
+    version: int | None = None
+    categories: tuple[str, ...] = ()
+    comment: str | None = None
+    published: str | None = None
+    abstract_source: Literal["hf", "arxiv"] = "hf"
+
+    @property
+    def versioned_id(self) -> str:
+        """``2511.04460v2`` when the version is known, else the bare id."""
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+
+class SourceText(BaseModel):
+    """The paper text given to the model.
+
+    Attributes:
+        kind: where it came from: ``html`` (arXiv's LaTeXML rendering), ``pdf`` or ``abstract``.
+        text: the text, sections separated by blank lines.
+        tokens: estimated tokens of ``text`` (4 characters a token).
+        truncated: whether the text was cut to the token budget.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["html", "pdf", "abstract"]
+    text: str
+    tokens: int
+    truncated: bool = False

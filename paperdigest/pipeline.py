@@ -1,0 +1,449 @@
+"""Orchestration only: one day's list → papers → texts → summaries → digest.
+
+Per paper the work is a unit (text, then summary, stored the moment it validates) run
+concurrently up to ``concurrency``; arXiv texts are fetched one at a time, in list order,
+while earlier papers are being summarized. The digest is rendered in list order from the
+store, so concurrent and sequential runs write the same bytes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import filelock
+import httpx
+
+from paperdigest.config import Settings
+from paperdigest.errors import (
+    BudgetExceeded,
+    LockTimeout,
+    PaperdigestError,
+    SummaryError,
+)
+from paperdigest.papers import Paper, SourceText
+from paperdigest.render import TEMPLATES, Entry, Omitted, digest_filename, render_digest
+from paperdigest.schemas import SCHEMAS
+from paperdigest.sources import arxiv as arxiv_source
+from paperdigest.sources import hf, http
+from paperdigest.store import DigestRecord, RunStats, Store
+from paperdigest.summarize import (
+    Prompt,
+    RateLimiter,
+    Summarizer,
+    Summary,
+    TokenBudget,
+    make_openai_client,
+)
+
+__all__ = [
+    "DayResult",
+    "Runtime",
+    "day_lock",
+    "rewrite_digests",
+    "run_day",
+    "summarize_papers",
+    "write_atomic",
+]
+
+log = logging.getLogger("paperdigest")
+
+Status = Literal["done", "partial"]
+
+
+@dataclass
+class Runtime:
+    """What a command shares across its days: settings, store, prompts, limits and budget."""
+
+    settings: Settings
+    store: Store
+    prompts: dict[str, Prompt]
+    limiter: RateLimiter = field(init=False)
+    budget: TokenBudget = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = RateLimiter(
+            self.settings.requests_per_minute, self.settings.tokens_per_minute
+        )
+        self.budget = TokenBudget(self.settings.max_tokens_per_run)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
+        """Estimated USD for the tokens, from the configured price table."""
+        s = self.settings
+        return (
+            prompt_tokens * s.price_input_per_mtok + completion_tokens * s.price_output_per_mtok
+        ) / 1_000_000
+
+
+@dataclass
+class DayResult:
+    """The outcome of one day: the digest path (None on a day without papers), counts,
+    and what was left out (failed, not done, skipped)."""
+
+    day: date
+    path: Path | None
+    stats: RunStats
+    omitted: list[Omitted] = field(default_factory=list)
+    skipped: list[hf.Skipped] = field(default_factory=list)
+
+    @property
+    def status(self) -> Status:
+        """``partial`` when a paper failed or was left undone, else ``done``."""
+        return (
+            "partial"
+            if any(o.reason.startswith(("요약 실패", "미완료")) for o in self.omitted)
+            else "done"
+        )
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then
+    ``os.replace``, so readers and crashes never see a torn file.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _remove_stale_temps(output_dir: Path, day: date) -> None:
+    # A run killed inside write_atomic leaves its temp file; the day's lock is held here,
+    # so no live writer owns these.
+    for template in TEMPLATES:
+        for stale in output_dir.glob(f".{digest_filename(day, template)}.*.tmp"):
+            stale.unlink(missing_ok=True)
+
+
+@contextmanager
+def day_lock(settings: Settings, day: date) -> Iterator[None]:
+    """Hold the day's lock (a file beside the database): a second run of the same day
+    waits up to ``lock_timeout_seconds``; runs of other days proceed in parallel.
+
+    Raises:
+        LockTimeout: the other run held the lock past the wait limit.
+    """
+    path = settings.db_path.parent / f".paperdigest-{day.isoformat()}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path), timeout=settings.lock_timeout_seconds)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        log.warning(
+            "another run of %s is in progress; waiting up to %g s",
+            day,
+            settings.lock_timeout_seconds,
+        )
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise LockTimeout(str(path), settings.lock_timeout_seconds) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass
+class _Outcome:
+    paper: Paper
+    summary: Summary | None = None
+    reason: str | None = None
+
+
+async def summarize_papers(
+    rt: Runtime,
+    client: httpx.AsyncClient,
+    papers: list[Paper],
+    prompt: Prompt,
+    on_summary: Callable[[Summary], Awaitable[None]] | None = None,
+) -> list[_Outcome]:
+    """Fetch texts (one at a time, in order) and summarize papers (concurrently).
+
+    Every validated summary is committed to the store at once.
+
+    Returns:
+        One outcome per paper, in the order given: a summary, or the reason there is none
+        (``요약 실패 …`` after every attempt, ``미완료 …`` when the token cap was reached,
+        ``건너뜀 …`` when there was nothing to summarize from).
+
+    Raises:
+        ConfigError: the model API refused the key or model (aborts the run).
+    """
+    settings, store = rt.settings, rt.store
+    loop = asyncio.get_running_loop()
+    texts: dict[str, asyncio.Future[SourceText | None]] = {
+        p.arxiv_id: loop.create_future() for p in papers
+    }
+    pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
+
+    async def produce() -> None:
+        for paper in papers:
+            budget = settings.source_tokens if settings.fulltext else 0
+            source = store.get_source(paper.arxiv_id, paper.version, budget)
+            if source is None:
+                try:
+                    source = await arxiv_source.fetch_source(client, paper, settings, pacer)
+                except Exception as exc:  # one paper's text must not stop the day
+                    log.warning(
+                        "%s: text fetch failed (%s); using the abstract", paper.arxiv_id, exc
+                    )
+                    source = await arxiv_source.fetch_source(
+                        client, paper, settings.model_copy(update={"fulltext": False}), pacer
+                    )
+                if source is not None:
+                    store.save_source(paper.arxiv_id, paper.version, budget, source)
+            texts[paper.arxiv_id].set_result(source)
+
+    openai_client = make_openai_client(settings, rt.limiter)
+    summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
+    gate = asyncio.Semaphore(settings.concurrency)
+
+    async def work(paper: Paper) -> _Outcome:
+        source = await texts[paper.arxiv_id]
+        if source is None:
+            log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
+            return _Outcome(paper, reason="건너뜀: 초록도 본문도 없음")
+        async with gate:
+            try:
+                summary = await summarizer.summarize(prompt, paper, source)
+            except SummaryError as exc:
+                log.error("%s failed: %s", paper.arxiv_id, exc)
+                return _Outcome(
+                    paper, reason=f"요약 실패 ({exc.attempts}회 시도): {exc.last_error}"
+                )
+            except BudgetExceeded as exc:
+                log.error("%s not done: %s", paper.arxiv_id, exc)
+                return _Outcome(paper, reason="미완료: 실행당 토큰 한도 도달")
+        store.save_summary(summary)
+        if on_summary is not None:
+            await on_summary(summary)
+        log.info(
+            "%s summarized (%s, %d attempt(s), %d→%d tokens%s)",
+            paper.arxiv_id,
+            source.kind,
+            len(summary.attempts),
+            summary.prompt_tokens,
+            summary.completion_tokens,
+            f", unverified figures: {', '.join(summary.unverified)}" if summary.unverified else "",
+        )
+        return _Outcome(paper, summary=summary)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            producer = group.create_task(produce())
+            tasks = [group.create_task(work(p)) for p in papers]
+    except BaseExceptionGroup as eg:
+        first = _first_error(eg)
+        raise first from None
+    finally:
+        await openai_client.close()
+    del producer
+    return [t.result() for t in tasks]
+
+
+def _first_error(eg: BaseExceptionGroup[BaseException]) -> BaseException:
+    for exc in eg.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_error(exc)
+        if isinstance(exc, PaperdigestError):
+            return exc
+    return eg.exceptions[0]
+
+
+def _merge_stored(paper: Paper, stored: Paper | None) -> Paper:
+    # Keep arXiv's metadata from an earlier run; the list's own fields may have changed.
+    if stored is None or stored.abstract_source != "arxiv":
+        return paper
+    return stored.model_copy(
+        update={"title": paper.title, "organization": paper.organization, "upvotes": paper.upvotes}
+    )
+
+
+async def run_day(
+    rt: Runtime,
+    day: date,
+    schema: str,
+    template: str,
+    output_dir: Path,
+    limit: int | None = None,
+) -> DayResult:
+    """Run one day end to end and write its digest.
+
+    Args:
+        rt: the command's :class:`Runtime`.
+        day: the day of the daily papers list.
+        schema: ``seven`` or ``gmr``.
+        template: ``digest``, ``jekyll`` or ``docusaurus``.
+        output_dir: where the digest goes.
+        limit: only the first N papers of the list.
+
+    Returns:
+        The :class:`DayResult`; ``path`` None when the list is empty (no file written).
+
+    Raises:
+        FetchError: the daily papers list could not be fetched.
+        ConfigError: the model API refused the key or model.
+        StoreError: the database failed.
+    """
+    settings, store = rt.settings, rt.store
+    started = time.monotonic()
+    stats = RunStats()
+    prompt = rt.prompts[schema]
+    calls0, in0, out0 = rt.budget.calls, rt.budget.prompt_tokens, rt.budget.completion_tokens
+    async with http.make_client(settings) as client:
+        daily = await hf.fetch_daily_list(client, settings, day)
+        papers = daily.papers[:limit] if limit else daily.papers
+        stats.papers, stats.skipped = len(papers), len(daily.skipped)
+        if not papers:
+            stats.wall_seconds = time.monotonic() - started
+            return DayResult(day, None, stats, skipped=daily.skipped)
+
+        cached = {
+            p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
+            for p in papers
+        }
+        stored = {p.arxiv_id: store.get_paper(p.arxiv_id) for p in papers}
+        need_meta = [
+            p.arxiv_id
+            for p in papers
+            if cached[p.arxiv_id] is None
+            and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
+        ]
+        metas = (
+            await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
+            if need_meta
+            else {}
+        )
+        merged: list[Paper] = []
+        for p in papers:
+            meta = metas.get(p.arxiv_id)
+            paper = arxiv_source.merge(p, meta) if meta else _merge_stored(p, stored[p.arxiv_id])
+            if paper != stored[p.arxiv_id]:
+                store.save_paper(paper)
+            merged.append(paper)
+        for p in merged:
+            if cached[p.arxiv_id] is not None:
+                log.info("%s cached", p.arxiv_id)
+        todo = [p for p in merged if cached[p.arxiv_id] is None]
+        outcomes = {
+            o.paper.arxiv_id: o
+            for o in (await summarize_papers(rt, client, todo, prompt) if todo else [])
+        }
+
+    entries: list[Entry] = []
+    omitted: list[Omitted] = []
+    digest_list: list[tuple[str, str]] = []
+    spec = SCHEMAS[schema]
+    for paper in merged:
+        summary = cached[paper.arxiv_id]
+        outcome = outcomes.get(paper.arxiv_id)
+        if summary is None and outcome is not None:
+            summary = outcome.summary
+        if summary is not None:
+            entries.append(
+                Entry(
+                    len(entries) + 1, paper, spec.view(summary.content), tuple(summary.unverified)
+                )
+            )
+            digest_list.append((paper.arxiv_id, "ok"))
+            if cached[paper.arxiv_id] is not None:
+                stats.cached += 1
+            else:
+                stats.summarized += 1
+        else:
+            reason = outcome.reason if outcome and outcome.reason else "요약 실패"
+            omitted.append(Omitted(paper.arxiv_id, paper.title, reason))
+            digest_list.append((paper.arxiv_id, reason))
+            if reason.startswith("건너뜀"):
+                stats.skipped += 1
+            else:
+                stats.failed += 1
+
+    path = output_dir / digest_filename(day, template)
+    _remove_stale_temps(output_dir, day)
+    text = render_digest(day, template, entries, omitted)
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        write_atomic(path, text)
+    store.save_digest(
+        DigestRecord(
+            str(path.resolve()),
+            day.isoformat(),
+            schema,
+            template,
+            settings.model,
+            prompt.prompt_hash,
+        ),
+        digest_list,
+    )
+    stats.model_calls = rt.budget.calls - calls0
+    stats.prompt_tokens = rt.budget.prompt_tokens - in0
+    stats.completion_tokens = rt.budget.completion_tokens - out0
+    stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
+    stats.wall_seconds = time.monotonic() - started
+    return DayResult(day, path, stats, omitted, daily.skipped)
+
+
+def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
+    """Re-render every digest of ``fresh.schema`` that lists ``fresh.arxiv_id``.
+
+    That paper's part is rendered from ``fresh``; every other part from the same stored
+    summaries (and omission reasons) as before, so nothing else in the file changes.
+    Digests whose file is gone are skipped.
+
+    Returns:
+        The paths rewritten.
+    """
+    store = rt.store
+    rewritten: list[Path] = []
+    spec = SCHEMAS[fresh.schema]
+    for record in store.digests_listing(fresh.arxiv_id):
+        path = Path(record.path)
+        if record.schema != fresh.schema or not path.is_file():
+            continue
+        entries: list[Entry] = []
+        omitted: list[Omitted] = []
+        listed: list[tuple[str, str]] = []
+        for aid, status in store.digest_papers(record.path):
+            paper = store.get_paper(aid)
+            if paper is None:
+                continue
+            summary = (
+                fresh
+                if aid == fresh.arxiv_id
+                else store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            )
+            if summary is None:
+                reason = status if status != "ok" else "요약 실패"
+                omitted.append(Omitted(aid, paper.title, reason))
+                listed.append((aid, reason))
+                continue
+            entries.append(
+                Entry(
+                    len(entries) + 1, paper, spec.view(summary.content), tuple(summary.unverified)
+                )
+            )
+            listed.append((aid, "ok"))
+        day = date.fromisoformat(record.day)
+        write_atomic(path, render_digest(day, record.template, entries, omitted))
+        store.save_digest(record, listed)
+        rewritten.append(path)
+    return rewritten

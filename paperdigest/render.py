@@ -1,0 +1,149 @@
+"""Schema + template → markdown digest (pure: no I/O, no clock).
+
+Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
+(reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
+(references 000/001/004, MDX-safe). Either schema fits any template through
+:class:`paperdigest.schemas.View`.
+
+Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
+bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
+every link is built from the arXiv id alone, never from model output.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+
+from paperdigest.papers import Paper
+from paperdigest.schemas import View
+
+__all__ = ["TEMPLATES", "Entry", "Omitted", "digest_filename", "render_digest"]
+
+TEMPLATES = ("digest", "jekyll", "docusaurus")
+
+_FILENAMES = {
+    "digest": "{day}.md",
+    "jekyll": "{day}-hf-daily-papers.md",  # Jekyll _posts need YYYY-MM-DD-title.md
+    "docusaurus": "{day}-papers-review.md",
+}
+
+_TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One summarized paper of a digest.
+
+    ``number`` counts from 1 in list order; ``unverified`` lists figures the check could not
+    find in the source (shown as a warning line).
+    """
+
+    number: int
+    paper: Paper
+    view: View
+    unverified: tuple[str, ...] = ()
+
+    @property
+    def main_title(self) -> str:
+        """The title before its first ':' (the docusaurus heading)."""
+        head, sep, tail = self.paper.title.partition(":")
+        return head.strip() if sep and head.strip() and tail.strip() else self.paper.title
+
+    @property
+    def subtitle(self) -> str | None:
+        """The title after its first ':', if any (the docusaurus ``###`` line)."""
+        head, sep, tail = self.paper.title.partition(":")
+        return tail.strip() if sep and head.strip() and tail.strip() else None
+
+
+@dataclass(frozen=True)
+class Omitted:
+    """A paper of the day's list that the digest does not summarize, and why."""
+
+    arxiv_id: str
+    title: str
+    reason: str
+
+
+def _title_md(value: str) -> str:
+    """One line, markdown specials backslash-escaped, HTML brackets as entities."""
+    text = " ".join(str(value).split())
+    text = _TITLE_SPECIALS.sub(r"\\\1", text)
+    return text.replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _title_mdx(value: str) -> str:
+    return _title_md(value).replace("{", "\\{").replace("}", "\\}")
+
+
+def _text_md(value: str) -> str:
+    """Model text: kept as markdown, minus raw HTML and stray blank runs."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = text.replace("<", "&lt;")
+    return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _text_mdx(value: str) -> str:
+    return _text_md(value).replace("{", "\\{").replace("}", "\\}")
+
+
+def _oneline(value: str) -> str:
+    return " ".join(str(value).split())
+
+
+def _code_span(value: str) -> str:
+    return " ".join(str(value).replace("`", "").split())
+
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("paperdigest", "templates"),
+    autoescape=False,  # markdown, not HTML: escaping is done by the filters below
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+_env.filters.update(
+    title_md=_title_md,
+    title_mdx=_title_mdx,
+    text_md=_text_md,
+    text_mdx=_text_mdx,
+    oneline=_oneline,
+    code_span=_code_span,
+)
+
+
+def digest_filename(day: date, template: str) -> str:
+    """The file name of a day's digest in a template, e.g. ``2025-11-07-hf-daily-papers.md``."""
+    return _FILENAMES[template].format(day=day.isoformat())
+
+
+def render_digest(
+    day: date, template: str, entries: list[Entry], omitted: list[Omitted] | None = None
+) -> str:
+    """Render a digest.
+
+    Args:
+        day: the digest's date (the only date in it: reruns give the same bytes).
+        template: one of :data:`TEMPLATES`.
+        entries: summarized papers in list order.
+        omitted: papers not summarized (failed, skipped, not done), listed at the end.
+
+    Returns:
+        The markdown text, ending with one newline.
+
+    Raises:
+        KeyError: ``template`` is not one of :data:`TEMPLATES`.
+    """
+    if template not in _FILENAMES:
+        raise KeyError(template)
+    text = _env.get_template(f"{template}.md.j2").render(
+        day=day.isoformat(), entries=entries, omitted=omitted or []
+    )
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"

@@ -1,0 +1,160 @@
+"""The summary schemas: pydantic models whose Korean field descriptions reach the model
+through the JSON schema of structured outputs, and a schema-neutral view for templates.
+
+- ``seven`` (reference digest 002): an overview paragraph ("해당 논문은 …") and seven
+  numbered sections, formal ~습니다 style. 마스킹 방식 is null unless the paper masks.
+- ``gmr`` (reference digest 003): Goal, Motivation, Contribution, Method, Results,
+  Limitations, Conclusion, in ~다 style.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["SCHEMAS", "GmrSummary", "SchemaSpec", "SevenSummary", "View", "get_schema"]
+
+_NO_MD_HEADINGS = " 마크다운 제목(#)이나 코드 블록은 쓰지 않는다."
+
+
+class SevenSummary(BaseModel):
+    """The 7-section schema."""
+
+    model_config = ConfigDict(extra="forbid", title="seven")
+
+    overview: str = Field(
+        description="'해당 논문은 …'으로 시작하는 2~3문장의 개요. 논문이 다루는 문제와 제안을 "
+        "요약한다. 격식체(~습니다)." + _NO_MD_HEADINGS
+    )
+    motivation: str = Field(
+        description="1. 핵심 동기와 문제 정의: 기존 방법의 한계와 논문이 풀려는 문제."
+        + _NO_MD_HEADINGS
+    )
+    contributions: str = Field(
+        description="2. 주요 기여 및 참신성: '- '로 시작하는 글머리표 2~4개." + _NO_MD_HEADINGS
+    )
+    architecture: str = Field(
+        description="3. 모델 아키텍처 및 학습 설정: 구조, 학습 단계, 데이터, 하이퍼파라미터 중 "
+        "원문에 있는 것만." + _NO_MD_HEADINGS
+    )
+    datasets: str = Field(
+        description="4. 실험 설정 - 사용된 데이터셋과 벤치마크." + _NO_MD_HEADINGS
+    )
+    baselines: str = Field(description="4. 실험 설정 - 비교 대상(Baseline) 모델이나 방법.")
+    masking: str | None = Field(
+        description="4. 실험 설정 - 마스킹 방식. 논문이 마스킹을 사용할 때만 쓰고, "
+        "그렇지 않으면 null."
+    )
+    results: str = Field(
+        description="5. 정량적 결과: 원문에 있는 수치만 그대로 인용한다. 원문에 없는 수치를 "
+        "만들지 않는다." + _NO_MD_HEADINGS
+    )
+    limitations: str = Field(description="6. 한계점 및 잠재적 실패 요인." + _NO_MD_HEADINGS)
+    future_work: str = Field(description="7. 후속 연구 아이디어 또는 확장 방향." + _NO_MD_HEADINGS)
+
+
+class GmrSummary(BaseModel):
+    """The Goal/Method/Results schema."""
+
+    model_config = ConfigDict(extra="forbid", title="gmr")
+
+    goal: str = Field(description="Goal: 논문의 목적 한 문장. '본 논문은 …'처럼 ~다 체로 쓴다.")
+    motivation: str = Field(description="Motivation: 기존 연구의 한계와 동기 한 문장. ~다 체.")
+    contribution: str = Field(description="Contribution: 핵심 기여 한두 문장. ~다 체.")
+    method: str = Field(description="Method: 제안 방법을 2~3문장으로. ~다 체." + _NO_MD_HEADINGS)
+    results: str = Field(
+        description="Results: 주요 결과. 원문에 있는 수치만 인용한다. ~다 체." + _NO_MD_HEADINGS
+    )
+    limitations: str = Field(description="Limitations: 한계점 한두 문장. ~다 체.")
+    conclusion: str = Field(description="Conclusion: 결론 한 문장. ~다 체.")
+
+
+@dataclass(frozen=True)
+class View:
+    """A summary as templates see it, whatever its schema.
+
+    ``overview`` is the one-paragraph gist; ``intro`` short labelled items; ``sections``
+    titled bodies (markdown paragraphs or bullets, never headings or fences).
+    """
+
+    overview: str
+    intro: tuple[tuple[str, str], ...]
+    sections: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class SchemaSpec:
+    """A schema: its model, field labels (used in re-ask messages) and prompt file name."""
+
+    name: str
+    model: type[BaseModel]
+    labels: dict[str, str]
+    prompt_file: str
+
+    def view(self, content: dict[str, Any]) -> View:
+        """Build the :class:`View` of a validated answer (a dict of this schema's fields)."""
+        if self.name == "seven":
+            setup = [f"- **사용된 데이터셋**: {content['datasets']}"]
+            setup.append(f"- **비교 대상(Baseline)**: {content['baselines']}")
+            if content.get("masking"):
+                setup.append(f"- **마스킹 방식**: {content['masking']}")
+            sections = [
+                (self.labels["motivation"], content["motivation"]),
+                (self.labels["contributions"], content["contributions"]),
+                (self.labels["architecture"], content["architecture"]),
+                ("4. 실험 설정", "\n".join(setup)),
+                (self.labels["results"], content["results"]),
+                (self.labels["limitations"], content["limitations"]),
+                (self.labels["future_work"], content["future_work"]),
+            ]
+            return View(content["overview"], (), tuple(sections))
+        return View(
+            content["goal"],
+            (("Motivation", content["motivation"]), ("Contribution", content["contribution"])),
+            tuple(
+                (self.labels[k], content[k])
+                for k in ("method", "results", "limitations", "conclusion")
+            ),
+        )
+
+
+SCHEMAS: dict[str, SchemaSpec] = {
+    "seven": SchemaSpec(
+        name="seven",
+        model=SevenSummary,
+        labels={
+            "overview": "Summary",
+            "motivation": "1. 핵심 동기와 문제 정의",
+            "contributions": "2. 주요 기여 및 참신성",
+            "architecture": "3. 모델 아키텍처 및 학습 설정",
+            "datasets": "4. 실험 설정 - 사용된 데이터셋",
+            "baselines": "4. 실험 설정 - 비교 대상(Baseline)",
+            "masking": "4. 실험 설정 - 마스킹 방식",
+            "results": "5. 정량적 결과",
+            "limitations": "6. 한계점 및 잠재적 실패 요인",
+            "future_work": "7. 후속 연구 아이디어 또는 확장 방향",
+        },
+        prompt_file="seven.md",
+    ),
+    "gmr": SchemaSpec(
+        name="gmr",
+        model=GmrSummary,
+        labels={
+            "goal": "Goal",
+            "motivation": "Motivation",
+            "contribution": "Contribution",
+            "method": "Method",
+            "results": "Results",
+            "limitations": "Limitations",
+            "conclusion": "Conclusion",
+        },
+        prompt_file="gmr.md",
+    ),
+}
+
+
+def get_schema(name: str) -> SchemaSpec:
+    """The :class:`SchemaSpec` named ``seven`` or ``gmr``; ``KeyError`` for any other name."""
+    return SCHEMAS[name]

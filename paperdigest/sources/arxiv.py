@@ -1,0 +1,213 @@
+"""arXiv: metadata for a whole day through the API, and each paper's full text.
+
+Metadata: one ``arxiv.Search(id_list=...)`` per day through one ``arxiv.Client``
+(page size 100, ``arxiv_delay_seconds`` between requests: arXiv's API terms ask for no
+more than one request every three seconds). Ids arXiv does not return are asked once
+more; a paper still missing keeps its Hugging Face abstract. The ``arxiv`` package
+retries failed pages itself (``num_retries``), so nothing here wraps it in a second loop.
+
+Full text: arXiv's HTML rendering ``{arxiv_html_url}/{id}v{N}`` (LaTeXML), else the PDF
+``{arxiv_pdf_url}/{id}v{N}``, else the abstract; one request at a time, paced by
+:class:`Pacer` with the same delay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import arxiv
+import httpx
+import requests
+
+from paperdigest import fulltext
+from paperdigest.config import Settings
+from paperdigest.errors import FetchError
+from paperdigest.papers import ARXIV_ID_RE, Paper, SourceText, normalize_space
+from paperdigest.sources import http
+
+__all__ = ["ArxivMeta", "Pacer", "fetch_metadata", "fetch_source", "merge"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ArxivMeta:
+    """What the arXiv API says of one paper."""
+
+    arxiv_id: str
+    version: int | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    comment: str | None
+    published: str | None
+
+
+class _TimeoutSession(requests.Session):
+    """A requests session with a default timeout: ``arxiv.Client`` sets none, and a
+    hung connection must not stall the morning run."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self._timeout)
+        return super().request(method, url, *args, **kwargs)
+
+
+def _client(settings: Settings) -> arxiv.Client:
+    # One retry: a 503 or an empty page from arXiv is usually transient, and the
+    # Hugging Face abstract is a good enough fallback after that.
+    client = arxiv.Client(page_size=100, delay_seconds=settings.arxiv_delay_seconds, num_retries=1)
+    client.query_url_format = f"{settings.arxiv_api_url}?{{}}"
+    client._session = _TimeoutSession(settings.http_timeout_seconds)
+    return client
+
+
+def _meta(result: Any) -> ArxivMeta | None:
+    short = result.get_short_id()
+    match = ARXIV_ID_RE.match(short)
+    if match is None:
+        return None
+    version = match.group("version")
+    published = result.published.date().isoformat() if result.published else None
+    return ArxivMeta(
+        arxiv_id=match.group("id"),
+        version=int(version) if version else None,
+        title=normalize_space(result.title or ""),
+        abstract=normalize_space(result.summary or ""),
+        authors=tuple(a.name for a in result.authors),
+        categories=tuple(result.categories),
+        comment=normalize_space(result.comment) if result.comment else None,
+        published=published,
+    )
+
+
+def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
+    """Fetch arXiv metadata for the given ids (blocking; run it in a thread).
+
+    Args:
+        ids: bare new-style arXiv ids, e.g. ``["2511.04460"]``.
+        settings: ``arxiv_api_url``, ``arxiv_delay_seconds``, ``http_timeout_seconds``.
+
+    Returns:
+        Metadata by bare id, for the ids arXiv returned. Ids it did not return are asked
+        once more; those still missing are absent (logged). A failing API (HTTP errors,
+        timeouts) gives what was fetched so far, never an exception: the Hugging Face
+        abstract is the fallback.
+    """
+    found: dict[str, ArxivMeta] = {}
+    if not ids:
+        return found
+    client = _client(settings)
+    for round_ in (1, 2):
+        missing = [i for i in ids if i not in found]
+        if not missing:
+            break
+        search = arxiv.Search(id_list=missing, max_results=len(missing))
+        try:
+            for result in client.results(search):
+                meta = _meta(result)
+                if meta is not None and meta.arxiv_id in missing:
+                    found[meta.arxiv_id] = meta
+        except (arxiv.ArxivError, requests.RequestException) as exc:
+            log.warning("arXiv API failed (round %d): %s", round_, exc)
+    missing = [i for i in ids if i not in found]
+    if missing:
+        log.warning("arXiv returned nothing for %s; using the Hugging Face abstract", missing)
+    return found
+
+
+def merge(paper: Paper, meta: ArxivMeta | None) -> Paper:
+    """Combine a Hugging Face record with its arXiv metadata (arXiv's abstract wins)."""
+    if meta is None:
+        return paper
+    return paper.model_copy(
+        update={
+            "abstract": meta.abstract or paper.abstract,
+            "abstract_source": "arxiv" if meta.abstract else paper.abstract_source,
+            "version": meta.version,
+            "authors": meta.authors or paper.authors,
+            "categories": meta.categories,
+            "comment": meta.comment,
+            "published": meta.published,
+        }
+    )
+
+
+class Pacer:
+    """Keeps ``delay`` seconds between the starts of requests to arxiv.org, one at a time."""
+
+    def __init__(self, delay: float) -> None:
+        self._delay = delay
+        self._lock = asyncio.Lock()
+        self._last = -float("inf")
+
+    async def __aenter__(self) -> None:
+        await self._lock.acquire()
+        wait = self._last + self._delay - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._last = time.monotonic()
+        self._lock.release()
+
+
+async def fetch_source(
+    client: httpx.AsyncClient, paper: Paper, settings: Settings, pacer: Pacer
+) -> SourceText | None:
+    """The text to summarize ``paper`` from: HTML full text, else PDF, else the abstract.
+
+    Args:
+        client: from :func:`paperdigest.sources.http.make_client`.
+        paper: the merged record (its ``version`` picks ``{id}v{N}``).
+        settings: ``arxiv_html_url``, ``arxiv_pdf_url``, ``source_tokens``, ``fulltext``.
+        pacer: shared by every arxiv.org request of the run.
+
+    Returns:
+        The :class:`SourceText`, cut to ``source_tokens``; ``None`` when there is neither
+        a full text nor an abstract (the paper must not reach the model).
+    """
+    budget = settings.source_tokens
+    if settings.fulltext:
+        vid = paper.versioned_id
+        for kind, base in (("html", settings.arxiv_html_url), ("pdf", settings.arxiv_pdf_url)):
+            url = f"{base.rstrip('/')}/{vid}"
+            try:
+                async with pacer:
+                    response = await http.get(client, url, settings)
+                if kind == "html":
+                    sections = fulltext.extract_html(response.content)
+                else:
+                    sections = await asyncio.to_thread(fulltext.extract_pdf, response.content)
+            except FetchError as exc:
+                log.debug("%s: no %s full text (%s)", paper.arxiv_id, kind, exc)
+                continue
+            except ValueError as exc:
+                log.info("%s: %s full text unreadable (%s)", paper.arxiv_id, kind, exc)
+                continue
+            if not any(s.paragraphs for s in sections):
+                continue
+            text, truncated = fulltext.select_text(sections, paper.abstract, budget)
+            if text.strip():
+                return SourceText(
+                    kind=kind,  # type: ignore[arg-type]
+                    text=text,
+                    tokens=fulltext.estimate_tokens(text),
+                    truncated=truncated,
+                )
+    if not paper.abstract.strip():
+        return None
+    text, truncated = fulltext.cap_text(paper.abstract, budget)
+    if truncated:
+        log.warning("%s: abstract cut to %d tokens", paper.arxiv_id, budget)
+    return SourceText(
+        kind="abstract", text=text, tokens=fulltext.estimate_tokens(text), truncated=truncated
+    )
