@@ -1,0 +1,89 @@
+"""Shared fixtures: one fake upstream server per session, reset before every test.
+
+``fake`` gives a test the server with clean state; ``env`` additionally points the app (its
+``PAPERDIGEST_*`` settings and the openai client's ``OPENAI_*`` variables) at that server, so
+no test ever reaches the network or depends on the developer's shell environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakeserver import FakeUpstream
+
+# A key-shaped secret the tests can look for in logs and outputs (it must never appear).
+TEST_API_KEY = "sk-test-SECRETKEY0123456789abcdef"
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """What the ``env`` fixture set up; also readable as a dict (``env["out_dir"]``)."""
+
+    out_dir: Path
+    fake: FakeUpstream
+    base_url: str
+    tmp_path: Path
+    api_key: str = TEST_API_KEY
+
+    def __getitem__(self, name: str) -> Any:
+        """Dict-style access to the same attributes."""
+        return getattr(self, name)
+
+
+@pytest.fixture(scope="session")
+def fake_upstream() -> Iterator[FakeUpstream]:
+    """The one running FakeUpstream of the session (prefer ``fake``, which resets it)."""
+    server = FakeUpstream()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def fake(fake_upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> FakeUpstream:
+    """The session's FakeUpstream with all faults, overrides and logs cleared."""
+    fake_upstream.reset()
+    # A proxy in the outer environment would otherwise swallow requests to 127.0.0.1.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1,localhost")
+    return fake_upstream
+
+
+@pytest.fixture
+def env(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppEnv:
+    """Point the app at ``fake`` and run the test in ``tmp_path``; returns an :class:`AppEnv`.
+
+    Every outer ``PAPERDIGEST_*`` variable is removed first (a developer's
+    ``PAPERDIGEST_CONFIG`` or ``PAPERDIGEST_DB`` must not leak into tests), and waits are zeroed
+    so retries and arXiv's politeness delay cost no time.
+    """
+    for name in list(os.environ):
+        if name.startswith("PAPERDIGEST_"):
+            monkeypatch.delenv(name)
+    base = fake.base_url
+    out_dir = tmp_path / "out"
+    settings = {
+        "PAPERDIGEST_HF_BASE_URL": base,
+        "PAPERDIGEST_ARXIV_API_URL": f"{base}/api/query",
+        "PAPERDIGEST_ARXIV_HTML_URL": f"{base}/html",
+        "PAPERDIGEST_ARXIV_PDF_URL": f"{base}/pdf",
+        "OPENAI_BASE_URL": f"{base}/v1",
+        "OPENAI_API_KEY": TEST_API_KEY,
+        "PAPERDIGEST_MODEL": "fake-model",
+        "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",
+        "PAPERDIGEST_RETRY_MAX_WAIT_SECONDS": "0",
+        "PAPERDIGEST_MODEL_TIMEOUT_SECONDS": "5",
+        "PAPERDIGEST_OUTPUT_DIR": str(out_dir),
+        "PAPERDIGEST_TIMEZONE": "Asia/Seoul",
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    return AppEnv(out_dir=out_dir, fake=fake, base_url=base, tmp_path=tmp_path)
