@@ -1,0 +1,309 @@
+"""The daily digest end to end: fetch → summarize → validate → write, on recorded data.
+
+Every test runs the real CLI in-process against the local fake upstream (``env`` fixture).
+Golden files live in tests/golden; regenerate them with ``UPDATE_GOLDEN=1 make test`` after a
+deliberate change to a template, and review the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import yaml
+from conftest import AppEnv
+from fakeserver import korean_sentence
+from typer.testing import CliRunner
+
+from paperdigest.cli import app
+
+GOLDEN = Path(__file__).parent / "golden"
+FIXTURES = Path(__file__).parent / "fixtures"
+DAY = "2025-11-07"
+
+
+def _ids(day: str = DAY, name: str | None = None) -> list[str]:
+    data = json.loads((FIXTURES / "hf" / (name or f"{day}.json")).read_text(encoding="utf-8"))
+    return [item["paper"]["id"] for item in data]
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    """Run ``paperdigest ARGS`` in-process; returns (exit code, stdout, stderr)."""
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_run_writes_all_papers_in_list_order(env: AppEnv) -> None:
+    """All 15 papers of 2025-11-07 appear in the daily list's order."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    text = Path(out.strip().splitlines()[-1]).read_text(encoding="utf-8")
+    positions = [text.index(f"## {aid}\n") for aid in _ids()]
+    assert len(positions) == 15
+    assert positions == sorted(positions)
+
+
+def test_every_section_is_filled_from_the_model_answer(env: AppEnv) -> None:
+    """Each of the seven sections and the overview carry the model's text for each paper."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    fields = (
+        "overview",
+        "motivation",
+        "contributions",
+        "architecture",
+        "datasets",
+        "baselines",
+        "results",
+        "limitations",
+        "future_work",
+    )
+    for aid in _ids():
+        for field in fields:
+            assert korean_sentence(aid, field) in text, (aid, field)
+
+
+def test_written_path_is_the_last_line_on_stdout(env: AppEnv) -> None:
+    """stdout ends with the digest's path, inside the output folder."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    assert (
+        out.strip().splitlines()[-1] == str(env.out_dir.resolve() / f"{DAY}.md")
+        or Path(out.strip().splitlines()[-1]).resolve() == (env.out_dir / f"{DAY}.md").resolve()
+    )
+
+
+@pytest.mark.parametrize(
+    ("template", "schema", "filename"),
+    [
+        ("digest", "seven", f"{DAY}.md"),
+        ("jekyll", "gmr", f"{DAY}-hf-daily-papers.md"),
+        ("docusaurus", "seven", f"{DAY}-papers-review.md"),
+    ],
+)
+def test_layout_matches_golden_file(env: AppEnv, template: str, schema: str, filename: str) -> None:
+    """Each layout renders 2025-11-07 byte for byte as its reviewed golden file."""
+    code, out, _ = run_cli("run", "--date", DAY, "--template", template, "--schema", schema)
+    assert code == 0
+    written = Path(out.strip().splitlines()[-1])
+    assert written.name == filename
+    golden = GOLDEN / f"{DAY}.{template}.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.parent.mkdir(exist_ok=True)
+        golden.write_bytes(written.read_bytes())
+    assert written.read_bytes() == golden.read_bytes()
+
+
+def test_template_alone_picks_its_paired_schema(env: AppEnv) -> None:
+    """--template jekyll without --schema uses gmr (Goal/Method/Results)."""
+    code, out, _ = run_cli("run", "--date", DAY, "--template", "jekyll")
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    assert "## Introduction\n\n- Goal: " in text
+    assert "## Method" in text
+
+
+def test_jekyll_front_matter_parses(env: AppEnv) -> None:
+    """The Jekyll post's front matter is valid YAML with layout, quoted title, date and tags."""
+    code, out, _ = run_cli("run", "--date", DAY, "--template", "jekyll")
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    _, front, _ = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert meta["layout"] == "post"
+    assert DAY in meta["title"]
+    assert str(meta["date"]) == DAY
+    assert "papers" in meta["tags"]
+
+
+def test_docusaurus_shows_organization_and_subtitle(env: AppEnv) -> None:
+    """Docusaurus headings carry the HF organization in backticks and the subtitle as ###."""
+    code, out, _ = run_cli("run", "--date", DAY, "--template", "docusaurus")
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    assert (
+        "## 1. [Thinking with Video](https://huggingface.co/papers/2511.04570) `OpenMOSS`" in text
+    )
+    assert "### Video Generation as a Promising Multimodal Reasoning Paradigm" in text
+
+
+def test_digest_has_no_code_fence_or_masking_filler(env: AppEnv) -> None:
+    """No paper is wrapped in a code fence, and 마스킹 방식 is omitted when the model says null."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    assert "```" not in text
+    assert "마스킹 방식" not in text
+
+
+def test_empty_day_writes_no_file_and_exits_0(env: AppEnv) -> None:
+    """A weekend day (empty list) says so, writes nothing and asks the model nothing."""
+    code, out, err = run_cli("run", "--date", "2025-11-08")
+    assert code == 0
+    assert out.strip() == ""
+    assert "no papers on 2025-11-08" in err
+    assert not list(env.out_dir.glob("*.md"))
+    assert env.fake.chat_count == 0
+
+
+def test_cached_rerun_asks_nothing_and_keeps_bytes(env: AppEnv) -> None:
+    """A second run of the same day makes 0 model calls and leaves the digest byte-identical."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    path = Path(out.strip())
+    first = path.read_bytes()
+    calls = env.fake.chat_count
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    assert env.fake.chat_count == calls
+    assert path.read_bytes() == first
+
+
+def test_grown_list_summarizes_only_new_papers(env: AppEnv) -> None:
+    """Morning list (10) then the final list (15): the second run asks about the 5 new papers."""
+    env.fake.hf_files[DAY] = "2025-11-07.morning.json"
+    code, _, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    assert env.fake.chat_count == 10
+    del env.fake.hf_files[DAY]
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    new = set(_ids()) - set(_ids(name="2025-11-07.morning.json"))
+    asked_later = {
+        json.loads(json.dumps(r))["messages"][1]["content"].split("arXiv id: ")[1].split("\n")[0]
+        for r in env.fake.chat_requests[10:]
+    }
+    assert asked_later == new
+    assert Path(out.strip()).read_text(encoding="utf-8").count("\n## 25") == 15
+
+
+def test_broken_answer_is_reasked_with_the_error_and_fixed(env: AppEnv) -> None:
+    """An English first answer is re-asked with the validation error appended, then published."""
+    env.fake.chat_faults_by_id["2511.04460"] = ["english"]
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    asks = [
+        r for r in env.fake.chat_requests if "arXiv id: 2511.04460\n" in r["messages"][1]["content"]
+    ]
+    assert len(asks) == 2
+    reask = asks[1]["messages"]
+    assert reask[-2]["role"] == "assistant"
+    assert "must be written in Korean" in reask[-1]["content"]
+    text = Path(out.strip()).read_text(encoding="utf-8")
+    assert korean_sentence("2511.04460", "overview") in text
+
+
+def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
+    """resummarize replaces one paper's part of every digest listing it, nothing else."""
+    code, out, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    path = Path(out.strip())
+    before = path.read_text(encoding="utf-8")
+
+    def handler(body: dict[str, object]) -> dict[str, object]:
+        schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
+        return {
+            k: (None if k == "masking" else f"다시 요약한 {k} 항목의 한국어 문장입니다.")
+            for k in schema["properties"]
+        }
+
+    env.fake.chat_handler = handler
+    code, out, _ = run_cli("resummarize", "2511.04460")
+    assert code == 0
+    assert env.fake.chat_count == 16
+    after = path.read_text(encoding="utf-8")
+    assert "다시 요약한 overview 항목의 한국어 문장입니다." in after
+    start_b, start_a = before.index("## 2511.04460"), after.index("## 2511.04460")
+    end_b, end_a = before.index("## 2511.03773"), after.index("## 2511.03773")
+    assert before[:start_b] == after[:start_a]
+    assert before[end_b:] == after[end_a:]
+    assert str(path.resolve()) in out
+
+
+def test_resummarize_paper_in_no_digest_prints_its_part(env: AppEnv) -> None:
+    """A paper in no digest is fetched from arXiv, summarized, and its part printed."""
+    code, out, _ = run_cli("resummarize", "2511.03773")
+    assert code == 0
+    assert "## 2511.03773" in out
+    assert korean_sentence("2511.03773", "overview") in out
+    assert env.fake.arxiv_api_count == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("run", "--date", "2025-02-30"), "not a date"),
+        (("run", "--date", "07-11-2025"), "not a date"),
+        (("resummarize", "../../etc/passwd"), "not an arXiv id"),
+        (("run", "--template", "html"), "Invalid value"),
+        (("run", "--limit", "0"), "Invalid value"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_model_call(
+    env: AppEnv, args: tuple[str, ...], needle: str
+) -> None:
+    """Impossible dates, malformed ids and bad options exit 2 with a message, no traceback."""
+    code, _, err = run_cli(*args)
+    assert code == 2
+    assert needle in err
+    assert "Traceback" not in err
+    assert env.fake.chat_count == 0
+
+
+def test_missing_api_key_exits_2_before_any_request(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without OPENAI_API_KEY (and no OPENAI_BASE_URL) the run stops at once with exit 2."""
+    monkeypatch.delenv("OPENAI_API_KEY")
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    code, _, err = run_cli("run", "--date", DAY)
+    assert code == 2
+    assert "OPENAI_API_KEY is not set" in err
+    assert env.fake.requests == []
+
+
+def test_invalid_setting_exits_2_naming_it(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A malformed PAPERDIGEST_ setting is named in a one-line error, exit 2."""
+    monkeypatch.setenv("PAPERDIGEST_MAX_ATTEMPTS", "many")
+    code, _, err = run_cli("run", "--date", DAY)
+    assert code == 2
+    assert "PAPERDIGEST_MAX_ATTEMPTS" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_toml_config_file_is_read(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings may come from the TOML file named by PAPERDIGEST_CONFIG."""
+    config = env.tmp_path / "pd.toml"
+    config.write_text(f'output_dir = "{env.tmp_path / "from-toml"}"\n', encoding="utf-8")
+    monkeypatch.setenv("PAPERDIGEST_CONFIG", str(config))
+    monkeypatch.delenv("PAPERDIGEST_OUTPUT_DIR")
+    code, out, _ = run_cli("run", "--date", DAY, "--limit", "1")
+    assert code == 0
+    assert Path(out.strip()).parent == env.tmp_path / "from-toml"
+
+
+def test_yesterday_is_taken_in_the_configured_time_zone(env: AppEnv) -> None:
+    """'yesterday' names the day before today in PAPERDIGEST_TIMEZONE, and the run says so."""
+    expected = (datetime.now(ZoneInfo("Asia/Seoul")).date() - timedelta(days=1)).isoformat()
+    code, _, err = run_cli("run", "--date", "yesterday")
+    assert code == 0
+    assert f"date: {expected}" in err
+
+
+def test_python_dash_m_runs_the_cli(env: AppEnv) -> None:
+    """`python -m paperdigest --version` works like the console script."""
+    result = subprocess.run(
+        [sys.executable, "-m", "paperdigest", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.strip() == "0.1.0"
