@@ -20,8 +20,13 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from dateutil.relativedelta import relativedelta
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 from paperdigest import __version__
+from paperdigest import batch as batches
+from paperdigest.backfill import BackfillResult, days_between, run_days
 from paperdigest.config import Settings, load_settings
 from paperdigest.errors import (
     ConfigError,
@@ -31,7 +36,14 @@ from paperdigest.errors import (
     redact,
 )
 from paperdigest.papers import Paper, parse_arxiv_id
-from paperdigest.pipeline import DayResult, Runtime, day_lock, rewrite_digests, run_day
+from paperdigest.pipeline import (
+    DayResult,
+    Runtime,
+    day_lock,
+    load_source,
+    rewrite_digests,
+    run_day,
+)
 from paperdigest.render import Entry, render_digest
 from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
@@ -253,10 +265,10 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
         if version is not None and version != paper.version:
             paper = paper.model_copy(update={"version": version})
         pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
-        source = await arxiv_source.fetch_source(client, paper, settings, pacer)
+        # The cached text when there is one: a resummarize asks the model, not arxiv.org.
+        source = await load_source(store, client, paper, settings, pacer)
     if source is None:
         raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
-    store.save_source(paper.arxiv_id, paper.version, settings.source_tokens, source)
     openai_client = make_openai_client(settings, rt.limiter)
     try:
         summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
@@ -339,6 +351,133 @@ def show(
             for label, text in (*view.intro, *view.sections):
                 typer.echo(f"\n{label}\n{text}")
     raise typer.Exit(0)
+
+
+class _Bar:
+    """backfill's progress stages as rich progress bars."""
+
+    def __init__(self, progress: RichProgress) -> None:
+        self._progress = progress
+        self._task: TaskID | None = None
+
+    def stage(self, description: str, total: int) -> None:
+        """Begin a bar of ``total`` steps."""
+        self._task = self._progress.add_task(description, total=total)
+
+    def advance(self, steps: int = 1) -> None:
+        """Advance the current bar."""
+        if self._task is not None:
+            self._progress.advance(self._task, steps)
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[_Bar]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with RichProgress(
+        *columns, TimeElapsedColumn(), console=Console(stderr=True), disable=not enabled
+    ) as progress:
+        # While the bar is live on a terminal rich swaps sys.stderr for a proxy that prints
+        # above the bar; point the log handler at it so log lines do not tear the bar.
+        handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
+        previous = [h.setStream(sys.stderr) for h in handlers]
+        try:
+            yield _Bar(progress)
+        finally:
+            for handler, stream in zip(handlers, previous, strict=True):
+                if stream is not None:
+                    handler.setStream(stream)
+
+
+def _report_backfill(
+    result: BackfillResult, ingested: list[batches.IngestResult], rt: Runtime
+) -> int:
+    code = 0
+    for day in result.days:
+        code = max(code, _report(day))
+    for i in ingested:
+        log.info(
+            "batch answers: %d read, %d stored, %d invalid and %d failed (left to the direct "
+            "path), %d ignored; tokens in/out %d/%d, est. $%.4f at the configured prices",
+            i.answers,
+            i.stored,
+            i.invalid,
+            i.failed,
+            i.ignored,
+            i.prompt_tokens,
+            i.completion_tokens,
+            rt.cost(i.prompt_tokens, i.completion_tokens),
+        )
+    t = result.totals
+    log.info(
+        "backfill: %d days (%d partial); %d papers (%d summarized, %d cached, %d failed, "
+        "%d skipped); %d model calls, tokens in/out %d/%d, est. $%.4f; %.1f s",
+        len(result.days),
+        sum(1 for d in result.days if d.status == "partial"),
+        t.papers,
+        t.summarized,
+        t.cached,
+        t.failed,
+        t.skipped,
+        t.model_calls,
+        t.prompt_tokens,
+        t.completion_tokens,
+        t.cost_usd,
+        t.wall_seconds,
+    )
+    return 3 if result.status == "partial" else code
+
+
+@app.command()
+def backfill(
+    from_: Annotated[str, typer.Option("--from", help="First day: YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="Last day (included): YYYY-MM-DD.")],
+    schema: Annotated[SchemaName | None, typer.Option(help="Summary schema.")] = None,
+    template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="Summarize through the OpenAI Batch API.")
+    ] = False,
+    batch_file: Annotated[
+        Path | None,
+        typer.Option(help="Write the batch requests as JSONL (e.g. for vllm run-batch) and stop."),
+    ] = None,
+    ingest: Annotated[
+        Path | None,
+        typer.Option(help="Store the answers of a batch results JSONL, then run the days."),
+    ] = None,
+    verbose: Verbose = False,
+    log_json: LogJson = False,
+) -> None:
+    """Write the digest of every day in a range; days already complete cost nothing."""
+    _setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        if batch + (batch_file is not None) + (ingest is not None) > 1:
+            raise InputError("use only one of --batch, --batch-file and --ingest")
+        rt = _runtime()
+        days = days_between(parse_day(from_, rt.settings), parse_day(to, rt.settings))
+        schema_name, template_name = _choose(schema, template)
+        out = rt.settings.output_dir
+        ingested: list[batches.IngestResult] = []
+        with _progress_bar(not log_json) as bar:
+            if batch_file is not None:
+                count = asyncio.run(
+                    batches.write_batch_file(rt, days, schema_name, batch_file, bar)
+                )
+                log.info("%d batch requests written", count)
+                typer.echo(str(batch_file))
+                raise typer.Exit(0)
+            if ingest is not None:
+                result, one = asyncio.run(
+                    batches.ingest_file(rt, days, schema_name, template_name, out, ingest, bar)
+                )
+                ingested = [one]
+            elif batch:
+                result, ingested = asyncio.run(
+                    batches.run_batch(rt, days, schema_name, template_name, out, bar)
+                )
+            else:
+                result = asyncio.run(run_days(rt, days, schema_name, template_name, out, None, bar))
+        code = _report_backfill(result, ingested, rt)
+    raise typer.Exit(code)
 
 
 @app.callback(invoke_without_command=True)

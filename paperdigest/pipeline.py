@@ -47,8 +47,11 @@ from paperdigest.summarize import (
 
 __all__ = [
     "DayResult",
+    "PreparedDay",
     "Runtime",
     "day_lock",
+    "load_source",
+    "prepare_day",
     "rewrite_digests",
     "run_day",
     "summarize_papers",
@@ -169,6 +172,42 @@ class _Outcome:
     reason: str | None = None
 
 
+async def load_source(
+    store: Store,
+    client: httpx.AsyncClient,
+    paper: Paper,
+    settings: Settings,
+    pacer: arxiv_source.Pacer,
+) -> SourceText | None:
+    """The text to summarize ``paper`` from: the one cached for its version and budget, else
+    fetched (HTML, PDF, abstract: :func:`~paperdigest.sources.arxiv.fetch_source`) and cached,
+    so that a rerun with another model or prompt, or a ``resummarize``, asks arxiv.org nothing.
+
+    The cache key is (id, version, ``source_tokens``; 0 when ``fulltext`` is off), so a new
+    budget or switching full texts on re-extracts.
+
+    Returns:
+        The :class:`SourceText`; None when there is neither a full text nor an abstract
+        (nothing is cached then).
+
+    Raises:
+        StoreError: the database failed.
+    """
+    budget = settings.source_tokens if settings.fulltext else 0
+    source = store.get_source(paper.arxiv_id, paper.version, budget)
+    if source is None:
+        try:
+            source = await arxiv_source.fetch_source(client, paper, settings, pacer)
+        except Exception as exc:  # one paper's text must not stop the day
+            log.warning("%s: text fetch failed (%s); using the abstract", paper.arxiv_id, exc)
+            source = await arxiv_source.fetch_source(
+                client, paper, settings.model_copy(update={"fulltext": False}), pacer
+            )
+        if source is not None:
+            store.save_source(paper.arxiv_id, paper.version, budget, source)
+    return source
+
+
 async def summarize_papers(
     rt: Runtime,
     client: httpx.AsyncClient,
@@ -197,20 +236,7 @@ async def summarize_papers(
 
     async def produce() -> None:
         for paper in papers:
-            budget = settings.source_tokens if settings.fulltext else 0
-            source = store.get_source(paper.arxiv_id, paper.version, budget)
-            if source is None:
-                try:
-                    source = await arxiv_source.fetch_source(client, paper, settings, pacer)
-                except Exception as exc:  # one paper's text must not stop the day
-                    log.warning(
-                        "%s: text fetch failed (%s); using the abstract", paper.arxiv_id, exc
-                    )
-                    source = await arxiv_source.fetch_source(
-                        client, paper, settings.model_copy(update={"fulltext": False}), pacer
-                    )
-                if source is not None:
-                    store.save_source(paper.arxiv_id, paper.version, budget, source)
+            source = await load_source(store, client, paper, settings, pacer)
             texts[paper.arxiv_id].set_result(source)
 
     openai_client = make_openai_client(settings, rt.limiter)
@@ -278,6 +304,63 @@ def _merge_stored(paper: Paper, stored: Paper | None) -> Paper:
     )
 
 
+@dataclass
+class PreparedDay:
+    """One day's list before any model call: the papers in list order (merged with arXiv
+    metadata and stored) and the records the list parser skipped."""
+
+    day: date
+    papers: list[Paper]
+    skipped: list[hf.Skipped] = field(default_factory=list)
+
+
+async def prepare_day(
+    rt: Runtime,
+    client: httpx.AsyncClient,
+    day: date,
+    schema: str,
+    limit: int | None = None,
+) -> PreparedDay:
+    """Fetch one day's list and its arXiv metadata (one request for the whole day, and only
+    for papers without a cached ``schema`` summary whose record lacks arXiv's abstract),
+    and store the merged paper records.
+
+    Raises:
+        FetchError: the daily papers list could not be fetched.
+        StoreError: the database failed.
+    """
+    settings, store = rt.settings, rt.store
+    prompt = rt.prompts[schema]
+    daily = await hf.fetch_daily_list(client, settings, day)
+    papers = daily.papers[:limit] if limit else daily.papers
+    if not papers:
+        return PreparedDay(day, [], daily.skipped)
+    cached = {
+        p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
+        for p in papers
+    }
+    stored = {p.arxiv_id: store.get_paper(p.arxiv_id) for p in papers}
+    need_meta = [
+        p.arxiv_id
+        for p in papers
+        if cached[p.arxiv_id] is None
+        and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
+    ]
+    metas = (
+        await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
+        if need_meta
+        else {}
+    )
+    merged: list[Paper] = []
+    for p in papers:
+        meta = metas.get(p.arxiv_id)
+        paper = arxiv_source.merge(p, meta) if meta else _merge_stored(p, stored[p.arxiv_id])
+        if paper != stored[p.arxiv_id]:
+            store.save_paper(paper)
+        merged.append(paper)
+    return PreparedDay(day, merged, daily.skipped)
+
+
 async def run_day(
     rt: Runtime,
     day: date,
@@ -285,6 +368,7 @@ async def run_day(
     template: str,
     output_dir: Path,
     limit: int | None = None,
+    prepared: PreparedDay | None = None,
 ) -> DayResult:
     """Run one day end to end and write its digest.
 
@@ -295,6 +379,9 @@ async def run_day(
         template: ``digest``, ``jekyll`` or ``docusaurus``.
         output_dir: where the digest goes.
         limit: only the first N papers of the list.
+        prepared: the day's :func:`prepare_day` result when the caller already has it
+            (the batch backfill), so the list and metadata are not fetched twice;
+            ``limit`` is then ignored.
 
     Returns:
         The :class:`DayResult`; ``path`` None when the list is empty (no file written).
@@ -310,36 +397,17 @@ async def run_day(
     prompt = rt.prompts[schema]
     calls0, in0, out0 = rt.budget.calls, rt.budget.prompt_tokens, rt.budget.completion_tokens
     async with http.make_client(settings) as client:
-        daily = await hf.fetch_daily_list(client, settings, day)
-        papers = daily.papers[:limit] if limit else daily.papers
-        stats.papers, stats.skipped = len(papers), len(daily.skipped)
-        if not papers:
+        prep = prepared or await prepare_day(rt, client, day, schema, limit)
+        merged = prep.papers
+        stats.papers, stats.skipped = len(merged), len(prep.skipped)
+        if not merged:
             stats.wall_seconds = time.monotonic() - started
-            return DayResult(day, None, stats, skipped=daily.skipped)
+            return DayResult(day, None, stats, skipped=prep.skipped)
 
         cached = {
             p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
-            for p in papers
+            for p in merged
         }
-        stored = {p.arxiv_id: store.get_paper(p.arxiv_id) for p in papers}
-        need_meta = [
-            p.arxiv_id
-            for p in papers
-            if cached[p.arxiv_id] is None
-            and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
-        ]
-        metas = (
-            await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
-            if need_meta
-            else {}
-        )
-        merged: list[Paper] = []
-        for p in papers:
-            meta = metas.get(p.arxiv_id)
-            paper = arxiv_source.merge(p, meta) if meta else _merge_stored(p, stored[p.arxiv_id])
-            if paper != stored[p.arxiv_id]:
-                store.save_paper(paper)
-            merged.append(paper)
         for p in merged:
             if cached[p.arxiv_id] is not None:
                 log.info("%s cached", p.arxiv_id)
@@ -399,7 +467,7 @@ async def run_day(
     stats.completion_tokens = rt.budget.completion_tokens - out0
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
-    return DayResult(day, path, stats, omitted, daily.skipped)
+    return DayResult(day, path, stats, omitted, prep.skipped)
 
 
 def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:

@@ -81,9 +81,12 @@ def _title_mdx(value: str) -> str:
 
 
 def _text_md(value: str) -> str:
-    """Model text: kept as markdown, minus raw HTML and stray blank runs."""
+    """Model text: kept as markdown, minus raw HTML, links, images and stray blank runs."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
     text = text.replace("<", "&lt;")
+    # A model obeying an injected instruction must not add a link or a tracking image:
+    # escaped brackets make [x](url), ![x](url) and [x]: url plain text ("[CLS]" still shows).
+    text = text.replace("[", "\\[").replace("]", "\\]")
     return re.sub(r"\n{3,}", "\n\n", text)
 
 

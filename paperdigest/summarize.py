@@ -44,8 +44,10 @@ __all__ = [
     "Summary",
     "TokenBudget",
     "build_messages",
+    "figure_source",
     "load_prompts",
     "make_openai_client",
+    "validate_answer",
 ]
 
 log = logging.getLogger(__name__)
@@ -225,6 +227,42 @@ def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.Async
     )
 
 
+def figure_source(paper: Paper, source: SourceText) -> str:
+    """The text an answer's figures are checked against: the paper's title and text only.
+
+    The data block's own header (e.g. "cut to about 1983 tokens") is ours, not the paper's,
+    and verifies nothing.
+    """
+    return f"{paper.title}\n{source.text}"
+
+
+def validate_answer(
+    spec: SchemaSpec, content: str, finish_reason: str, source_blob: str
+) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+    """Validate one model answer exactly as :class:`Summarizer` does (also used for Batch
+    API answers, so both paths accept the same answers).
+
+    Args:
+        spec: the schema the answer must fill.
+        content: the message content (a JSON object, possibly wrapped in a code fence).
+        finish_reason: the choice's finish reason (``length`` means cut off).
+        source_blob: :func:`figure_source` of the paper the answer is about.
+
+    Returns:
+        ``(fields, problems, unverified)``: ``fields`` is the parsed answer or None;
+        ``problems`` the schema and :mod:`paperdigest.checks` failures, worded for a re-ask
+        (empty when none); ``unverified`` the answer's figures not found in ``source_blob``
+        (computed only when there are no other problems). The answer is good when
+        ``fields`` is set and both lists are empty.
+    """
+    parsed, problems = Summarizer._validate(spec, content, finish_reason)
+    figures: list[str] = []
+    if parsed is not None and not problems:
+        answer_text = "\n".join(v for v in parsed.values() if isinstance(v, str))
+        figures = checks.unverified_figures(answer_text, source_blob)
+    return parsed, problems, figures
+
+
 class Summarizer:
     """Summarizes one paper at a time; safe to share between concurrent tasks."""
 
@@ -260,7 +298,7 @@ class Summarizer:
         """
         spec = prompt.spec
         messages: list[dict[str, str]] = build_messages(prompt, paper, source)
-        source_blob = messages[1]["content"]
+        source_blob = figure_source(paper, source)
         summary = Summary(
             paper.arxiv_id,
             spec.name,
@@ -288,11 +326,8 @@ class Summarizer:
             if content is None:  # an API error the client's own retries did not cure
                 last_error = record["error"] = finish_reason
                 continue
-            parsed, problems = self._validate(spec, content, finish_reason)
-            figures: list[str] = []
+            parsed, problems, figures = validate_answer(spec, content, finish_reason, source_blob)
             if parsed is not None and not problems:
-                answer_text = "\n".join(v for v in parsed.values() if isinstance(v, str))
-                figures = checks.unverified_figures(answer_text, source_blob)
                 if not figures:
                     summary.content = parsed
                     return summary

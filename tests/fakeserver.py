@@ -338,6 +338,9 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     # Idle keep-alive connections would otherwise hold a thread forever.
     timeout = 60
+    # Headers and body go out in two writes; with Nagle on, the second waits for the
+    # client's delayed ACK (~40 ms a request), which would dominate a benchmark's overhead.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence the default access log (it writes to stderr on every request)."""
@@ -432,6 +435,11 @@ class FakeUpstream:
     * :attr:`chat_faults_by_id` (per arXiv id, checked first) and :attr:`chat_faults`: see
       :data:`CHAT_FAULTS`.
 
+    Full-text requests are also recorded with their headers (:attr:`fulltext_headers`,
+    lower-case names), and :attr:`fulltext_max_in_flight` counts the most of them handled
+    at once; :attr:`fulltext_latency` (seconds) holds each one open so that overlap, if the
+    client allowed any, would show there.
+
     All state is plain attributes that tests set directly; :meth:`reset` restores defaults.
     """
 
@@ -497,6 +505,10 @@ class FakeUpstream:
             self.html_pages: dict[str, bytes] = {}
             self.pdf_files: dict[str, bytes] = {}
             self.fulltext_faults: list[Fault] = []
+            self.fulltext_latency: float = 0.0
+            self.fulltext_headers: list[dict[str, str]] = []
+            self.fulltext_max_in_flight: int = 0
+            self._fulltext_in_flight: int = 0
             # OpenAI chat
             self.chat_faults: list[str] = []
             self.chat_faults_by_id: dict[str, list[str]] = {}
@@ -568,7 +580,9 @@ class FakeUpstream:
             if path == "/api/query":
                 return self._arxiv_query(url.query, query)
             if match := _FULLTEXT_RE.fullmatch(path):
-                return self._fulltext(match.group(1), match.group(2), match.group(3) or "")
+                return self._fulltext_tracked(
+                    headers, match.group(1), match.group(2), match.group(3) or ""
+                )
             if match := _FILE_RE.fullmatch(path):
                 return self._file_get(match.group(1), content=bool(match.group(2)))
             if path == "/v1/batches":
@@ -673,6 +687,22 @@ class FakeUpstream:
         )
         body = head + "".join(e.rstrip("\n") + "\n" for e in page) + "</feed>\n"
         return _Reply(200, body.encode("utf-8"), "application/atom+xml; charset=utf-8")
+
+    def _fulltext_tracked(
+        self, headers: dict[str, str], kind: str, paper_id: str, version: str
+    ) -> _Reply:
+        """:meth:`_fulltext`, recording the request's headers and how many run at once."""
+        with self._lock:
+            self.fulltext_headers.append(headers)
+            self._fulltext_in_flight += 1
+            self.fulltext_max_in_flight = max(self.fulltext_max_in_flight, self._fulltext_in_flight)
+        try:
+            if self.fulltext_latency > 0:
+                time.sleep(self.fulltext_latency)
+            return self._fulltext(kind, paper_id, version)
+        finally:
+            with self._lock:
+                self._fulltext_in_flight -= 1
 
     def _fulltext(self, kind: str, paper_id: str, version: str) -> _Reply:
         fault = self._pop(self.fulltext_faults)

@@ -2,9 +2,11 @@
 
 Metadata: one ``arxiv.Search(id_list=...)`` per day through one ``arxiv.Client``
 (page size 100, ``arxiv_delay_seconds`` between requests: arXiv's API terms ask for no
-more than one request every three seconds). Ids arXiv does not return are asked once
-more; a paper still missing keeps its Hugging Face abstract. The ``arxiv`` package
-retries failed pages itself (``num_retries``), so nothing here wraps it in a second loop.
+more than one request every three seconds). When that request fails or comes back
+without a single entry (arXiv's transient failure modes), the ids are asked once more; ids
+missing from an otherwise good answer are not re-asked (arXiv does not know them yet, and
+asking again costs one more paced request). A paper still missing keeps its Hugging Face
+abstract. The ``arxiv`` package retries failed pages itself (``num_retries``).
 
 Full text: arXiv's HTML rendering ``{arxiv_html_url}/{id}v{N}`` (LaTeXML), else the PDF
 ``{arxiv_pdf_url}/{id}v{N}``, else the abstract; one request at a time, paced by
@@ -97,8 +99,9 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
         settings: ``arxiv_api_url``, ``arxiv_delay_seconds``, ``http_timeout_seconds``.
 
     Returns:
-        Metadata by bare id, for the ids arXiv returned. Ids it did not return are asked
-        once more; those still missing are absent (logged). A failing API (HTTP errors,
+        Metadata by bare id, for the ids arXiv returned. The whole list is asked once more
+        only when the first request failed or returned no entry at all; ids still missing
+        are absent (logged). A failing API (HTTP errors,
         timeouts) gives what was fetched so far, never an exception: the Hugging Face
         abstract is the fallback.
     """
@@ -118,6 +121,9 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
                     found[meta.arxiv_id] = meta
         except (arxiv.ArxivError, requests.RequestException) as exc:
             log.warning("arXiv API failed (round %d): %s", round_, exc)
+            continue
+        if found:
+            break  # a good answer: what it lacks, arXiv does not have
     missing = [i for i in ids if i not in found]
     if missing:
         log.warning("arXiv returned nothing for %s; using the Hugging Face abstract", missing)

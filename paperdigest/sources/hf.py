@@ -94,7 +94,7 @@ def parse_daily_list(body: Any, source: str = "daily papers list") -> DailyList:
             reason = "duplicate of an earlier record"
         if reason is not None or paper is None:
             skipped = Skipped(ident, reason or "unusable record")
-            log.warning("skipped %s: %s", skipped.ident, skipped.reason)
+            log.warning("%s skipped: %s", skipped.ident, skipped.reason)
             result.skipped.append(skipped)
             continue
         seen.add(paper.arxiv_id)

@@ -1,0 +1,210 @@
+"""Benchmark: one synthetic day through ``run_day`` against the local fake upstream.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_day.py --help``).
+
+What it does, all in this one process:
+
+* starts ``tests/fakeserver.FakeUpstream`` with a synthetic Hugging Face list of N papers
+  (``fake.hf_bodies``) and an arXiv entry for every one of them (``fake.arxiv_extra_entries``),
+  so the metadata step is a real one-page (≤ 100 ids) arXiv API request;
+* sets the fake model's latency (``fake.chat_latency``, seconds per chat call);
+* runs ``run_day`` at the given concurrency, abstracts only (``PAPERDIGEST_FULLTEXT=false``)
+  and without arXiv's politeness delay, so the model calls are the only slow part;
+* reruns the same day with a fresh Runtime (new store connection, as a new process would):
+  every summary is cached, so this measures the per-run overhead alone;
+* prints the figures and PASS/FAIL against the targets.
+
+Caveats: the fake server runs in this process (its threads share the interpreter), so the
+peak RSS (``ru_maxrss``) is that of app + fake server together, and both compete for the
+same cores (the reference machine has 2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakeserver import FakeUpstream  # noqa: E402
+
+from paperdigest.cli import PROMPTS_DIR  # noqa: E402
+from paperdigest.config import load_settings  # noqa: E402
+from paperdigest.pipeline import DayResult, Runtime, run_day  # noqa: E402
+from paperdigest.store import Store  # noqa: E402
+from paperdigest.summarize import load_prompts  # noqa: E402
+
+DAY = date(2025, 11, 7)
+# Targets of the "speed and scale" issue.
+MAX_RATIO = 1.3
+MAX_CACHED_SECONDS = 1.5
+MAX_RSS_MB = 150.0
+
+_ABSTRACT = (
+    "We study how large language models can be trained to reason over long documents. "
+    "Our method combines retrieval with a learned planner and improves accuracy on five "
+    "benchmarks while using fewer tokens than strong baselines. We release code and data. "
+) * 4
+
+
+def _ids(n: int) -> list[str]:
+    return [f"2511.{90000 + i:05d}" for i in range(1, n + 1)]
+
+
+def _hf_list(ids: list[str]) -> bytes:
+    items = []
+    for rank, arxiv_id in enumerate(ids):
+        title = f"Synthetic Paper {arxiv_id}: Long-Document Reasoning"
+        items.append(
+            {
+                "paper": {
+                    "id": arxiv_id,
+                    "authors": [{"name": "Ada Lovelace"}, {"name": "Alan Turing"}],
+                    "title": title,
+                    "summary": _ABSTRACT,
+                    "upvotes": len(ids) - rank,
+                },
+                "title": title,
+                "summary": _ABSTRACT,
+            }
+        )
+    return json.dumps(items).encode()
+
+
+def _arxiv_entry(arxiv_id: str) -> str:
+    return f"""  <entry>
+    <id>http://arxiv.org/abs/{arxiv_id}v1</id>
+    <title>Synthetic Paper {arxiv_id}: Long-Document Reasoning</title>
+    <updated>2025-11-05T18:58:48Z</updated>
+    <link href="https://arxiv.org/abs/{arxiv_id}v1" rel="alternate" type="text/html"/>
+    <summary>{_ABSTRACT}</summary>
+    <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>
+    <published>2025-11-05T18:58:48Z</published>
+    <arxiv:primary_category term="cs.CL"/>
+    <author>
+      <name>Ada Lovelace</name>
+    </author>
+  </entry>
+"""
+
+
+def _runtime(work: Path) -> Runtime:
+    settings = load_settings()
+    return Runtime(settings, Store(settings.db_path), load_prompts(PROMPTS_DIR))
+
+
+async def _timed_run(work: Path) -> tuple[DayResult, float]:
+    started = time.perf_counter()
+    rt = _runtime(work)
+    try:
+        result = await run_day(rt, DAY, "seven", "digest", rt.settings.output_dir)
+    finally:
+        rt.store.close()
+    return result, time.perf_counter() - started
+
+
+def _configure(fake: FakeUpstream, work: Path, concurrency: int) -> None:
+    base = fake.base_url
+    for name in list(os.environ):
+        if name.startswith("PAPERDIGEST_"):
+            del os.environ[name]
+    os.environ.update(
+        {
+            "PAPERDIGEST_HF_BASE_URL": base,
+            "PAPERDIGEST_ARXIV_API_URL": f"{base}/api/query",
+            "PAPERDIGEST_ARXIV_HTML_URL": f"{base}/html",
+            "PAPERDIGEST_ARXIV_PDF_URL": f"{base}/pdf",
+            "OPENAI_BASE_URL": f"{base}/v1",
+            "OPENAI_API_KEY": "sk-bench-not-a-real-key",
+            "PAPERDIGEST_MODEL": "fake-model",
+            "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",
+            "PAPERDIGEST_FULLTEXT": "false",
+            "PAPERDIGEST_CONCURRENCY": str(concurrency),
+            "PAPERDIGEST_OUTPUT_DIR": str(work / "out"),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        }
+    )
+
+
+def main() -> int:
+    """Run the benchmark; exit 0 when every target is met, 1 otherwise."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--papers", type=int, default=int(os.environ.get("BENCH_PAPERS", "100")), help="N papers"
+    )
+    parser.add_argument(
+        "--latency",
+        type=float,
+        default=float(os.environ.get("BENCH_LATENCY", "1.0")),
+        help="seconds per model call",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("BENCH_CONCURRENCY", "8")),
+        help="PAPERDIGEST_CONCURRENCY",
+    )
+    args = parser.parse_args()
+
+    fake = FakeUpstream()
+    fake.start()
+    try:
+        ids = _ids(args.papers)
+        fake.hf_bodies[DAY.isoformat()] = _hf_list(ids)
+        fake.arxiv_extra_entries.update({i: _arxiv_entry(i) for i in ids})
+        fake.chat_latency = args.latency
+        with tempfile.TemporaryDirectory(prefix="paperdigest-bench-") as tmp:
+            work = Path(tmp)
+            _configure(fake, work, args.concurrency)
+            first, wall = asyncio.run(_timed_run(work))
+            calls = fake.chat_count
+            cached, cached_wall = asyncio.run(_timed_run(work))
+    finally:
+        fake.stop()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+    n = args.papers
+    ideal = n * args.latency / args.concurrency
+    ratio = wall / ideal if ideal else float("nan")
+    s = first.stats
+    print(f"papers            {n} ({s.summarized} summarized, {s.failed} failed)")
+    print(f"concurrency       {args.concurrency}")
+    print(f"model latency     {args.latency:.2f} s/call ({calls} calls)")
+    print(f"wall time         {wall:.2f} s")
+    print(f"ideal             {ideal:.2f} s (n x latency / concurrency)")
+    print(f"ratio             {ratio:.3f} (target <= {MAX_RATIO})")
+    print(f"throughput        {n / wall:.2f} papers/s")
+    print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, est. ${s.cost_usd:.4f}")
+    print(
+        f"cached rerun      {cached_wall:.3f} s ({cached.stats.cached} cached, "
+        f"{fake.chat_count - calls} calls) (target <= {MAX_CACHED_SECONDS} s)"
+    )
+    print(
+        f"peak RSS          {rss_mb:.1f} MB (whole process, fake server included) "
+        f"(target <= {MAX_RSS_MB:.0f} MB)"
+    )
+    checks = {
+        f"wall <= {MAX_RATIO} x ideal": ideal > 0 and ratio <= MAX_RATIO,
+        f"cached rerun <= {MAX_CACHED_SECONDS} s": cached_wall <= MAX_CACHED_SECONDS,
+        f"peak RSS <= {MAX_RSS_MB:.0f} MB": rss_mb <= MAX_RSS_MB,
+        "every paper summarized": s.summarized == n and cached.stats.cached == n,
+    }
+    for name, ok in checks.items():
+        print(f"{'PASS' if ok else 'FAIL'}  {name}")
+    if fake.errors:
+        print(f"fake server errors: {fake.errors[:3]}")
+    return 0 if all(checks.values()) and not fake.errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""Helpers shared by the reliability tests: run the CLI in-process or as a real process,
+read what a run left behind (store, digest, requests), and check a digest's markdown.
+
+Not a test module (no ``test_`` prefix); the test modules import it like ``fakeserver``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from fakeserver import FakeUpstream
+from markdown_it import MarkdownIt
+from typer.testing import CliRunner, Result
+
+from paperdigest.cli import app
+
+__all__ = [
+    "BIN",
+    "DAY",
+    "DAY_IDS",
+    "asked_ids",
+    "digest_ids",
+    "invoke",
+    "markdown_problems",
+    "omitted_ids",
+    "run_day",
+    "spawn",
+    "stored_summary_ids",
+    "wait_for",
+]
+
+DAY = "2025-11-07"
+# The 15 papers of tests/fixtures/hf/2025-11-07.json, in list order.
+DAY_IDS = [
+    "2511.04570",
+    "2511.04460",
+    "2511.03773",
+    "2511.04670",
+    "2511.04307",
+    "2511.03929",
+    "2511.03774",
+    "2511.04217",
+    "2511.04655",
+    "2511.03996",
+    "2511.03295",
+    "2511.04668",
+    "2510.27656",
+    "2511.02280",
+    "2511.00956",
+]
+BIN = Path(sys.executable).parent / "paperdigest"
+
+_PROMPT_ID_RE = re.compile(r"^arXiv id: (\S+)", re.MULTILINE)
+_LOGGERS = ("paperdigest", "openai", "httpx", "arxiv")
+
+
+def invoke(*args: str) -> Result:
+    """Run ``paperdigest ARGS`` in-process; the logging set-up the CLI makes is undone after,
+    so that its handler (bound to the runner's closed stream) cannot leak into other tests."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    levels = {name: logging.getLogger(name).level for name in _LOGGERS}
+    try:
+        return CliRunner().invoke(app, list(args))
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+        for name, old in levels.items():
+            logging.getLogger(name).setLevel(old)
+
+
+def run_day(*extra: str, day: str = DAY) -> Result:
+    """``paperdigest run --date DAY EXTRA...`` in-process."""
+    return invoke("run", "--date", day, *extra)
+
+
+def spawn(
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, python_code: str | None = None
+) -> subprocess.Popen[str]:
+    """Start ``paperdigest ARGS`` as a real process in ``tmp_path``, with the test's
+    environment (the ``env`` fixture's settings) plus ``env``; with ``python_code``, run
+    ``python -c CODE ARGS`` instead (for a process that patches something first)."""
+    argv = [sys.executable, "-c", python_code] if python_code else [str(BIN)]
+    return subprocess.Popen(
+        [*argv, *args],
+        cwd=tmp_path,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+def asked_ids(fake: FakeUpstream, since: int = 0) -> list[str]:
+    """The arXiv id of every chat request the fake model received (from index ``since``)."""
+    ids = []
+    for body in list(fake.chat_requests)[since:]:
+        user = next(m for m in body["messages"] if m["role"] == "user")
+        match = _PROMPT_ID_RE.search(user["content"])
+        ids.append(match.group(1) if match else "unknown")
+    return ids
+
+
+def user_prompts(fake: FakeUpstream) -> dict[str, str]:
+    """The first user message sent for each arXiv id."""
+    prompts: dict[str, str] = {}
+    for body in list(fake.chat_requests):
+        user = next(m for m in body["messages"] if m["role"] == "user")
+        match = _PROMPT_ID_RE.search(user["content"])
+        if match:
+            prompts.setdefault(match.group(1), user["content"])
+    return prompts
+
+
+def stored_summary_ids(db: Path) -> set[str]:
+    """arXiv ids with a summary row in the database (read-only, safe while a run writes)."""
+    if not db.exists():
+        return set()
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
+    try:
+        return {row[0] for row in con.execute("SELECT arxiv_id FROM summaries")}
+    except sqlite3.OperationalError:  # the schema is not created yet
+        return set()
+    finally:
+        con.close()
+
+
+def digest_ids(text: str) -> list[str]:
+    """The arXiv ids summarized in a ``digest``-template digest, in order."""
+    return re.findall(r"^## (\d{4}\.\d{4,5})$", text, re.MULTILINE)
+
+
+def omitted_ids(text: str) -> list[str]:
+    """The arXiv ids listed under "요약하지 못한 논문", in order."""
+    _, _, tail = text.partition("요약하지 못한 논문")
+    return re.findall(r"^- \[(\d{4}\.\d{4,5})\]", tail, re.MULTILINE)
+
+
+_ALLOWED_LINK = re.compile(r"^https://(?:arxiv\.org/abs|huggingface\.co/papers)/\d{4}\.\d{4,5}$")
+
+
+def markdown_problems(text: str) -> list[str]:
+    """What would make a digest unsafe or broken as markdown (empty list = fine).
+
+    Parsed with markdown-it (CommonMark + GFM tables): no raw HTML, no images, no tables,
+    every link built from an arXiv id, no heading other than the template's own, front
+    matter (jekyll) closed. ``text`` must end with one newline and contain no NUL/CR.
+    """
+    problems: list[str] = []
+    if not text.endswith("\n") or text.endswith("\n\n"):
+        problems.append("does not end with exactly one newline")
+    if "\r" in text or "\x00" in text:
+        problems.append("contains CR or NUL")
+    body = text
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end < 0:
+            return [*problems, "front matter is not closed"]
+        body = text[end + 5 :]
+    md = MarkdownIt("commonmark").enable("table")
+    md.validateLink = lambda url: True  # report javascript: links too, not drop them
+    for token in _walk(md.parse(body)):
+        if token.type in ("html_block", "html_inline"):
+            problems.append(f"raw HTML: {token.content.strip()[:60]!r}")
+        elif token.type == "image":
+            problems.append(f"image: {token.attrGet('src')!r}")
+        elif token.type == "table_open":
+            problems.append("a table")
+        elif token.type == "link_open":
+            href = str(token.attrGet("href"))
+            if not _ALLOWED_LINK.match(href):
+                problems.append(f"link not built from an arXiv id: {href!r}")
+    return problems
+
+
+def _walk(tokens: Iterable[Any]) -> Iterable[Any]:
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def headings(text: str) -> list[str]:
+    """The text of every heading of a (front-matter-free) markdown text."""
+    md = MarkdownIt("commonmark")
+    tokens = md.parse(text)
+    return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def json_lines(stream: str) -> list[dict[str, Any]]:
+    """Every line of ``stream`` parsed as JSON (raises on a line that is not)."""
+    return [json.loads(line) for line in stream.splitlines() if line.strip()]

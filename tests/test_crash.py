@@ -1,0 +1,107 @@
+"""Crash safety: ``kill -9`` mid-run or mid-write leaves no torn digest, a consistent
+database, and a next run that redoes only what was not stored."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+from pathlib import Path
+
+from conftest import AppEnv
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    asked_ids,
+    digest_ids,
+    run_day,
+    spawn,
+    stored_summary_ids,
+    wait_for,
+)
+
+# Runs the CLI, but SIGKILLs itself inside write_atomic: after the temp file is written
+# and fsynced, just before os.replace puts it in place (the worst moment for a digest).
+_KILL_AT_REPLACE = """
+import os, signal, sys
+real_replace = os.replace
+def replace(src, dst, *args, **kwargs):
+    if str(dst).endswith(".md"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real_replace(src, dst, *args, **kwargs)
+os.replace = replace
+from paperdigest.cli import main
+main(sys.argv[1:])
+"""
+
+
+def _integrity(db: Path) -> str:
+    con = sqlite3.connect(db)
+    try:
+        return str(con.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _temp_files(out_dir: Path) -> list[str]:
+    return sorted(p.name for p in out_dir.glob(".*.tmp"))
+
+
+def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
+    env: AppEnv,
+) -> None:
+    """SIGKILL while papers are being summarized: no digest, no temp file, DB intact;
+    the next run asks only the papers without a stored summary."""
+    env.fake.chat_latency = 0.3
+    db = env.out_dir / "paperdigest.db"
+    proc = spawn(env.tmp_path, "run", "--date", DAY)
+    try:
+        wait_for(lambda: len(stored_summary_ids(db)) >= 3, "three stored summaries")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+    stored = stored_summary_ids(db)
+    assert 3 <= len(stored) < len(DAY_IDS)
+    assert not (env.out_dir / f"{DAY}.md").exists()  # no digest rather than a torn one
+    assert _temp_files(env.out_dir) == []
+    assert _integrity(db) == "ok"
+
+    env.fake.chat_latency = 0.0
+    before = env.fake.chat_count
+    result = run_day()
+
+    assert result.exit_code == 0, result.stderr
+    asked = set(asked_ids(env.fake, since=before))
+    assert asked == set(DAY_IDS) - stored
+    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
+    assert _temp_files(env.out_dir) == []
+    assert _integrity(db) == "ok"
+
+
+def test_kill_9_inside_digest_write_keeps_old_digest_whole(env: AppEnv) -> None:
+    """SIGKILL between writing the temp file and renaming it: the old digest stays byte for
+    byte, the summaries are kept, and the next run removes the temp file and asks nothing."""
+    failing = DAY_IDS[1]
+    env.fake.chat_faults_by_id[failing] = ["english"] * 3
+    assert run_day().exit_code == 3  # a partial digest is on disk
+    digest = env.out_dir / f"{DAY}.md"
+    old = digest.read_bytes()
+
+    proc = spawn(env.tmp_path, "run", "--date", DAY, python_code=_KILL_AT_REPLACE)
+    proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+
+    assert digest.read_bytes() == old  # whole: the old digest, not a torn new one
+    # The one window no rename can close: the complete temp file is left behind, hidden,
+    # and the next run of the day removes it under the day lock.
+    assert len(_temp_files(env.out_dir)) == 1
+    assert failing in stored_summary_ids(env.out_dir / "paperdigest.db")
+    assert _integrity(env.out_dir / "paperdigest.db") == "ok"
+
+    calls = env.fake.chat_count
+    result = run_day()
+    assert result.exit_code == 0, result.stderr
+    assert env.fake.chat_count == calls  # the killed run had stored the summary
+    assert digest_ids(digest.read_text(encoding="utf-8")) == DAY_IDS
+    assert _temp_files(env.out_dir) == []

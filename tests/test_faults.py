@@ -1,0 +1,120 @@
+"""Model faults: each broken first answer or failed call is recovered per paper, within the
+attempt budget, and a day whose every first answer is broken still publishes a clean digest."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from conftest import AppEnv
+from fakeserver import ENGLISH_SENTENCE
+from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, markdown_problems, run_day
+
+FIRST = DAY_IDS[0]
+TRANSPORT_FAULTS = {"http_429", "http_500", "http_503", "reset", "timeout"}
+
+# fault -> chat requests the paper costs: content faults need one re-ask, transport faults
+# one retry by the openai client, a fenced answer is unwrapped without asking again.
+FAULT_COST = {
+    "malformed_json": 2,
+    "english": 2,
+    "code_fence": 1,
+    "missing_field": 2,
+    "length": 2,
+    "empty": 2,
+    "heading": 2,
+    "invented_figure": 2,
+    "http_429": 2,
+    "http_500": 2,
+    "http_503": 2,
+    "reset": 2,
+    "timeout": 2,
+}
+
+
+def _fast_timeouts(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A read timeout must fire quickly: the client waits 0.5 s, the fake answers after 1.5 s.
+    monkeypatch.setenv("PAPERDIGEST_MODEL_TIMEOUT_SECONDS", "0.5")
+    env.fake.timeout_delay = 1.5
+
+
+def _attempt_errors(env: AppEnv, arxiv_id: str) -> list[str | None]:
+    con = sqlite3.connect(env.out_dir / "paperdigest.db")
+    try:
+        row = con.execute(
+            "SELECT attempts FROM summaries WHERE arxiv_id = ?", (arxiv_id,)
+        ).fetchone()
+    finally:
+        con.close()
+    assert row is not None, f"{arxiv_id} has no stored summary"
+    return [a["error"] for a in json.loads(row[0])]
+
+
+@pytest.mark.parametrize("fault", sorted(FAULT_COST))
+def test_each_model_fault_is_recovered_for_its_paper(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """A paper whose first answer has FAULT is still summarized, at the expected cost."""
+    _fast_timeouts(env, monkeypatch)
+    env.fake.chat_faults_by_id[FIRST] = [fault]
+    result = run_day("--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert digest_ids(text) == [FIRST]
+    assert "요약하지 못한 논문" not in text
+    assert env.fake.chat_count == FAULT_COST[fault]
+    errors = _attempt_errors(env, FIRST)
+    # Only content faults are the model's answers failing validation (one re-ask);
+    # transport faults are retried inside the openai client and cost no attempt.
+    assert len(errors) == (1 if fault in TRANSPORT_FAULTS or fault == "code_fence" else 2)
+    assert errors[-1] is None
+    assert env.fake.errors == []
+
+
+def test_code_fence_answer_is_unwrapped_without_a_reask(env: AppEnv) -> None:
+    """JSON inside a ```json fence is accepted as is: one call, one attempt."""
+    env.fake.chat_faults_by_id[FIRST] = ["code_fence"]
+    result = run_day("--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    assert env.fake.chat_count == 1
+    assert _attempt_errors(env, FIRST) == [None]
+
+
+def test_reask_tells_the_model_what_failed(env: AppEnv) -> None:
+    """The re-ask carries the broken answer and the validation problem (cut at length)."""
+    env.fake.chat_faults_by_id[FIRST] = ["length"]
+    assert run_day("--limit", "1").exit_code == 0
+    second = env.fake.chat_requests[1]["messages"]
+    assert [m["role"] for m in second] == ["system", "user", "assistant", "user"]
+    assert "finish_reason=length" in second[-1]["content"]
+
+
+def test_day_with_every_first_answer_broken_publishes_clean_digest(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every paper's first answer broken, a different fault each: complete digest, exit 0."""
+    _fast_timeouts(env, monkeypatch)
+    faults = sorted(FAULT_COST)
+    assert len(faults) == 13
+    for arxiv_id, fault in zip(DAY_IDS, faults, strict=False):
+        env.fake.chat_faults_by_id[arxiv_id] = [fault]
+    # The two papers left get two faults in a row (still within the 3 attempts).
+    env.fake.chat_faults_by_id[DAY_IDS[13]] = ["malformed_json", "missing_field"]
+    env.fake.chat_faults_by_id[DAY_IDS[14]] = ["english", "http_503"]
+
+    result = run_day()
+
+    assert result.exit_code == 0, result.stderr
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert digest_ids(text) == DAY_IDS
+    assert "요약하지 못한 논문" not in text
+    assert "⚠️" not in text  # no unverified figure survived
+    assert ENGLISH_SENTENCE not in text
+    assert "```" not in text
+    assert "## 요약" not in text
+    assert markdown_problems(text) == []
+    assert sorted(set(asked_ids(env.fake))) == sorted(DAY_IDS)
+    assert all(not q for q in env.fake.chat_faults_by_id.values())  # every fault was served
+    assert "Traceback" not in result.stderr
+    assert env.fake.errors == []

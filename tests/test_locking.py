@@ -1,0 +1,74 @@
+"""Overlapping runs: a second run of the same day waits for the first (then finds every
+summary stored and asks nothing), gives up with a clear message after the wait limit, and
+runs of other days are never blocked."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import pytest
+from conftest import AppEnv
+from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, run_day, spawn, wait_for
+
+from paperdigest.config import load_settings
+from paperdigest.pipeline import day_lock
+
+OTHER_DAY = "2025-11-06"
+
+
+def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
+    """Cron and a manual run of the same day at once: every paper is asked exactly once,
+    the second run waits (and says so), both exit 0, the digest is complete."""
+    # The first run is slow at the model until the second is seen waiting for the lock.
+    env.fake.chat_latency = 1.0
+    first = spawn(env.tmp_path, "run", "--date", DAY)
+    second = None
+    try:
+        wait_for(lambda: env.fake.chat_count >= 1, "the first run to reach the model")
+        second = spawn(env.tmp_path, "run", "--date", DAY)
+        assert second.stderr is not None
+        seen = [second.stderr.readline()]
+        while seen[-1] and "waiting" not in seen[-1]:
+            seen.append(second.stderr.readline())
+        env.fake.chat_latency = 0.0
+        out1, err1 = first.communicate(timeout=60)
+        out2, err2 = second.communicate(timeout=60)
+        err2 = "".join(seen) + err2
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
+    counts = Counter(asked_ids(env.fake))
+    assert sorted(counts) == sorted(DAY_IDS)
+    assert set(counts.values()) == {1}
+    assert f"another run of {DAY} is in progress; waiting up to 1800 s" in err2
+    assert "15 cached" in err2
+    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
+
+
+def test_second_run_of_same_day_gives_up_after_lock_timeout(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the day locked past PAPERDIGEST_LOCK_TIMEOUT_SECONDS: exit 1, one clear line."""
+    monkeypatch.setenv("PAPERDIGEST_LOCK_TIMEOUT_SECONDS", "0.1")
+    with day_lock(load_settings(), date.fromisoformat(DAY)):
+        result = run_day()
+    assert result.exit_code == 1
+    assert f"another run of {DAY} is in progress; waiting up to 0.1 s" in result.stderr
+    assert "paperdigest: error: another paperdigest run holds" in result.stderr
+    assert f".paperdigest-{DAY}.lock; gave up after waiting 0.1 s" in result.stderr
+    assert env.fake.chat_count == 0
+    assert not (env.out_dir / f"{DAY}.md").exists()
+
+
+def test_run_of_another_day_is_not_blocked(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one day is locked, a run of another day proceeds at once (no wait allowed)."""
+    monkeypatch.setenv("PAPERDIGEST_LOCK_TIMEOUT_SECONDS", "0")
+    with day_lock(load_settings(), date.fromisoformat(DAY)):
+        result = run_day(day=OTHER_DAY)
+    assert result.exit_code == 0, result.stderr
+    assert "waiting" not in result.stderr
+    assert (env.out_dir / f"{OTHER_DAY}.md").is_file()

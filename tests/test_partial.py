@@ -1,0 +1,57 @@
+"""Partial failure: papers that fail every attempt give exit 3 and are named in the digest;
+the next run asks the model only about them and completes the digest."""
+
+from __future__ import annotations
+
+from conftest import AppEnv
+from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, markdown_problems, omitted_ids, run_day
+
+FAILING = [DAY_IDS[2], DAY_IDS[9]]
+
+
+def _fail_twice_over(env: AppEnv) -> None:
+    # Three English answers exhaust PAPERDIGEST_MAX_ATTEMPTS=3.
+    for arxiv_id in FAILING:
+        env.fake.chat_faults_by_id[arxiv_id] = ["english", "english", "english"]
+
+
+def test_papers_failing_every_attempt_give_exit_3_and_are_named(env: AppEnv) -> None:
+    """Exit 3; the digest holds the others in list order and names the failed ids."""
+    _fail_twice_over(env)
+    result = run_day()
+    assert result.exit_code == 3, result.stderr
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert digest_ids(text) == [i for i in DAY_IDS if i not in FAILING]
+    assert omitted_ids(text) == FAILING
+    assert "요약 실패 (3회 시도)" in text
+    assert markdown_problems(text) == []
+    for arxiv_id in FAILING:
+        assert f"paperdigest: {arxiv_id} not in digest: 요약 실패 (3회 시도)" in result.stderr
+    assert result.stdout.strip().endswith(f"{DAY}.md")  # the path is printed even when partial
+
+
+def test_next_run_asks_only_the_failed_papers_and_completes_digest(env: AppEnv) -> None:
+    """The rerun asks the model about the failed papers alone, exits 0, digest complete."""
+    _fail_twice_over(env)
+    assert run_day().exit_code == 3
+    before = env.fake.chat_count
+
+    result = run_day()
+
+    assert result.exit_code == 0, result.stderr
+    assert sorted(asked_ids(env.fake, since=before)) == sorted(FAILING)
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert digest_ids(text) == DAY_IDS
+    assert "요약하지 못한 논문" not in text
+    assert markdown_problems(text) == []
+
+
+def test_rerun_of_a_complete_day_asks_nothing(env: AppEnv) -> None:
+    """A second run of a finished day is all cache: no model call, same bytes, exit 0."""
+    assert run_day().exit_code == 0
+    first = (env.out_dir / f"{DAY}.md").read_bytes()
+    calls = env.fake.chat_count
+    result = run_day()
+    assert result.exit_code == 0
+    assert env.fake.chat_count == calls
+    assert (env.out_dir / f"{DAY}.md").read_bytes() == first
