@@ -23,7 +23,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from paperdigest.errors import ConfigError
+from paperdigest.errors import ConfigError, register_secret
 
 __all__ = ["Settings", "load_settings"]
 
@@ -151,6 +151,7 @@ class Settings(BaseSettings):
             ConfigError: neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
         """
         if self.openai_api_key is not None and self.openai_api_key.get_secret_value():
+            register_secret(self.openai_api_key.get_secret_value())  # e.g. a key from TOML
             return self.openai_api_key.get_secret_value()
         if self.openai_base_url:
             return "EMPTY"

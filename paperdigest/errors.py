@@ -41,10 +41,26 @@ __all__ = [
     "SummaryError",
     "UpstreamFormatError",
     "redact",
+    "register_secret",
 ]
 
-# Bearer tokens and OpenAI-style keys, in case a third-party message echoes one.
-_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+\S+)")
+# Bearer tokens and OpenAI-style keys, in case a third-party message echoes one. A bearer
+# token is RFC 6750's b64token, so a ")" or "," after it stays in the message.
+_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{8,}|Bearer\s+[A-Za-z0-9\-._~+/]+=*)")
+
+
+# Keys read from somewhere other than the environment (a TOML file); see register_secret.
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str) -> None:
+    """Mask ``value`` in every later :func:`redact` (values under 4 characters are ignored).
+
+    Called with the API key wherever it was read from: a key in ``paperdigest.toml`` is not
+    in ``OPENAI_API_KEY``, and need not look like ``sk-…``.
+    """
+    if len(value) >= 4:
+        _SECRETS.add(value)
 
 
 def redact(text: str) -> str:
@@ -54,12 +70,12 @@ def redact(text: str) -> str:
         text: any message that may echo request headers or settings.
 
     Returns:
-        The same text with the configured key, ``sk-…`` keys and ``Bearer …``
-        values replaced by ``***``.
+        The same text with the configured key (environment or :func:`register_secret`),
+        ``sk-…`` keys and ``Bearer …`` values replaced by ``***``.
     """
-    key = os.environ.get("OPENAI_API_KEY", "")
-    if len(key) >= 4:
-        text = text.replace(key, "***")
+    for key in (os.environ.get("OPENAI_API_KEY", ""), *_SECRETS):
+        if len(key) >= 4:
+            text = text.replace(key, "***")
     return _KEY_PATTERN.sub("***", text)
 
 
