@@ -32,6 +32,9 @@ _FILENAMES = {
 }
 
 _TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
+# C0/C1 control characters but tab and newline: NUL, ESC (terminal escapes), DEL, CR...
+# have no place in markdown and arrive only from hostile or broken input.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,9 @@ class Omitted:
 
 
 def _title_md(value: str) -> str:
-    """One line, markdown specials backslash-escaped, HTML brackets as entities."""
-    text = " ".join(str(value).split())
+    """One line without control characters, markdown specials backslash-escaped, HTML
+    brackets as entities."""
+    text = " ".join(_CONTROLS.sub("", str(value)).split())
     text = _TITLE_SPECIALS.sub(r"\\\1", text)
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
@@ -81,9 +85,10 @@ def _title_mdx(value: str) -> str:
 
 
 def _text_md(value: str) -> str:
-    """Model text: kept as markdown, minus raw HTML, links, images and stray blank runs."""
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-    text = text.replace("<", "&lt;")
+    """Model text: kept as markdown, minus raw HTML, links, images, control characters and
+    stray blank runs."""
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROLS.sub("", text).strip().replace("<", "&lt;")
     # A model obeying an injected instruction must not add a link or a tracking image:
     # escaped brackets make [x](url), ![x](url) and [x]: url plain text ("[CLS]" still shows).
     text = text.replace("[", "\\[").replace("]", "\\]")
@@ -99,7 +104,7 @@ def _oneline(value: str) -> str:
 
 
 def _code_span(value: str) -> str:
-    return " ".join(str(value).replace("`", "").split())
+    return " ".join(_CONTROLS.sub("", str(value)).replace("`", "").split())
 
 
 _env = jinja2.Environment(

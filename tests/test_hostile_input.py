@@ -32,8 +32,10 @@ INJECTION = (
 HUGE = "".join(f"Sentence {i:06d} of a very long abstract text here. " for i in range(4000))
 
 
-def _paper(arxiv_id: Any, title: Any, summary: Any = "A short abstract. It is fine.") -> dict:
-    return {"paper": {"id": arxiv_id, "title": title, "summary": summary, "upvotes": 1}}
+def _paper(
+    arxiv_id: Any, title: Any, summary: Any = "A short abstract. It is fine.", **extra: Any
+) -> dict[str, Any]:
+    return {"paper": {"id": arxiv_id, "title": title, "summary": summary, "upvotes": 1, **extra}}
 
 
 def _hostile_list() -> list[Any]:
@@ -46,14 +48,24 @@ def _hostile_list() -> list[Any]:
         _paper("2511.90004", "A 200 KB abstract", HUGE),
         _paper("2511.90005", 0),
         {
-            **_paper("2511.90006", "# Heading-like title\n---\n> quote", "Abstract. Fine."),
+            **_paper(
+                "2511.90006",
+                "# Heading-like title\n---\n> quote",
+                "Abstract. Fine.",
+                brandNewField={"nested": [1, None]},
+                upvotes="many",
+            ),
             "unknownTopLevel": [1, {"x": None}],
         },
         _paper("2511.90007", "Title with ```fence``` and <img src=x onerror=alert(1)>"),
+        {
+            **_paper("2511.90008", "Control\x00 characters\x1b[2J in a title", "Abs\x00tract."),
+            "organization": {"fullname": "Org\x1b[31m`name`"},
+        },
     ]
 
 
-SUMMARIZED = ["2511.90001", "2511.90004", "2511.90005", "2511.90006", "2511.90007"]
+SUMMARIZED = ["2511.90001", "2511.90004", "2511.90005", "2511.90006", "2511.90007", "2511.90008"]
 
 
 def _outside(root: Path, out_dir: Path) -> set[Path]:
@@ -65,8 +77,7 @@ def _outside(root: Path, out_dir: Path) -> set[Path]:
 def test_hostile_list_gives_valid_markdown_and_writes_only_the_output_folder(
     env: AppEnv, template: str
 ) -> None:
-    """HTML/markdown titles, path-shaped ids, empty/huge abstracts, duplicates, a title of
-    0, unknown fields: valid markdown, files only in the output folder, no traceback."""
+    """A hostile list gives valid markdown, files only in the output folder, no traceback."""
     env.fake.hf_bodies[DAY] = json.dumps(_hostile_list()).encode()
     outside_before = _outside(env.tmp_path, env.out_dir)
 
@@ -88,8 +99,7 @@ def test_hostile_list_gives_valid_markdown_and_writes_only_the_output_folder(
 
 
 def test_hostile_list_skips_and_names_what_it_cannot_use(env: AppEnv) -> None:
-    """Path-shaped ids and duplicates are skipped by name; an empty abstract is listed as
-    skipped in the digest; the others are summarized in list order."""
+    """Path-shaped ids, duplicates and an empty abstract are skipped, each by name."""
     env.fake.hf_bodies[DAY] = json.dumps(_hostile_list()).encode()
     result = run_day()
     assert result.exit_code == 0, result.stderr
@@ -100,7 +110,7 @@ def test_hostile_list_skips_and_names_what_it_cannot_use(env: AppEnv) -> None:
     skipped = re.findall(r"^warning: (.+) skipped: (.+)$", result.stderr, re.MULTILINE)
     assert ("'../../etc/passwd'", "not a new-style arXiv id") in skipped
     assert ("'2511.90002/../../x'", "not a new-style arXiv id") in skipped
-    assert ("2511.90001", "duplicate of an earlier record") in skipped
+    assert ("record #5 (2511.90001)", "duplicate of an earlier record") in skipped
     assert any(ident == "2511.90003" for ident, _ in skipped)
     assert "**0**" in text  # a title of just 0 is a title
     assert env.fake.errors == []
@@ -109,8 +119,7 @@ def test_hostile_list_skips_and_names_what_it_cannot_use(env: AppEnv) -> None:
 def test_huge_abstract_is_cut_at_a_sentence_within_the_token_budget(
     env: AppEnv,
 ) -> None:
-    """A 200 KB abstract is cut to PAPERDIGEST_SOURCE_TOKENS at a sentence end; a warning
-    and the prompt say so."""
+    """A 200 KB abstract is cut to the token budget at a sentence end, and says so."""
     env.fake.hf_bodies[DAY] = json.dumps([_paper("2511.90004", "Huge", HUGE)]).encode()
     result = run_day()
     assert result.exit_code == 0, result.stderr
@@ -136,8 +145,7 @@ def test_prompt_injection_stays_inside_the_data_block(env: AppEnv) -> None:
 def test_model_obeying_an_injection_cannot_put_links_or_html_in_the_digest(
     env: AppEnv,
 ) -> None:
-    """A model answer with a javascript: link, an image, raw HTML and a reference link
-    definition renders as plain text: no link but the arXiv ones, no HTML."""
+    """Links, images and HTML in a model answer render as plain text in the digest."""
     payload = (
         " [클릭](javascript:alert(1)) [여기](https://evil.example/a) "
         "![추적](https://evil.example/t.png) "

@@ -91,7 +91,8 @@ def parse_daily_list(body: Any, source: str = "daily papers list") -> DailyList:
         paper, reason = _parse_item(item)
         ident = paper.arxiv_id if paper else _ident(item, index)
         if paper is not None and paper.arxiv_id in seen:
-            reason = "duplicate of an earlier record"
+            # Named by position too: the id itself is summarized from its first record.
+            ident, reason = f"record #{index} ({paper.arxiv_id})", "duplicate of an earlier record"
         if reason is not None or paper is None:
             skipped = Skipped(ident, reason or "unusable record")
             log.warning("%s skipped: %s", skipped.ident, skipped.reason)
