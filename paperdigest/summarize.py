@@ -210,8 +210,12 @@ def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.Async
 
     async def on_response(response: httpx2.Response) -> None:
         if response.status_code == 429:
+            # The same header the openai client waits on: retry-after-ms first, in ms.
+            ms = response.headers.get("retry-after-ms")
             try:
-                seconds = float(response.headers.get("retry-after", "1"))
+                seconds = (
+                    float(ms) / 1000 if ms else float(response.headers.get("retry-after", "1"))
+                )
             except ValueError:
                 seconds = 1.0
             limiter.slow_down(min(max(seconds, 0.0), 60.0))
@@ -288,7 +292,8 @@ class Summarizer:
 
         Returns:
             The :class:`Summary`. When only the figure check still fails after every
-            attempt, the last such answer is returned with ``unverified`` filled.
+            attempt (or when the token cap forbids the next re-ask), the last such answer
+            is returned with ``unverified`` filled.
 
         Raises:
             SummaryError: no answer validated within ``max_attempts`` (or the API rejected
@@ -312,7 +317,12 @@ class Summarizer:
         last_error = "no answer"
         max_attempts = self._settings.max_attempts
         for attempt in range(1, max_attempts + 1):
-            self._budget.check()
+            try:
+                self._budget.check()
+            except BudgetExceeded:
+                if soft is None:
+                    raise
+                break  # the cap forbids the re-ask: keep the answer paid for (below)
             content, finish_reason, usage = await self._call(prompt, messages, paper.arxiv_id)
             summary.prompt_tokens += usage[0]
             summary.completion_tokens += usage[1]
