@@ -12,7 +12,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -123,7 +123,16 @@ class _RedactingFormatter(logging.Formatter):
         )
 
 
+# Whether stderr carries JSON log lines (set by _setup_logging): a log collector then needs
+# every stderr line as JSON, the CLI's own "not in digest" and "error:" lines included.
+_STDERR = {"json": False}
+
+
 def _setup_logging(verbose: bool, as_json: bool) -> None:
+    if not as_json:
+        with suppress(ConfigError):  # the command's own load_settings reports it
+            as_json = load_settings().log_format == "json"
+    _STDERR["json"] = as_json
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_RedactingFormatter(as_json))
     root = logging.getLogger()
@@ -135,8 +144,17 @@ def _setup_logging(verbose: bool, as_json: bool) -> None:
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
+def _say(message: str, level: int) -> None:
+    """One stderr line from the CLI itself: ``paperdigest: …``, or a JSON log line."""
+    if _STDERR["json"]:
+        log.log(level, "%s", message)
+    else:
+        prefix = "error: " if level >= logging.ERROR else ""
+        typer.echo(f"paperdigest: {prefix}{redact(message)}", err=True)
+
+
 def _fail(exc: BaseException, code: int) -> NoReturn:
-    typer.echo(f"paperdigest: error: {redact(str(exc))}", err=True)
+    _say(str(exc), logging.ERROR)
     raise typer.Exit(code)
 
 
@@ -150,7 +168,7 @@ def _boundary(verbose: bool) -> Iterator[None]:
     except PaperdigestError as exc:
         _fail(exc, exc.exit_code)
     except KeyboardInterrupt:
-        typer.echo("paperdigest: interrupted; everything validated so far is stored", err=True)
+        _say("interrupted; everything validated so far is stored", logging.WARNING)
         raise typer.Exit(130) from None
     except Exception as exc:
         if verbose:
@@ -183,16 +201,22 @@ def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[s
 def _report(result: DayResult) -> int:
     s = result.stats
     for o in result.omitted:
-        typer.echo(f"paperdigest: {o.arxiv_id} not in digest: {o.reason}", err=True)
+        _say(f"{o.arxiv_id} not in digest: {o.reason}", logging.WARNING)
+    # The counts add up to the papers; records of the list that are no paper at all
+    # (in RunStats.skipped too) are counted apart.
+    not_done = sum(1 for o in result.omitted if o.reason.startswith("미완료"))
+    unusable = len(result.skipped)
     log.info(
-        "%s: %d papers (%d summarized, %d cached, %d failed, %d skipped); %d model calls, "
-        "tokens in/out %d/%d, est. $%.4f; %.1f s",
+        "%s: %d papers (%d summarized, %d cached, %d failed, %d not done, %d skipped)%s; "
+        "%d model calls, tokens in/out %d/%d, est. $%.4f; %.1f s",
         result.day,
         s.papers,
         s.summarized,
         s.cached,
-        s.failed,
-        s.skipped,
+        s.failed - not_done,
+        not_done,
+        s.skipped - unusable,
+        f", {unusable} unusable list record(s) skipped" if unusable else "",
         s.model_calls,
         s.prompt_tokens,
         s.completion_tokens,
@@ -457,7 +481,7 @@ def backfill(
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
         ingested: list[batches.IngestResult] = []
-        with _progress_bar(not log_json) as bar:
+        with _progress_bar(not _STDERR["json"]) as bar:  # JSON logs: no bar
             if batch_file is not None:
                 count = asyncio.run(
                     batches.write_batch_file(rt, days, schema_name, batch_file, bar)

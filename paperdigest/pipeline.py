@@ -12,6 +12,7 @@ import asyncio
 import logging
 import os
 import tempfile
+import textwrap
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +62,9 @@ __all__ = [
 log = logging.getLogger("paperdigest")
 
 Status = Literal["done", "partial"]
+
+# Longest failure reason shown in a log line or a digest (characters).
+_REASON_CHARS = 200
 
 
 @dataclass
@@ -252,10 +256,17 @@ async def summarize_papers(
             try:
                 summary = await summarizer.summarize(prompt, paper, source)
             except SummaryError as exc:
-                log.error("%s failed: %s", paper.arxiv_id, exc)
-                return _Outcome(
-                    paper, reason=f"요약 실패 ({exc.attempts}회 시도): {exc.last_error}"
+                # One rejection lists every field (nine times "not Korean"): a reader of
+                # the log or digest needs the gist; -v shows each attempt in full.
+                why = textwrap.shorten(exc.last_error, _REASON_CHARS, placeholder=" …")
+                log.error(
+                    "%s failed after %d attempt(s): %s; rerun: paperdigest resummarize %s",
+                    paper.arxiv_id,
+                    exc.attempts,
+                    why,
+                    paper.arxiv_id,
                 )
+                return _Outcome(paper, reason=f"요약 실패 ({exc.attempts}회 시도): {why}")
             except BudgetExceeded as exc:
                 log.error("%s not done: %s", paper.arxiv_id, exc)
                 return _Outcome(paper, reason="미완료: 실행당 토큰 한도 도달")

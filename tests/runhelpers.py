@@ -163,13 +163,14 @@ def markdown_problems(text: str) -> list[str]:
 
     Parsed with markdown-it (CommonMark + GFM tables): no raw HTML, no images, no tables,
     every link built from an arXiv id, no heading other than the template's own, front
-    matter (jekyll) closed. ``text`` must end with one newline and contain no NUL/CR.
+    matter (jekyll) closed. ``text`` must end with one newline and hold no control
+    character but tab and newline.
     """
     problems: list[str] = []
     if not text.endswith("\n") or text.endswith("\n\n"):
         problems.append("does not end with exactly one newline")
-    if "\r" in text or "\x00" in text:
-        problems.append("contains CR or NUL")
+    if re.search(r"[\x00-\x08\x0b-\x1f\x7f]", text):
+        problems.append("contains a control character (NUL, ESC, CR...)")
     body = text
     if text.startswith("---\n"):
         end = text.find("\n---\n", 4)

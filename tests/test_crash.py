@@ -35,8 +35,10 @@ main(sys.argv[1:])
 
 
 def _integrity(db: Path) -> str:
+    """``PRAGMA integrity_check`` of the database, which must be in WAL mode."""
     con = sqlite3.connect(db)
     try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         return str(con.execute("PRAGMA integrity_check").fetchone()[0])
     finally:
         con.close()
@@ -49,8 +51,7 @@ def _temp_files(out_dir: Path) -> list[str]:
 def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
     env: AppEnv,
 ) -> None:
-    """SIGKILL while papers are being summarized: no digest, no temp file, DB intact;
-    the next run asks only the papers without a stored summary."""
+    """kill -9 mid-run: no torn digest, DB intact; the rerun asks only unstored papers."""
     env.fake.chat_latency = 0.3
     db = env.out_dir / "paperdigest.db"
     proc = spawn(env.tmp_path, "run", "--date", DAY)
@@ -80,8 +81,7 @@ def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
 
 
 def test_kill_9_inside_digest_write_keeps_old_digest_whole(env: AppEnv) -> None:
-    """SIGKILL between writing the temp file and renaming it: the old digest stays byte for
-    byte, the summaries are kept, and the next run removes the temp file and asks nothing."""
+    """kill -9 just before the rename: old digest intact; the rerun cleans up, asks nothing."""
     failing = DAY_IDS[1]
     env.fake.chat_faults_by_id[failing] = ["english"] * 3
     assert run_day().exit_code == 3  # a partial digest is on disk

@@ -18,8 +18,7 @@ OTHER_DAY = "2025-11-06"
 
 
 def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
-    """Cron and a manual run of the same day at once: every paper is asked exactly once,
-    the second run waits (and says so), both exit 0, the digest is complete."""
+    """Two runs of one day at once: the second waits; each paper is asked exactly once."""
     # The first run is slow at the model until the second is seen waiting for the lock.
     env.fake.chat_latency = 1.0
     first = spawn(env.tmp_path, "run", "--date", DAY)
@@ -41,6 +40,7 @@ def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
                 proc.kill()
                 proc.communicate()
     assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
+    assert out1.strip().endswith(f"{DAY}.md") and out2.strip().endswith(f"{DAY}.md")
     counts = Counter(asked_ids(env.fake))
     assert sorted(counts) == sorted(DAY_IDS)
     assert set(counts.values()) == {1}

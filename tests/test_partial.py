@@ -55,3 +55,15 @@ def test_rerun_of_a_complete_day_asks_nothing(env: AppEnv) -> None:
     assert result.exit_code == 0
     assert env.fake.chat_count == calls
     assert (env.out_dir / f"{DAY}.md").read_bytes() == first
+
+
+def test_model_api_down_for_one_paper_fails_only_that_paper(env: AppEnv) -> None:
+    """A paper whose every call gets HTTP 500 is named with the API error; exit 3."""
+    env.fake.chat_faults_by_id[FAILING[0]] = ["http_500"] * 12  # 3 attempts x 4 tries
+    result = run_day()
+    assert result.exit_code == 3, result.stderr
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert omitted_ids(text) == [FAILING[0]]
+    assert "요약 실패 (3회 시도): model API error: HTTP 500" in text
+    assert f"warning: {FAILING[0]}: model API error after retries: HTTP 500" in result.stderr
+    assert env.fake.chat_faults_by_id[FAILING[0]] == []
