@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import resource
 import sys
@@ -182,6 +183,7 @@ def main() -> int:
     print(f"model latency     {args.latency:.2f} s/call ({calls} calls)")
     print(f"wall time         {wall:.2f} s")
     print(f"ideal             {ideal:.2f} s (n x latency / concurrency)")
+    print(f"floor             {math.ceil(n / args.concurrency) * args.latency:.2f} s (whole calls)")
     print(f"ratio             {ratio:.3f} (target <= {MAX_RATIO})")
     print(f"throughput        {n / wall:.2f} papers/s")
     print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, est. ${s.cost_usd:.4f}")

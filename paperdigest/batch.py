@@ -271,10 +271,11 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
     result = IngestResult()
     for record in records:
         result.answers += 1
-        key = parse_cache_key(str(record.get("custom_id") or ""))
+        custom_id = str(record.get("custom_id") or "")
+        key = parse_cache_key(custom_id)
         prompt = rt.prompts.get(key[1]) if key else None
         if key is None or prompt is None or prompt.prompt_hash != key[2]:
-            log.warning("batch line %r is not a request of this prompt; ignored", key)
+            log.warning("batch line %r is not a request of the current prompts; ignored", custom_id)
             result.ignored += 1
             continue
         arxiv_id, schema, prompt_hash, model = key
@@ -309,7 +310,11 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         )
         if fields is None or problems or unverified:
             why = "; ".join(problems) or "unverified figures: " + ", ".join(unverified)
-            log.info("%s: batch answer rejected (%s); left to the direct path", arxiv_id, why)
+            log.info(
+                "%s: batch answer rejected (%s); left to the direct path",
+                arxiv_id,
+                why if len(why) <= 160 else why[:157] + "...",
+            )
             result.invalid += 1
             continue
         attempt = {

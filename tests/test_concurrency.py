@@ -1,0 +1,88 @@
+"""Concurrency and polite upstreams: same digest at any concurrency, one request per upstream
+and day, and a 429 that slows every later request."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from conftest import AppEnv
+from typer.testing import CliRunner
+
+from paperdigest.cli import app
+from paperdigest.config import load_settings
+from paperdigest.summarize import RateLimiter, make_openai_client
+
+
+def _run_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch, concurrency: int, out: Path) -> bytes:
+    monkeypatch.setenv("PAPERDIGEST_CONCURRENCY", str(concurrency))
+    monkeypatch.setenv("PAPERDIGEST_OUTPUT_DIR", str(out))
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])
+    assert result.exit_code == 0, result.output
+    return (out / "2025-11-07.md").read_bytes()
+
+
+def test_concurrent_and_sequential_runs_write_identical_digests(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A day summarized 8 at a time gives the same digest bytes as one at a time."""
+    # The first paper needs a re-ask, so at concurrency 8 it finishes after later papers.
+    env.fake.chat_faults_by_id["2511.04570"] = ["english"]
+    concurrent = _run_day(env, monkeypatch, 8, env.tmp_path / "concurrent")
+    env.fake.chat_faults_by_id["2511.04570"] = ["english"]
+    sequential = _run_day(env, monkeypatch, 1, env.tmp_path / "sequential")
+    assert concurrent == sequential
+
+
+def test_a_run_asks_hugging_face_once_and_arxiv_once(env: AppEnv) -> None:
+    """One day costs one Hugging Face request and one arXiv API request (ids it lacks too)."""
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])
+    assert result.exit_code == 0, result.output
+    assert (env.fake.hf_count, env.fake.arxiv_api_count) == (1, 1)
+
+
+class _RecordingLimiter(RateLimiter):
+    def __init__(self) -> None:
+        super().__init__(500, 1_000_000)
+        self.pauses: list[float] = []
+
+    def slow_down(self, seconds: float) -> None:
+        self.pauses.append(seconds)
+        super().slow_down(seconds)
+
+
+def test_a_429_answer_slows_the_limiter(env: AppEnv) -> None:
+    """A 429 from the model API calls RateLimiter.slow_down once, with the server's wait."""
+    env.fake.chat_faults.append("http_429")
+    limiter = _RecordingLimiter()
+
+    async def ask() -> None:
+        client = make_openai_client(load_settings(), limiter)
+        try:
+            await client.chat.completions.create(
+                model="fake-model", messages=[{"role": "user", "content": "arXiv id: 2511.1"}]
+            )
+        finally:
+            await client.close()
+
+    asyncio.run(ask())
+    # The fake answers Retry-After: 1 and retry-after-ms: 10; either is the server's wait.
+    assert len(limiter.pauses) == 1
+    assert limiter.pauses[0] in (0.01, 1.0)
+
+
+def test_a_slowed_limiter_holds_new_requests() -> None:
+    """After slow_down, acquire does not return before the pause is over."""
+
+    async def acquire_within(limiter: RateLimiter, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(limiter.acquire(100), timeout=seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    limiter = RateLimiter(500, 1_000_000)
+    assert asyncio.run(acquire_within(limiter, 5.0))
+    limiter.slow_down(60.0)
+    assert not asyncio.run(acquire_within(limiter, 0.05))
