@@ -502,6 +502,8 @@ class FakeUpstream:
             # arXiv API and full texts
             self.arxiv_faults: list[Fault] = []
             self.arxiv_extra_entries: dict[str, str] = {}
+            # The ``id_list`` of each arXiv API request, in order.
+            self.arxiv_id_lists: list[list[str]] = []
             self.html_pages: dict[str, bytes] = {}
             self.pdf_files: dict[str, bytes] = {}
             self.fulltext_faults: list[Fault] = []
@@ -649,6 +651,9 @@ class FakeUpstream:
         return path.read_text(encoding="utf-8") if path.is_file() else None
 
     def _arxiv_query(self, raw_query: str, query: dict[str, list[str]]) -> _Reply:
+        asked = (query.get("id_list") or [""])[0]
+        with self._lock:
+            self.arxiv_id_lists.append([i.strip() for i in asked.split(",") if i.strip()])
         fault = self._pop(self.arxiv_faults)
         empty = fault == "empty"
         if fault is not None and not empty:

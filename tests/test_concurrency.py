@@ -35,11 +35,15 @@ def test_concurrent_and_sequential_runs_write_identical_digests(
     assert concurrent == sequential
 
 
-def test_a_run_asks_hugging_face_once_and_arxiv_once(env: AppEnv) -> None:
-    """One day costs one Hugging Face request and one arXiv API request (ids it lacks too)."""
+def test_a_run_asks_hugging_face_once_and_arxiv_for_the_whole_day_at_once(env: AppEnv) -> None:
+    """One Hugging Face request; one arXiv API request holds every id of the day, and the
+    only other one re-asks just the ids it lacked (the fixtures lack some)."""
     result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])
     assert result.exit_code == 0, result.output
-    assert (env.fake.hf_count, env.fake.arxiv_api_count) == (1, 1)
+    assert env.fake.hf_count == 1
+    first, *rest = env.fake.arxiv_id_lists
+    assert len(first) == 15
+    assert len(rest) == 1 and 0 < len(rest[0]) < 15 and set(rest[0]) < set(first)
 
 
 class _RecordingLimiter(RateLimiter):

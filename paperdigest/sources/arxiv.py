@@ -2,11 +2,11 @@
 
 Metadata: one ``arxiv.Search(id_list=...)`` per day through one ``arxiv.Client``
 (page size 100, ``arxiv_delay_seconds`` between requests: arXiv's API terms ask for no
-more than one request every three seconds). When that request fails or comes back
-without a single entry (arXiv's transient failure modes), the ids are asked once more; ids
-missing from an otherwise good answer are not re-asked (arXiv does not know them yet, and
-asking again costs one more paced request). A paper still missing keeps its Hugging Face
-abstract. The ``arxiv`` package retries failed pages itself (``num_retries``).
+more than one request every three seconds). When that request fails (HTTP error, timeout,
+an empty page) or lacks some ids (``id_list`` queries are known to come back short now and
+then), the ids still missing are asked once more, and only those; a paper still missing
+after that keeps its Hugging Face abstract, with a warning naming it. That one retry is the
+only retry layer: the ``arxiv`` package's own page retries are off (``num_retries=0``).
 
 Full text: arXiv's HTML rendering ``{arxiv_html_url}/{id}v{N}`` (LaTeXML), else the PDF
 ``{arxiv_pdf_url}/{id}v{N}``, else the abstract; one request at a time, paced by
@@ -64,9 +64,9 @@ class _TimeoutSession(requests.Session):
 
 
 def _client(settings: Settings) -> arxiv.Client:
-    # One retry: a 503 or an empty page from arXiv is usually transient, and the
-    # Hugging Face abstract is a good enough fallback after that.
-    client = arxiv.Client(page_size=100, delay_seconds=settings.arxiv_delay_seconds, num_retries=1)
+    # No retries inside the package: fetch_metadata retries once itself, so that a failed
+    # page and a short answer share one rule (the HF abstract is a good enough fallback).
+    client = arxiv.Client(page_size=100, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = f"{settings.arxiv_api_url}?{{}}"
     client._session = _TimeoutSession(settings.http_timeout_seconds)
     return client
@@ -99,20 +99,22 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
         settings: ``arxiv_api_url``, ``arxiv_delay_seconds``, ``http_timeout_seconds``.
 
     Returns:
-        Metadata by bare id, for the ids arXiv returned. The whole list is asked once more
-        only when the first request failed or returned no entry at all; ids still missing
-        are absent (logged). A failing API (HTTP errors,
-        timeouts) gives what was fetched so far, never an exception: the Hugging Face
-        abstract is the fallback.
+        Metadata by bare id, for the ids arXiv returned. Ids the first request did not
+        return (it failed, or came back short) are asked once more; ids still missing are
+        absent (one warning names them). At most two requests per call. A failing API
+        (HTTP errors, timeouts) gives what was fetched so far, never an exception: the
+        Hugging Face abstract is the fallback.
     """
     found: dict[str, ArxivMeta] = {}
     if not ids:
         return found
     client = _client(settings)
-    for round_ in (1, 2):
+    for try_ in (1, 2):
         missing = [i for i in ids if i not in found]
         if not missing:
             break
+        if try_ == 2:
+            log.info("arXiv: asking once more for %d id(s): %s", len(missing), missing)
         search = arxiv.Search(id_list=missing, max_results=len(missing))
         try:
             for result in client.results(search):
@@ -120,10 +122,7 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
                 if meta is not None and meta.arxiv_id in missing:
                     found[meta.arxiv_id] = meta
         except (arxiv.ArxivError, requests.RequestException) as exc:
-            log.warning("arXiv API failed (round %d): %s", round_, exc)
-            continue
-        if found:
-            break  # a good answer: what it lacks, arXiv does not have
+            log.warning("arXiv API failed (try %d of 2): %s", try_, exc)
     missing = [i for i in ids if i not in found]
     if missing:
         log.warning("arXiv returned nothing for %s; using the Hugging Face abstract", missing)
@@ -179,9 +178,11 @@ async def fetch_source(
 
     Returns:
         The :class:`SourceText`, cut to ``source_tokens``; ``None`` when there is neither
-        a full text nor an abstract (the paper must not reach the model).
+        a full text nor an abstract (the paper must not reach the model). An abstract that
+        stands in because arxiv.org failed rather than lacked the page is ``provisional``.
     """
     budget = settings.source_tokens
+    outage = False  # an arxiv.org failure that may pass, as opposed to "no such page"
     if settings.fulltext:
         vid = paper.versioned_id
         for kind, base in (("html", settings.arxiv_html_url), ("pdf", settings.arxiv_pdf_url)):
@@ -194,7 +195,11 @@ async def fetch_source(
                 else:
                     sections = await asyncio.to_thread(fulltext.extract_pdf, response.content)
             except FetchError as exc:
-                log.debug("%s: no %s full text (%s)", paper.arxiv_id, kind, exc)
+                if exc.status is None or exc.status == 429 or exc.status >= 500:
+                    outage = True
+                    log.warning("%s: %s full text unavailable (%s)", paper.arxiv_id, kind, exc)
+                else:
+                    log.debug("%s: no %s full text (%s)", paper.arxiv_id, kind, exc)
                 continue
             except ValueError as exc:
                 log.info("%s: %s full text unreadable (%s)", paper.arxiv_id, kind, exc)
@@ -215,5 +220,9 @@ async def fetch_source(
     if truncated:
         log.warning("%s: abstract cut to %d tokens", paper.arxiv_id, budget)
     return SourceText(
-        kind="abstract", text=text, tokens=fulltext.estimate_tokens(text), truncated=truncated
+        kind="abstract",
+        text=text,
+        tokens=fulltext.estimate_tokens(text),
+        truncated=truncated,
+        provisional=outage,
     )
