@@ -76,6 +76,9 @@ class SourceText(BaseModel):
         text: the text, sections separated by blank lines.
         tokens: estimated tokens of ``text`` (4 characters a token).
         truncated: whether the text was cut to the token budget.
+        provisional: the abstract stands in only because arxiv.org failed (5xx, 429, no
+            answer) rather than saying "no such page" (404): such a text is not cached, so a
+            later ``resummarize`` tries the full text again.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -84,3 +87,4 @@ class SourceText(BaseModel):
     text: str
     tokens: int
     truncated: bool = False
+    provisional: bool = False

@@ -192,7 +192,8 @@ async def load_source(
 
     Returns:
         The :class:`SourceText`; None when there is neither a full text nor an abstract
-        (nothing is cached then).
+        (nothing is cached then). A ``provisional`` text (the abstract, because arxiv.org
+        failed) is not cached either.
 
     Raises:
         StoreError: the database failed.
@@ -207,7 +208,10 @@ async def load_source(
             source = await arxiv_source.fetch_source(
                 client, paper, settings.model_copy(update={"fulltext": False}), pacer
             )
-        if source is not None:
+            if source is not None:
+                source = source.model_copy(update={"provisional": True})
+        # An abstract standing in for an outage is not cached: resummarize tries again.
+        if source is not None and not source.provisional:
             store.save_source(paper.arxiv_id, paper.version, budget, source)
     return source
 

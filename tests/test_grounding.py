@@ -150,6 +150,26 @@ def test_resummarize_reuses_the_cached_text(env: AppEnv) -> None:
     assert second["messages"][1]["content"] == first["messages"][1]["content"]
 
 
+def test_abstract_standing_in_for_an_arxiv_outage_is_not_cached(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arxiv.org answering 503 (not 404): the run summarizes from the abstract and says so,
+    but caches no text, so a later `resummarize` gets the HTML once arxiv.org is back."""
+    monkeypatch.setenv("PAPERDIGEST_HTTP_RETRIES", "0")
+    env.fake.html_pages[PAPER] = HTML.read_bytes()
+    env.fake.fulltext_faults += [503, 503]  # the HTML, then the PDF
+
+    result = _run("--limit", "1")
+
+    assert result.exit_code == 0, result.output
+    assert "source: abstract only" in _user_message(env.fake, PAPER)
+    assert f"{PAPER}: html full text unavailable" in result.output
+
+    assert _cli("resummarize", PAPER).exit_code == 0
+    _, second = _paper_messages(env.fake, PAPER)
+    assert "source: full text from arXiv's HTML rendering" in second["messages"][1]["content"]
+
+
 def test_rerun_with_a_new_model_reuses_the_cached_text(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
