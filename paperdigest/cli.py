@@ -204,7 +204,7 @@ def _report(result: DayResult) -> int:
         _say(f"{o.arxiv_id} not in digest: {o.reason}", logging.WARNING)
     # The counts add up to the papers; records of the list that are no paper at all
     # (in RunStats.skipped too) are counted apart.
-    not_done = sum(1 for o in result.omitted if o.reason.startswith("미완료"))
+    not_done = sum(1 for o in result.omitted if o.kind == "not_done")
     unusable = len(result.skipped)
     log.info(
         "%s: %d papers (%d summarized, %d cached, %d failed, %d not done, %d skipped)%s; "

@@ -32,7 +32,16 @@ from paperdigest.errors import (
     SummaryError,
 )
 from paperdigest.papers import Paper, SourceText
-from paperdigest.render import TEMPLATES, Entry, Omitted, digest_filename, render_digest
+from paperdigest.render import (
+    FAILED,
+    NOT_DONE,
+    SKIPPED,
+    TEMPLATES,
+    Entry,
+    Omitted,
+    digest_filename,
+    render_digest,
+)
 from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import hf, http
@@ -105,11 +114,7 @@ class DayResult:
     @property
     def status(self) -> Status:
         """``partial`` when a paper failed or was left undone, else ``done``."""
-        return (
-            "partial"
-            if any(o.reason.startswith(("요약 실패", "미완료")) for o in self.omitted)
-            else "done"
-        )
+        return "partial" if any(o.kind != "skipped" for o in self.omitted) else "done"
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -255,7 +260,7 @@ async def summarize_papers(
         source = await texts[paper.arxiv_id]
         if source is None:
             log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
-            return _Outcome(paper, reason="건너뜀: 초록도 본문도 없음")
+            return _Outcome(paper, reason=f"{SKIPPED}: 초록도 본문도 없음")
         async with gate:
             try:
                 summary = await summarizer.summarize(prompt, paper, source)
@@ -270,10 +275,10 @@ async def summarize_papers(
                     why,
                     paper.arxiv_id,
                 )
-                return _Outcome(paper, reason=f"요약 실패 ({exc.attempts}회 시도): {why}")
+                return _Outcome(paper, reason=f"{FAILED} ({exc.attempts}회 시도): {why}")
             except BudgetExceeded as exc:
                 log.error("%s not done: %s", paper.arxiv_id, exc)
-                return _Outcome(paper, reason="미완료: 실행당 토큰 한도 도달")
+                return _Outcome(paper, reason=f"{NOT_DONE}: 실행당 토큰 한도 도달")
         store.save_summary(summary)
         if on_summary is not None:
             await on_summary(summary)
@@ -290,14 +295,13 @@ async def summarize_papers(
 
     try:
         async with asyncio.TaskGroup() as group:
-            producer = group.create_task(produce())
+            group.create_task(produce())
             tasks = [group.create_task(work(p)) for p in papers]
     except BaseExceptionGroup as eg:
         first = _first_error(eg)
         raise first from None
     finally:
         await openai_client.close()
-    del producer
     return [t.result() for t in tasks]
 
 
@@ -453,10 +457,11 @@ async def run_day(
             else:
                 stats.summarized += 1
         else:
-            reason = outcome.reason if outcome and outcome.reason else "요약 실패"
-            omitted.append(Omitted(paper.arxiv_id, paper.title, reason))
+            reason = outcome.reason if outcome and outcome.reason else FAILED
+            gone = Omitted(paper.arxiv_id, paper.title, reason)
+            omitted.append(gone)
             digest_list.append((paper.arxiv_id, reason))
-            if reason.startswith("건너뜀"):
+            if gone.kind == "skipped":
                 stats.skipped += 1
             else:
                 stats.failed += 1
@@ -515,7 +520,7 @@ def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
                 else store.get_summary(aid, record.schema, record.prompt_hash, record.model)
             )
             if summary is None:
-                reason = status if status != "ok" else "요약 실패"
+                reason = status if status != "ok" else FAILED
                 omitted.append(Omitted(aid, paper.title, reason))
                 listed.append((aid, reason))
                 continue

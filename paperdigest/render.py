@@ -15,13 +15,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 import jinja2
 
 from paperdigest.papers import Paper
 from paperdigest.schemas import View
 
-__all__ = ["TEMPLATES", "Entry", "Omitted", "digest_filename", "render_digest"]
+__all__ = [
+    "FAILED",
+    "NOT_DONE",
+    "SKIPPED",
+    "TEMPLATES",
+    "Entry",
+    "Omitted",
+    "digest_filename",
+    "render_digest",
+]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
 
@@ -63,13 +73,32 @@ class Entry:
         return tail.strip() if sep and head.strip() and tail.strip() else None
 
 
+# The first word of an omission reason says its kind; the reason is shown in the digest
+# and stored per digest, so the kind is read back from it rather than kept apart.
+FAILED = "요약 실패"  # every attempt failed validation, or the API refused the request
+NOT_DONE = "미완료"  # the run's token cap was reached first
+SKIPPED = "건너뜀"  # nothing to summarize from (no abstract, no full text)
+
+
 @dataclass(frozen=True)
 class Omitted:
-    """A paper of the day's list that the digest does not summarize, and why."""
+    """A paper of the day's list that the digest does not summarize, and why.
+
+    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE` or :data:`SKIPPED`.
+    """
 
     arxiv_id: str
     title: str
     reason: str
+
+    @property
+    def kind(self) -> Literal["failed", "not_done", "skipped"]:
+        """What the reason's first word says; an unknown reason counts as failed."""
+        if self.reason.startswith(SKIPPED):
+            return "skipped"
+        if self.reason.startswith(NOT_DONE):
+            return "not_done"
+        return "failed"
 
 
 def _title_md(value: str) -> str:
