@@ -72,7 +72,9 @@ _CONTENT_FAULTS = frozenset(
         "invented_figure",
     }
 )
-_HTTP_FAULTS = frozenset({"http_429", "http_500", "http_503", "http_400_echo_key"})
+_HTTP_FAULTS = frozenset(
+    {"http_429", "http_500", "http_503", "http_400_echo_key", "http_401", "http_404"}
+)
 CHAT_FAULTS = _CONTENT_FAULTS | _HTTP_FAULTS | {"reset", "timeout"}
 
 # A fault is an HTTP status code or one of the names documented on FakeUpstream.
@@ -781,6 +783,11 @@ class FakeUpstream:
             )
             status = 500 if fault == "http_500" else 503
             return _openai_error(status, message, "server_error", None, {"retry-after-ms": "10"})
+        if fault == "http_401":
+            return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", None)
+        if fault == "http_404":
+            message = "The model `fake-model` does not exist or you do not have access to it."
+            return _openai_error(404, message, "invalid_request_error", "model_not_found")
         if fault == "http_400_echo_key":
             # Echo the credential like some proxies do, so tests can check the app redacts it.
             message = f"Invalid request (Authorization: {authorization})"

@@ -118,3 +118,20 @@ def test_day_with_every_first_answer_broken_publishes_clean_digest(
     assert all(not q for q in env.fake.chat_faults_by_id.values())  # every fault was served
     assert "Traceback" not in result.stderr
     assert env.fake.errors == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "needle"),
+    [("http_401", "refused the key (HTTP 401)"), ("http_404", "does not know model 'fake-model'")],
+)
+def test_api_refusing_key_or_model_exits_2_with_one_line(
+    env: AppEnv, fault: str, needle: str
+) -> None:
+    """401/403 (key) and 404 (model) are configuration errors: exit 2, one line, no retry."""
+    env.fake.chat_faults = [fault] * 20
+    result = run_day("--limit", "1")
+    assert result.exit_code == 2, result.stderr
+    assert f"paperdigest: error: the model API {needle}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(env.fake.chat_requests) == 1
+    assert not (env.out_dir / f"{DAY}.md").exists()

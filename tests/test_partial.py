@@ -67,3 +67,14 @@ def test_model_api_down_for_one_paper_fails_only_that_paper(env: AppEnv) -> None
     assert "요약 실패 (3회 시도): model API error: HTTP 500" in text
     assert f"warning: {FAILING[0]}: model API error after retries: HTTP 500" in result.stderr
     assert env.fake.chat_faults_by_id[FAILING[0]] == []
+
+
+def test_request_the_api_rejects_fails_that_paper_at_once(env: AppEnv) -> None:
+    """An HTTP 400 is not re-asked: that paper fails after one call, the others are written."""
+    env.fake.chat_faults_by_id[FAILING[0]] = ["http_400_echo_key"]
+    result = run_day()
+    assert result.exit_code == 3, result.stderr
+    assert asked_ids(env.fake).count(FAILING[0]) == 1
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert omitted_ids(text) == [FAILING[0]]
+    assert "요약 실패 (1회 시도): request rejected" in text
