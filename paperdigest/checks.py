@@ -5,6 +5,8 @@ string is usable in a Korean digest, and whether its figures come from the paper
 
 * :func:`check_text_field` / :func:`check_answer`: not empty, no code fence, no markdown
   heading, written in Korean (measured by :func:`hangul_share`).
+* :func:`is_filler`: an optional field that only says the paper does not give it (the
+  reference digests' "마스킹 방식: … 정보는 제공되지 않습니다") is dropped, not published.
 * :func:`extract_figures` / :func:`unverified_figures`: every number-like figure of the answer
   must occur in the paper text; this is the guard against invented numbers ("+3% on
   CIFAR-10" that the paper never said).
@@ -31,6 +33,7 @@ __all__ = [
     "check_text_field",
     "extract_figures",
     "hangul_share",
+    "is_filler",
     "unverified_figures",
 ]
 
@@ -221,6 +224,42 @@ def check_answer(fields: Mapping[str, str | None], labels: Mapping[str, str]) ->
             continue
         problems.extend(check_text_field(labels.get(field, field), value))
     return problems
+
+
+# "The paper does not give it": not provided / stated / mentioned / described, no information.
+_NOT_GIVEN_RE = re.compile(
+    r"(제공|명시|언급|기술|설명|기재|공개|제시)(되어\s*있지|되지|돼\s*있지|하지)(는|도)?\s*않|"
+    r"(사용|다루|포함하|보고하)(하)?지\s*않|"
+    r"(정보|내용|설명|언급)(는|은|이|가|도)?\s*(전혀\s*)?없|해당\s*(사항)?\s*없|알\s*수\s*없"
+)
+# Clause ends: punctuation, or a connective ending (…하며 / …하고 / …지만 / …으나) and a space.
+_CLAUSE_SPLIT_RE = re.compile(r"[.!?。,;]\s*|(?<=며|고|만|나)\s+")
+# Longest text still taken for a "not given" note (characters); longer ones carry content.
+FILLER_MAX_CHARS = 120
+
+
+def is_filler(text: str) -> bool:
+    """Whether ``text`` only says that the paper does not give the information.
+
+    Used on optional (nullable) fields such as ``masking``: the prompt asks for null there,
+    and a model that writes "구체적인 마스킹 방식에 대한 정보는 제공되지 않습니다." instead
+    gets the field dropped rather than published (reference digest 002's filler lines).
+
+    Args:
+        text: the field's value.
+
+    Returns:
+        True for a short text (at most :data:`FILLER_MAX_CHARS` characters, no digit, one
+        or two clauses) whose every clause says "not provided / not stated / no
+        information".
+    """
+    body = " ".join(text.split())
+    if not body or len(body) > FILLER_MAX_CHARS or any(c.isdigit() for c in body):
+        return False
+    # Every clause must say "not given": "…를 사용하며, 세부 비율은 명시되어 있지 않습니다"
+    # carries content in its first clause.
+    clauses = [c for c in _CLAUSE_SPLIT_RE.split(body) if c.strip()]
+    return len(clauses) <= 2 and all(_NOT_GIVEN_RE.search(c) for c in clauses)
 
 
 # ---------------------------------------------------------------------------------------------

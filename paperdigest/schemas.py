@@ -10,7 +10,7 @@ through the JSON schema of structured outputs, and a schema-neutral view for tem
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,6 +92,15 @@ class SchemaSpec:
     model: type[BaseModel]
     labels: dict[str, str]
     prompt_file: str
+
+    @property
+    def nullable(self) -> tuple[str, ...]:
+        """Names of the fields the model may leave null (e.g. ``masking``), in field order."""
+        return tuple(
+            name
+            for name, info in self.model.model_fields.items()
+            if type(None) in get_args(info.annotation)
+        )
 
     def view(self, content: dict[str, Any]) -> View:
         """Build the :class:`View` of a validated answer (a dict of this schema's fields)."""

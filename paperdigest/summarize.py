@@ -434,4 +434,8 @@ class Summarizer:
                     problems.append(f'field "{label}" ({loc}): {err["msg"]}')
             return None, problems
         parsed = model.model_dump()
+        for name in spec.nullable:
+            value = parsed.get(name)
+            if isinstance(value, str) and checks.is_filler(value):
+                parsed[name] = None  # "정보가 제공되지 않습니다" is what null means here
         return parsed, checks.check_answer(parsed, spec.labels)

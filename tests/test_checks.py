@@ -17,6 +17,7 @@ from paperdigest.checks import (
     check_text_field,
     extract_figures,
     hangul_share,
+    is_filler,
     unverified_figures,
 )
 
@@ -456,3 +457,37 @@ def test_real_abstract_verifies_itself() -> None:
     """Every figure of a real abstract is verified by that abstract."""
     for arxiv_id in _ABSTRACTS:
         assert unverified_figures(abstract(arxiv_id), abstract(arxiv_id)) == [], arxiv_id
+
+
+# "마스킹 방식" lines of reference digest 002 (../shared/reference-digests/002_*.txt), the
+# filler the reference published for papers without masking.
+_REFERENCE_FILLER = [
+    "구체적인 마스킹 방식에 대한 상세한 정보는 제공되지 않습니다.",
+    "구체적인 마스킹 방식은 명시되어 있지 않습니다.",
+    "구체적인 마스킹 방식에 대한 정보는 제공되지 않습니다.",
+    "구체적인 마스킹 방식에 대한 상세 정보는 제공되지 않음.",
+    "구체적인 마스킹 방식에 대한 상세한 정보는 제공되지 않았습니다.",
+    "논문에서 구체적인 마스킹 방식에 대한 정보는 제공되지 않음.",
+    "마스킹 방식에 대한 상세한 설명은 논문에 명시되어 있지 않습니다.",
+]
+
+
+@pytest.mark.parametrize("text", [*_REFERENCE_FILLER, "해당 없음", "마스킹을 사용하지 않습니다."])
+def test_is_filler_recognizes_not_given_notes(text: str) -> None:
+    """Every "not provided / not stated / not used" note of reference 002 is filler."""
+    assert is_filler(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "입력 토큰의 15%를 무작위로 마스킹합니다.",
+        "MAE 방식으로 이미지 패치를 가리며, 세부 비율은 명시되어 있지 않습니다.",
+        "인과적 어텐션 마스크를 사용하며 세부 사항은 명시되어 있지 않습니다.",
+        "랜덤 마스킹은 사용하지 않고 블록 단위 마스킹을 적용합니다.",
+        "블록 단위 마스킹을 적용합니다. 세부 비율은 제공되지 않습니다. " * 3,
+    ],
+)
+def test_is_filler_keeps_notes_that_carry_content(text: str) -> None:
+    """A clause with content (or a figure, or a long text) keeps the field."""
+    assert not is_filler(text)

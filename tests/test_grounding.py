@@ -236,6 +236,28 @@ def test_texts_are_fetched_while_earlier_papers_are_summarized(env: AppEnv) -> N
     assert seen_during_first_call == [6]
 
 
+def test_filler_in_the_masking_field_is_dropped_not_published(env: AppEnv) -> None:
+    """The model writing "정보는 제공되지 않습니다" where null was asked gets no 마스킹 방식
+    line (reference 002's filler), without a re-ask; a real masking note is published."""
+    notes = {
+        PAPER: "구체적인 마스킹 방식에 대한 정보는 제공되지 않습니다.",
+        NO_ARXIV: "무작위 마스킹을 적용합니다.",
+    }
+
+    def handler(body: dict[str, Any]) -> dict[str, Any]:
+        arxiv_id = body["messages"][1]["content"].split("arXiv id: ", 1)[1].split("\n", 1)[0]
+        return _korean_answer(body, {"masking": notes[arxiv_id]})
+
+    env.fake.chat_handler = handler
+
+    assert _run("--limit", "2").exit_code == 0
+
+    assert len(env.fake.chat_requests) == 2
+    first, second = _digest(env).split(f"## {NO_ARXIV}")
+    assert "마스킹 방식" not in first
+    assert "- **마스킹 방식**: 무작위 마스킹을 적용합니다." in second
+
+
 # -- figure check ----------------------------------------------------------------------------
 
 
