@@ -116,10 +116,10 @@ async def run_days(
     result = BackfillResult()
     progress.stage("days", len(days))
     for day in days:
-        run_id = rt.store.start_run("backfill", day.isoformat())
         outcome: DayResult | None = None
-        try:
-            with day_lock(rt.settings, day):
+        with day_lock(rt.settings, day):
+            run_id = rt.store.start_run("backfill", day.isoformat())
+            try:
                 outcome = await run_day(
                     rt,
                     day,
@@ -128,12 +128,12 @@ async def run_days(
                     output_dir,
                     prepared=(prepared or {}).get(day),
                 )
-        finally:
-            rt.store.finish_run(
-                run_id,
-                outcome.status if outcome else "failed",
-                outcome.stats if outcome else RunStats(),
-            )
+            finally:
+                rt.store.finish_run(
+                    run_id,
+                    outcome.status if outcome else "failed",
+                    outcome.stats if outcome else RunStats(),
+                )
         result.days.append(outcome)
         progress.advance()
     return result

@@ -253,19 +253,19 @@ def run(
         day = parse_day(date_, rt.settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
-        run_id = rt.store.start_run("run", day.isoformat())
         result: DayResult | None = None
-        try:
-            with day_lock(rt.settings, day):
+        with day_lock(rt.settings, day):
+            run_id = rt.store.start_run("run", day.isoformat())
+            try:
                 result = asyncio.run(
                     run_day(rt, day, schema_name, template_name, rt.settings.output_dir, limit)
                 )
-        finally:
-            rt.store.finish_run(
-                run_id,
-                result.status if result else "failed",
-                result.stats if result else RunStats(),
-            )
+            finally:
+                rt.store.finish_run(
+                    run_id,
+                    result.status if result else "failed",
+                    result.stats if result else RunStats(),
+                )
         code = _report(result)
     raise typer.Exit(code)
 

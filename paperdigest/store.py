@@ -110,6 +110,10 @@ class DigestRecord:
     prompt_hash: str
 
 
+# Commands whose runs rows are written under a day's lock (see Store.start_run).
+_DAY_COMMANDS = frozenset({"run", "backfill"})
+
+
 @dataclass
 class RunStats:
     """Counts of one run, printed as its summary line and stored in ``runs.stats``."""
@@ -253,8 +257,19 @@ class Store:
     # runs ---------------------------------------------------------------
 
     def start_run(self, command: str, day: str | None) -> int:
-        """Record a run's start; returns its id."""
+        """Record a run's start; returns its id.
+
+        ``run`` and ``backfill`` call it holding the day's lock, so a row of that day still
+        ``running`` belongs to a run that was killed (``kill -9``, power loss): it is marked
+        ``killed`` here.
+        """
         with self._tx() as db:
+            if command in _DAY_COMMANDS and day is not None:
+                db.execute(
+                    "UPDATE runs SET status = 'killed' WHERE day = ? AND status = 'running' "
+                    "AND command IN ('run', 'backfill')",
+                    (day,),
+                )
             cur = db.execute(
                 "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, 'running')",
                 (command, day, _now()),
@@ -262,7 +277,11 @@ class Store:
             return int(cur.lastrowid or 0)
 
     def finish_run(self, run_id: int, status: str, stats: RunStats) -> None:
-        """Record a run's end, its status (``done``/``partial``/``failed``) and counts."""
+        """Record a run's end, its status (``done``/``partial``/``failed``) and counts.
+
+        A row never finished stays ``running`` until the next run of its day marks it
+        ``killed``.
+        """
         with self._tx() as db:
             db.execute(
                 "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",

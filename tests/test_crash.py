@@ -78,6 +78,15 @@ def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
     assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
     assert _temp_files(env.out_dir) == []
     assert _integrity(db) == "ok"
+    assert _run_statuses(db) == ["killed", "done"]
+
+
+def _run_statuses(db: Path) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
+    finally:
+        con.close()
 
 
 def test_kill_9_inside_digest_write_keeps_old_digest_whole(env: AppEnv) -> None:
