@@ -75,6 +75,18 @@ def test_arxiv_failing_falls_back_to_hf_abstract_and_says_so(env: AppEnv, fault:
     assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == [WITH_ARXIV]
 
 
+def test_arxiv_malformed_entry_falls_back_to_hf_abstract(env: AppEnv) -> None:
+    """An arXiv entry the arxiv package cannot parse (a bad date) does not stop the day."""
+    entry = (env.fake.fixtures_dir / "arxiv" / f"{WITH_ARXIV}.xml").read_text(encoding="utf-8")
+    bad = re.sub(r"<published>[^<]*</published>", "<published>not-a-date</published>", entry)
+    env.fake.arxiv_extra_entries[WITH_ARXIV] = bad
+    result = run_day("--limit", "1")
+    assert result.exit_code == 0, result.stderr
+    assert "arXiv API failed (try 1 of 2)" in result.stderr
+    assert _abstract_sources(env)[WITH_ARXIV] == "hf"
+    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == [WITH_ARXIV]
+
+
 def test_arxiv_missing_ids_are_asked_once_more_then_fall_back_and_say_so(env: AppEnv) -> None:
     """Ids arXiv does not return are re-asked once, alone; then they keep their HF abstract
     and the warning names each of them."""
@@ -140,12 +152,18 @@ def test_hf_shape_changes_are_recovered_or_skipped_by_name(env: AppEnv) -> None:
         (b'{"error": "Invalid date"}', "expected a JSON list, got dict"),
         (b"null", "expected a JSON list, got NoneType"),
         (b"<html>maintenance</html>", "body is not JSON"),
+        # HF renamed "paper": every record unusable is a format change, not a quiet day.
+        (
+            b'[{"paperInfo": {"id": "2511.04570"}}, {"paperInfo": {"id": "2511.04460"}}]',
+            "none of its 2 records is usable (first: record #1: record has no paper)",
+        ),
     ],
 )
 def test_hf_body_of_wrong_shape_exits_1_with_clear_message(
     env: AppEnv, body: bytes, says: str
 ) -> None:
-    """A body that is not a JSON list: exit 1 and one line saying what came back."""
+    """A body that is not a JSON list, or a list without one usable record: exit 1 and one
+    line saying what came back."""
     env.fake.hf_bodies[DAY] = body
     result = run_day()
     assert result.exit_code == 1

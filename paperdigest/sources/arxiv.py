@@ -121,7 +121,10 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
                 meta = _meta(result)
                 if meta is not None and meta.arxiv_id in missing:
                     found[meta.arxiv_id] = meta
-        except (arxiv.ArxivError, requests.RequestException) as exc:
+        except Exception as exc:
+            # HTTP errors, empty pages, and whatever the arxiv package's feed parsing raises
+            # on a malformed entry (ValueError for a bad date): arXiv's metadata is an
+            # enrichment, and the HF abstract must carry the day rather than the error.
             log.warning("arXiv API failed (try %d of 2): %s", try_, exc)
     missing = [i for i in ids if i not in found]
     if missing:

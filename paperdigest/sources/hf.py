@@ -81,7 +81,8 @@ def parse_daily_list(body: Any, source: str = "daily papers list") -> DailyList:
         source: URL named in errors.
 
     Raises:
-        UpstreamFormatError: ``body`` is not a list.
+        UpstreamFormatError: ``body`` is not a list, or a non-empty list of which no record
+            is usable (the format has changed; an empty list is a normal day).
     """
     if not isinstance(body, list):
         raise UpstreamFormatError(source, f"expected a JSON list, got {type(body).__name__}")
@@ -100,6 +101,14 @@ def parse_daily_list(body: Any, source: str = "daily papers list") -> DailyList:
             continue
         seen.add(paper.arxiv_id)
         result.papers.append(paper)
+    if body and not result.papers:
+        # Not a quiet day but a changed format (e.g. ``paper`` renamed): a cron run must
+        # fail loudly rather than report "no papers" every morning.
+        first = result.skipped[0]
+        raise UpstreamFormatError(
+            source,
+            f"none of its {len(body)} records is usable (first: {first.ident}: {first.reason})",
+        )
     return result
 
 
