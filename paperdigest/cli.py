@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -83,6 +84,9 @@ class TemplateName(StrEnum):
 _PAIRS = {"seven": "digest", "gmr": "jekyll"}
 
 
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def parse_day(value: str, settings: Settings) -> date:
     """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in the configured time zone).
 
@@ -95,7 +99,8 @@ def parse_day(value: str, settings: Settings) -> date:
     if value == "yesterday":
         return today - relativedelta(days=1)
     try:
-        if len(value) != 10:
+        # fromisoformat alone takes week dates too (2025-W45-5).
+        if not _DATE_RE.fullmatch(value):
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
@@ -249,8 +254,8 @@ def run(
     """Write the digest of one day's daily papers list."""
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
+        day = parse_day(date_, load_settings())  # before _runtime creates folder and database
         rt = _runtime(output_dir=output_dir)
-        day = parse_day(date_, rt.settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
         result: DayResult | None = None
@@ -303,6 +308,12 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
     return summary
 
 
+async def _resummarize_all(
+    rt: Runtime, arxiv_id: str, version: int | None, schemas: list[str]
+) -> list[Summary]:
+    return [await _resummarize_one(rt, arxiv_id, version, name) for name in schemas]
+
+
 def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
     return Paper(arxiv_id=meta.arxiv_id, title=meta.title or meta.arxiv_id, abstract=meta.abstract)
 
@@ -323,8 +334,9 @@ def resummarize(
         rt = _runtime()
         listed = rt.store.digests_listing(bare)
         schemas = [schema.value] if schema else sorted({d.schema for d in listed}) or ["seven"]
-        for name in schemas:
-            summary = asyncio.run(_resummarize_one(rt, bare, version, name))
+        # One event loop for every schema: the rate limiter belongs to one loop.
+        summaries = asyncio.run(_resummarize_all(rt, bare, version, schemas))
+        for name, summary in zip(schemas, summaries, strict=True):
             days = sorted({d.day for d in listed if d.schema == name})
             rewritten = []
             for day in days:
@@ -476,8 +488,9 @@ def backfill(
     with _boundary(verbose):
         if batch + (batch_file is not None) + (ingest is not None) > 1:
             raise InputError("use only one of --batch, --batch-file and --ingest")
+        settings = load_settings()  # dates first: bad input must not create the database
+        days = days_between(parse_day(from_, settings), parse_day(to, settings))
         rt = _runtime()
-        days = days_between(parse_day(from_, rt.settings), parse_day(to, rt.settings))
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
         ingested: list[batches.IngestResult] = []

@@ -227,6 +227,19 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
     assert str(path.resolve()) in out
 
 
+def test_resummarize_rewrites_the_digests_of_both_schemas(env: AppEnv) -> None:
+    """A paper listed by a seven digest and a gmr digest is summarized in both schemas (one
+    call each) and both files are rewritten, without warnings."""
+    assert run_cli("run", "--date", DAY, "--limit", "2")[0] == 0
+    assert run_cli("run", "--date", DAY, "--limit", "2", "--template", "jekyll")[0] == 0
+    calls = env.fake.chat_count
+    code, out, err = run_cli("resummarize", "2511.04460")
+    assert code == 0, err
+    assert env.fake.chat_count == calls + 2
+    printed = {Path(line).name for line in out.split()}
+    assert printed == {f"{DAY}.md", f"{DAY}-hf-daily-papers.md"}
+
+
 def test_resummarize_paper_in_no_digest_prints_its_part(env: AppEnv) -> None:
     """A paper in no digest is fetched from arXiv, summarized, and its part printed."""
     code, out, _ = run_cli("resummarize", "2511.03773")
@@ -241,6 +254,7 @@ def test_resummarize_paper_in_no_digest_prints_its_part(env: AppEnv) -> None:
     [
         (("run", "--date", "2025-02-30"), "not a date"),
         (("run", "--date", "07-11-2025"), "not a date"),
+        (("run", "--date", "2025-W45-5"), "not a date"),  # an ISO week date
         (("resummarize", "../../etc/passwd"), "not an arXiv id"),
         (("run", "--template", "html"), "Invalid value"),
         (("run", "--limit", "0"), "Invalid value"),
@@ -249,12 +263,14 @@ def test_resummarize_paper_in_no_digest_prints_its_part(env: AppEnv) -> None:
 def test_bad_input_exits_2_with_one_line_and_no_model_call(
     env: AppEnv, args: tuple[str, ...], needle: str
 ) -> None:
-    """Impossible dates, malformed ids and bad options exit 2 with a message, no traceback."""
+    """Impossible dates, malformed ids and bad options exit 2 with a message, no traceback,
+    and leave nothing behind (not even the database)."""
     code, _, err = run_cli(*args)
     assert code == 2
     assert needle in err
     assert "Traceback" not in err
     assert env.fake.chat_count == 0
+    assert not (env.out_dir / "paperdigest.db").exists()
 
 
 def test_missing_api_key_exits_2_before_any_request(
@@ -289,12 +305,20 @@ def test_toml_config_file_is_read(env: AppEnv, monkeypatch: pytest.MonkeyPatch) 
     assert Path(out.strip()).parent == env.tmp_path / "from-toml"
 
 
-def test_yesterday_is_taken_in_the_configured_time_zone(env: AppEnv) -> None:
-    """'yesterday' names the day before today in PAPERDIGEST_TIMEZONE, and the run says so."""
-    expected = (datetime.now(ZoneInfo("Asia/Seoul")).date() - timedelta(days=1)).isoformat()
-    code, _, err = run_cli("run", "--date", "yesterday")
-    assert code == 0
-    assert f"date: {expected}" in err
+def test_yesterday_is_taken_in_the_configured_time_zone(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """'yesterday' names the day before today in PAPERDIGEST_TIMEZONE, and the run says so.
+    UTC+14 and UTC-11 are 25 hours apart, so their dates differ at any moment."""
+    said = []
+    for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+        monkeypatch.setenv("PAPERDIGEST_TIMEZONE", zone)
+        expected = (datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)).isoformat()
+        code, _, err = run_cli("run", "--date", "yesterday")
+        assert code == 0
+        assert f"date: {expected}" in err
+        said.append(expected)
+    assert said[0] != said[1]
 
 
 def test_python_dash_m_runs_the_cli(env: AppEnv) -> None:
