@@ -46,7 +46,6 @@ from paperdigest.errors import BatchError, ConfigError, InputError, redact
 from paperdigest.fulltext import estimate_tokens
 from paperdigest.papers import Paper, SourceText
 from paperdigest.pipeline import PreparedDay, Runtime, load_source, prepare_day, write_atomic
-from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import http
 from paperdigest.store import RunStats
 from paperdigest.summarize import (
@@ -161,10 +160,9 @@ async def build_requests(
             todo[key] = paper
     lines: list[dict[str, Any]] = []
     progress.stage("texts", len(todo))
-    pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
     async with http.make_client(settings) as client:
         for paper in todo.values():
-            source = await load_source(store, client, paper, settings, pacer)
+            source = await load_source(store, client, paper, settings, rt.pacer)
             if source is not None:
                 lines.append(request_line(rt, prompt, paper, source))
             progress.advance()

@@ -280,7 +280,8 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
     paper = store.get_paper(arxiv_id)
     async with http.make_client(settings) as client:
         if paper is None or paper.abstract_source != "arxiv":
-            metas = await asyncio.to_thread(arxiv_source.fetch_metadata, [arxiv_id], settings)
+            async with rt.pacer:  # the command's one arXiv pace (see Runtime.pacer)
+                metas = await asyncio.to_thread(arxiv_source.fetch_metadata, [arxiv_id], settings)
             if arxiv_id not in metas and paper is None:
                 raise FetchError(
                     settings.arxiv_api_url, None, f"arXiv returned no paper {arxiv_id}"
@@ -293,9 +294,8 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
         assert paper is not None
         if version is not None and version != paper.version:
             paper = paper.model_copy(update={"version": version})
-        pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
         # The cached text when there is one: a resummarize asks the model, not arxiv.org.
-        source = await load_source(store, client, paper, settings, pacer)
+        source = await load_source(store, client, paper, settings, rt.pacer)
     if source is None:
         raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
     openai_client = make_openai_client(settings, rt.limiter)

@@ -12,8 +12,11 @@ one-line message and an exit code::
     │   └── UpstreamFormatError       the upstream answered, but not in a shape we
     │                                 can use (e.g. the daily papers list is no list)
     ├── SummaryError                  the model's answers for one paper failed
-    │                                 validation after every attempt (.arxiv_id,
-    │                                 .attempts, .last_error); the run goes on      exit 3
+    │   │                             validation after every attempt (.arxiv_id,
+    │   │                             .attempts, .last_error); the run goes on      exit 3
+    │   └── ModelUnavailable          the model API failed for that paper after the
+    │                                 openai client's own retries (5xx, timeout,
+    │                                 reset, a reply that is no chat completion)    exit 3
     ├── BudgetExceeded                the run's token cap was reached (.used, .cap)  exit 3
     ├── StoreError                    the SQLite database cannot be used (.path)     exit 1
     ├── LockTimeout                   another run of the same day held the lock past
@@ -36,6 +39,7 @@ __all__ = [
     "FetchError",
     "InputError",
     "LockTimeout",
+    "ModelUnavailable",
     "PaperdigestError",
     "StoreError",
     "SummaryError",
@@ -145,6 +149,14 @@ class SummaryError(PaperdigestError):
             f"summary for {arxiv_id} failed after {attempts} attempt(s) ({last_error}); "
             f"rerun: paperdigest resummarize {arxiv_id}"
         )
+
+
+class ModelUnavailable(SummaryError):
+    """The model API failed for one paper after the openai client's own retries.
+
+    Not re-asked: the client already retried (``PAPERDIGEST_MODEL_MAX_RETRIES``), and a
+    second layer of retries would multiply the requests of an outage.
+    """
 
 
 class BudgetExceeded(PaperdigestError):

@@ -28,6 +28,7 @@ from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
     LockTimeout,
+    ModelUnavailable,
     PaperdigestError,
     SummaryError,
 )
@@ -72,21 +73,29 @@ log = logging.getLogger("paperdigest")
 
 Status = Literal["done", "partial"]
 
+# Papers in a row failing with ModelUnavailable before a run stops asking (an outage:
+# every further paper would cost (1 + model_max_retries) requests and time-outs for nothing).
+_OUTAGE_STREAK = 3
+
 # Longest failure reason shown in a log line or a digest (characters).
 _REASON_CHARS = 200
 
 
 @dataclass
 class Runtime:
-    """What a command shares across its days: settings, store, prompts, limits and budget."""
+    """What a command shares across its days: settings, store, prompts, limits, budget, and
+    the one arXiv :class:`~paperdigest.sources.arxiv.Pacer` (so that the delay holds across
+    days and between metadata and full-text requests)."""
 
     settings: Settings
     store: Store
     prompts: dict[str, Prompt]
     limiter: RateLimiter = field(init=False)
     budget: TokenBudget = field(init=False)
+    pacer: arxiv_source.Pacer = field(init=False)
 
     def __post_init__(self) -> None:
+        self.pacer = arxiv_source.Pacer(self.settings.arxiv_delay_seconds)
         self.limiter = RateLimiter(
             self.settings.requests_per_minute, self.settings.tokens_per_minute
         )
@@ -245,7 +254,7 @@ async def summarize_papers(
     texts: dict[str, asyncio.Future[SourceText | None]] = {
         p.arxiv_id: loop.create_future() for p in papers
     }
-    pacer = arxiv_source.Pacer(settings.arxiv_delay_seconds)
+    pacer = rt.pacer
 
     async def produce() -> None:
         for paper in papers:
@@ -255,6 +264,9 @@ async def summarize_papers(
     openai_client = make_openai_client(settings, rt.limiter)
     summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
     gate = asyncio.Semaphore(settings.concurrency)
+    # Papers in a row whose model call failed after the client's retries; at
+    # _OUTAGE_STREAK the API is taken to be down and no further paper is started.
+    outage = {"streak": 0}
 
     async def work(paper: Paper) -> _Outcome:
         source = await texts[paper.arxiv_id]
@@ -262,8 +274,20 @@ async def summarize_papers(
             log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
             return _Outcome(paper, reason=f"{SKIPPED}: 초록도 본문도 없음")
         async with gate:
+            if outage["streak"] >= _OUTAGE_STREAK:
+                log.error("%s not done: the model API is failing", paper.arxiv_id)
+                return _Outcome(paper, reason=f"{NOT_DONE}: 모델 API 장애로 중단")
             try:
                 summary = await summarizer.summarize(prompt, paper, source)
+            except ModelUnavailable as exc:
+                outage["streak"] += 1
+                log.error(
+                    "%s failed: %s; rerun: paperdigest resummarize %s",
+                    paper.arxiv_id,
+                    exc.last_error,
+                    paper.arxiv_id,
+                )
+                return _Outcome(paper, reason=f"{FAILED}: {exc.last_error}")
             except SummaryError as exc:
                 # One rejection lists every field (nine times "not Korean"): a reader of
                 # the log or digest needs the gist; -v shows each attempt in full.
@@ -279,6 +303,7 @@ async def summarize_papers(
             except BudgetExceeded as exc:
                 log.error("%s not done: %s", paper.arxiv_id, exc)
                 return _Outcome(paper, reason=f"{NOT_DONE}: 실행당 토큰 한도 도달")
+        outage["streak"] = 0
         store.save_summary(summary)
         if on_summary is not None:
             await on_summary(summary)
@@ -365,11 +390,13 @@ async def prepare_day(
         if cached[p.arxiv_id] is None
         and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
     ]
-    metas = (
-        await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
-        if need_meta
-        else {}
-    )
+    metas: dict[str, arxiv_source.ArxivMeta] = {}
+    if need_meta:
+        # The blocking arxiv package runs in a thread; holding the shared pacer around the
+        # whole call from here keeps it apart from full-text requests and other days without
+        # a thread-safe lock, and fetch_metadata spaces its own few requests.
+        async with rt.pacer:
+            metas = await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
     merged: list[Paper] = []
     for p in papers:
         meta = metas.get(p.arxiv_id)

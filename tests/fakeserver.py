@@ -73,7 +73,15 @@ _CONTENT_FAULTS = frozenset(
     }
 )
 _HTTP_FAULTS = frozenset(
-    {"http_429", "http_500", "http_503", "http_400_echo_key", "http_401", "http_404"}
+    {
+        "http_429",
+        "http_500",
+        "http_503",
+        "http_400_echo_key",
+        "http_401",
+        "http_404",
+        "not_a_completion",
+    }
 )
 CHAT_FAULTS = _CONTENT_FAULTS | _HTTP_FAULTS | {"reset", "timeout"}
 
@@ -440,7 +448,8 @@ class FakeUpstream:
     Full-text requests are also recorded with their headers (:attr:`fulltext_headers`,
     lower-case names), and :attr:`fulltext_max_in_flight` counts the most of them handled
     at once; :attr:`fulltext_latency` (seconds) holds each one open so that overlap, if the
-    client allowed any, would show there.
+    client allowed any, would show there. :attr:`request_starts` holds every request's
+    arrival time (``time.monotonic()``) and target, to check pacing from the server's side.
 
     All state is plain attributes that tests set directly; :meth:`reset` restores defaults.
     """
@@ -528,6 +537,8 @@ class FakeUpstream:
             # Shared
             self.timeout_delay: float = 3.0
             self.requests: list[tuple[str, str]] = []
+            # (time.monotonic() when the request line and headers arrived, target), in order.
+            self.request_starts: list[tuple[float, str]] = []
             self.errors: list[str] = []
             self._ids: Iterator[int] = itertools.count(1)
 
@@ -536,6 +547,7 @@ class FakeUpstream:
     def _log_request(self, method: str, path: str) -> None:
         with self._lock:
             self.requests.append((method, path))
+            self.request_starts.append((time.monotonic(), path))
 
     def _count(self, *prefixes: str) -> int:
         with self._lock:
@@ -783,6 +795,9 @@ class FakeUpstream:
             )
             status = 500 if fault == "http_500" else 503
             return _openai_error(status, message, "server_error", None, {"retry-after-ms": "10"})
+        if fault == "not_a_completion":
+            # A proxy or broken server answering 200 with something else.
+            return _ChatOutcome(200, {"status": "maintenance", "detail": "try again later"})
         if fault == "http_401":
             return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", None)
         if fault == "http_404":

@@ -81,6 +81,29 @@ def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
     assert _run_statuses(db) == ["killed", "done"]
 
 
+def test_ctrl_c_mid_run_exits_130_and_keeps_what_was_validated(env: AppEnv) -> None:
+    """SIGINT mid-run: exit 130 with one line saying so, no traceback, no torn digest; the
+    rerun asks only the papers not stored."""
+    env.fake.chat_latency = 0.3
+    db = env.out_dir / "paperdigest.db"
+    proc = spawn(env.tmp_path, "run", "--date", DAY)
+    try:
+        wait_for(lambda: len(stored_summary_ids(db)) >= 3, "three stored summaries")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "paperdigest: interrupted; everything validated so far is stored" in stderr
+    assert "Traceback" not in stderr
+    stored = stored_summary_ids(db)
+    assert _temp_files(env.out_dir) == []
+
+    env.fake.chat_latency = 0.0
+    before = env.fake.chat_count
+    assert run_day().exit_code == 0
+    assert set(asked_ids(env.fake, since=before)) == set(DAY_IDS) - stored
+
+
 def _run_statuses(db: Path) -> list[str]:
     con = sqlite3.connect(db)
     try:

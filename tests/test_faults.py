@@ -135,3 +135,15 @@ def test_api_refusing_key_or_model_exits_2_with_one_line(
     assert "Traceback" not in result.stderr
     assert len(env.fake.chat_requests) == 1
     assert not (env.out_dir / f"{DAY}.md").exists()
+
+
+def test_reply_that_is_no_chat_completion_fails_only_its_paper(env: AppEnv) -> None:
+    """A 200 whose body is not a chat completion (a proxy page) fails that paper, not the
+    day: no traceback, the others are written, exit 3."""
+    env.fake.chat_faults_by_id[FIRST] = ["not_a_completion"]
+    result = run_day("--limit", "3")
+    assert result.exit_code == 3, result.stderr
+    assert "Traceback" not in result.stderr
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert digest_ids(text) == DAY_IDS[1:3]
+    assert "model API error: the reply is not a chat completion" in text

@@ -8,6 +8,7 @@ text never reaches the model.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
@@ -20,7 +21,9 @@ from fakeserver import FIXTURES_DIR, FakeUpstream, korean_sentence
 from typer.testing import CliRunner, Result
 
 from paperdigest.cli import app
+from paperdigest.config import load_settings
 from paperdigest.fulltext import estimate_tokens
+from paperdigest.sources.arxiv import fetch_metadata
 
 DAY = "2025-11-07"
 # First paper of the day's list; arXiv knows it as v1. Its real arXiv abstract has figures
@@ -256,6 +259,81 @@ def test_filler_in_the_masking_field_is_dropped_not_published(env: AppEnv) -> No
     first, second = _digest(env).split(f"## {NO_ARXIV}")
     assert "마스킹 방식" not in first
     assert "- **마스킹 방식**: 무작위 마스킹을 적용합니다." in second
+
+
+# A small nonzero arXiv delay for the pacing tests (conftest zeroes it), and the least gap
+# the fake server may see between two request arrivals (arrival jitter is milliseconds).
+DELAY = 0.2
+MIN_GAP = DELAY - 0.02
+
+
+def _arxiv_gaps(fake: FakeUpstream) -> list[tuple[float, str, str]]:
+    """(gap in seconds, previous target, next target) between consecutive arXiv requests
+    (API, HTML, PDF), from the arrival times the fake server recorded."""
+    starts = [
+        (t, target)
+        for t, target in fake.request_starts
+        if target.startswith(("/api/query", "/html/", "/pdf/"))
+    ]
+    return [(b[0] - a[0], a[1], b[1]) for a, b in itertools.pairwise(starts)]
+
+
+def _too_close(fake: FakeUpstream) -> list[tuple[float, str, str]]:
+    return [gap for gap in _arxiv_gaps(fake) if gap[0] < MIN_GAP]
+
+
+def test_arxiv_requests_and_their_retries_start_the_delay_apart(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API page, HTML and PDF requests, and the retries of a 429 and a 503 full text, each
+    start at least PAPERDIGEST_ARXIV_DELAY_SECONDS after the previous arXiv request."""
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
+    env.fake.fulltext_faults.extend([429, 503])  # the first HTML request, then its retry
+
+    assert _run("--limit", "2").exit_code == 0
+
+    assert env.fake.fulltext_faults == []
+    # API: both ids, then once more for NO_ARXIV (arXiv lacks it); paper 1: HTML 429, 503,
+    # 404, then PDF; paper 2: HTML, PDF.
+    assert env.fake.arxiv_api_count == 2 and env.fake.fulltext_count == 6
+    assert _too_close(env.fake) == []
+
+
+def test_arxiv_metadata_retry_after_a_reset_waits_the_delay(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the API connection is reset, the second metadata request still waits the delay
+    (the arxiv package's own delay counts only from a request that was answered)."""
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
+    env.fake.arxiv_faults.append("reset")
+
+    metas = fetch_metadata([PAPER], load_settings())
+
+    assert list(metas) == [PAPER]
+    assert env.fake.arxiv_api_count == 2
+    assert _too_close(env.fake) == []
+
+
+@pytest.mark.parametrize("mode", ["direct", "batch"])
+def test_arxiv_delay_holds_across_the_days_of_a_backfill(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch, mode: str
+) -> None:
+    """In a two-day backfill (direct, or through the Batch API, which fetches both days'
+    metadata first), no arXiv request follows the previous one sooner than the delay: not
+    from one day's texts to the next day's API page, nor between the two days' API pages."""
+    monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
+    monkeypatch.setenv("PAPERDIGEST_BATCH_POLL_SECONDS", "0.01")
+    for day in ("2025-11-06", "2025-11-07"):  # one paper a day keeps the test short
+        papers = json.loads((FIXTURES_DIR / "hf" / f"{day}.json").read_bytes())
+        env.fake.hf_bodies[day] = json.dumps(papers[:1]).encode()
+    extra = ["--batch"] if mode == "batch" else []
+
+    result = _cli("backfill", "--from", "2025-11-06", "--to", "2025-11-07", *extra)
+
+    assert result.exit_code == 0, result.output
+    # 2025-11-06's paper is not in the arXiv fixtures: its day asks the API twice.
+    assert env.fake.arxiv_api_count == 3 and env.fake.fulltext_count == 4
+    assert _too_close(env.fake) == []
 
 
 # -- figure check ----------------------------------------------------------------------------

@@ -58,15 +58,36 @@ def test_rerun_of_a_complete_day_asks_nothing(env: AppEnv) -> None:
 
 
 def test_model_api_down_for_one_paper_fails_only_that_paper(env: AppEnv) -> None:
-    """A paper whose every call gets HTTP 500 is named with the API error; exit 3."""
-    env.fake.chat_faults_by_id[FAILING[0]] = ["http_500"] * 12  # 3 attempts x 4 tries
+    """A paper whose calls get HTTP 500 past the client's retries fails at once (one retry
+    layer: no re-ask), named with the API error; the others are written; exit 3."""
+    env.fake.chat_faults_by_id[FAILING[0]] = ["http_500"] * 10
     result = run_day()
     assert result.exit_code == 3, result.stderr
+    # The first try and PAPERDIGEST_MODEL_MAX_RETRIES=3 retries by the openai client.
+    assert asked_ids(env.fake).count(FAILING[0]) == 4
     text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
     assert omitted_ids(text) == [FAILING[0]]
-    assert "요약 실패 (3회 시도): model API error: HTTP 500" in text
+    assert "요약 실패: model API error: HTTP 500" in text
     assert f"warning: {FAILING[0]}: model API error after retries: HTTP 500" in result.stderr
-    assert env.fake.chat_faults_by_id[FAILING[0]] == []
+
+
+def test_model_api_outage_stops_the_run_after_three_papers(env: AppEnv) -> None:
+    """Every call failing: after 3 papers in a row fail, no further paper is started; the
+    rest are 'not done' (exit 3) and the next run, with the API back, completes the day."""
+    env.fake.chat_faults = ["http_503"] * 1000
+    result = run_day()
+    assert result.exit_code == 3, result.stderr
+    started = set(asked_ids(env.fake))
+    # Each of the first two failures frees a slot for a new paper before the third lands:
+    # at most 3 + (PAPERDIGEST_CONCURRENCY=4) - 1 papers are ever asked about, of 15.
+    assert 3 <= len(started) <= 6
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert omitted_ids(text) == DAY_IDS
+    assert text.count("미완료: 모델 API 장애로 중단") == len(DAY_IDS) - len(started)
+
+    env.fake.chat_faults = []
+    assert run_day().exit_code == 0
+    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
 
 
 def test_request_the_api_rejects_fails_that_paper_at_once(env: AppEnv) -> None:

@@ -9,8 +9,13 @@ after that keeps its Hugging Face abstract, with a warning naming it. That one r
 only retry layer: the ``arxiv`` package's own page retries are off (``num_retries=0``).
 
 Full text: arXiv's HTML rendering ``{arxiv_html_url}/{id}v{N}`` (LaTeXML), else the PDF
-``{arxiv_pdf_url}/{id}v{N}``, else the abstract; one request at a time, paced by
-:class:`Pacer` with the same delay.
+``{arxiv_pdf_url}/{id}v{N}``, else the abstract.
+
+Politeness: every request to arXiv (API pages, HTML, PDF, and each retry of them) starts at
+least ``arxiv_delay_seconds`` after the previous one, across the whole command: one
+:class:`Pacer` per command is held around each full-text fetch and around each
+:func:`fetch_metadata` call, and the requests inside either are spaced by the same delay.
+Hugging Face requests are not paced by it.
 """
 
 from __future__ import annotations
@@ -50,15 +55,24 @@ class ArxivMeta:
     published: str | None
 
 
-class _TimeoutSession(requests.Session):
-    """A requests session with a default timeout: ``arxiv.Client`` sets none, and a
-    hung connection must not stall the morning run."""
+class _PoliteSession(requests.Session):
+    """A requests session with a default timeout (``arxiv.Client`` sets none, and a hung
+    connection must not stall the morning run) that starts its requests ``delay`` seconds
+    apart. ``arxiv.Client``'s own delay counts only from a request that got an answer, so
+    its retry after a reset or a timeout would go out at once; this counts every start.
+    Used by one thread at a time (one :func:`fetch_metadata` call), so no lock."""
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, delay: float) -> None:
         super().__init__()
         self._timeout = timeout
+        self._delay = delay
+        self._last_start = -float("inf")
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+        wait = self._last_start + self._delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        self._last_start = time.monotonic()
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)
 
@@ -68,7 +82,7 @@ def _client(settings: Settings) -> arxiv.Client:
     # page and a short answer share one rule (the HF abstract is a good enough fallback).
     client = arxiv.Client(page_size=100, delay_seconds=settings.arxiv_delay_seconds, num_retries=0)
     client.query_url_format = f"{settings.arxiv_api_url}?{{}}"
-    client._session = _TimeoutSession(settings.http_timeout_seconds)
+    client._session = _PoliteSession(settings.http_timeout_seconds, settings.arxiv_delay_seconds)
     return client
 
 
@@ -93,6 +107,10 @@ def _meta(result: Any) -> ArxivMeta | None:
 
 def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
     """Fetch arXiv metadata for the given ids (blocking; run it in a thread).
+
+    Its requests (pages, the one retry) start ``arxiv_delay_seconds`` apart; the first one
+    does not wait. Spacing from other arXiv requests is the caller's: hold the command's
+    :class:`Pacer` around the call (``async with pacer: await asyncio.to_thread(...)``).
 
     Args:
         ids: bare new-style arXiv ids, e.g. ``["2511.04460"]``.
@@ -150,7 +168,17 @@ def merge(paper: Paper, meta: ArxivMeta | None) -> Paper:
 
 
 class Pacer:
-    """Keeps ``delay`` seconds between the starts of requests to arxiv.org, one at a time."""
+    """One holder at a time, each starting ``delay`` seconds (``arxiv_delay_seconds``) after
+    the previous holder let go: arXiv's terms ask for one request every three seconds.
+
+    Hold it (``async with pacer:``) around every request to arXiv or group of them whose
+    inner requests are spaced by ``delay`` themselves: one :func:`fetch_source` try with its
+    retries (``http.get(..., min_wait=delay)``), one :func:`fetch_metadata` call in a thread
+    (its session spaces its requests). Counting from the release, i.e. from the end of the
+    last request, is at least as slow as counting from its start, and lets a blocking
+    metadata call be paced from the async side without a thread-safe lock. One per
+    command (``Runtime.pacer``), shared by every day of a backfill and the batch path.
+    """
 
     def __init__(self, delay: float) -> None:
         self._delay = delay
@@ -177,7 +205,7 @@ async def fetch_source(
         client: from :func:`paperdigest.sources.http.make_client`.
         paper: the merged record (its ``version`` picks ``{id}v{N}``).
         settings: ``arxiv_html_url``, ``arxiv_pdf_url``, ``source_tokens``, ``fulltext``.
-        pacer: shared by every arxiv.org request of the run.
+        pacer: the command's :class:`Pacer`, shared by every arXiv request.
 
     Returns:
         The :class:`SourceText`, cut to ``source_tokens``; ``None`` when there is neither
@@ -192,7 +220,9 @@ async def fetch_source(
             url = f"{base.rstrip('/')}/{vid}"
             try:
                 async with pacer:
-                    response = await http.get(client, url, settings)
+                    response = await http.get(
+                        client, url, settings, min_wait=settings.arxiv_delay_seconds
+                    )
                 if kind == "html":
                     sections = fulltext.extract_html(response.content)
                 else:

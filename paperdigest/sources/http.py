@@ -1,8 +1,9 @@
 """GET with retries for the Hugging Face API and arxiv.org full texts (httpx + tenacity).
 
 Retried, with jittered exponential backoff: connect/read errors and timeouts, 429 and
-5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``). Any other status is
-not transient and raises :class:`~paperdigest.errors.FetchError` at once.
+5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``), never sooner than
+``min_wait`` (arxiv.org's politeness delay). Any other status is not transient and raises
+:class:`~paperdigest.errors.FetchError` at once.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
 
 
 async def get(
-    client: httpx.AsyncClient, url: str, settings: Settings, params: dict[str, Any] | None = None
+    client: httpx.AsyncClient,
+    url: str,
+    settings: Settings,
+    params: dict[str, Any] | None = None,
+    min_wait: float = 0.0,
 ) -> httpx.Response:
     """GET ``url`` and return its 200 response, retrying what is transient.
 
@@ -67,6 +72,10 @@ async def get(
         settings: ``http_retries`` (retries after the first try) and
             ``retry_max_wait_seconds`` (cap of one backoff, seconds).
         params: query parameters.
+        min_wait: the least wait before a retry, seconds, counted from the end of the
+            failed try (so also from its start). arxiv.org passes ``arxiv_delay_seconds``:
+            its terms ask for one request every three seconds, retries included, and a 429
+            asks for slower, not faster. A longer backoff or ``Retry-After`` wins.
 
     Returns:
         The response, status 200.
@@ -80,8 +89,8 @@ async def get(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return min(exc.retry_after, settings.retry_max_wait_seconds)
-        return float(backoff(state))
+            return max(min_wait, min(exc.retry_after, settings.retry_max_wait_seconds))
+        return max(min_wait, float(backoff(state)))
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
