@@ -341,7 +341,7 @@ def resummarize(
             rewritten = []
             for day in days:
                 with day_lock(rt.settings, date.fromisoformat(day)):
-                    rewritten += [p for p in rewrite_digests(rt, summary) if day in p.name]
+                    rewritten += rewrite_digests(rt, summary, day)
             if not days:
                 paper = rt.store.get_paper(bare)
                 assert paper is not None

@@ -517,12 +517,14 @@ async def run_day(
     return DayResult(day, path, stats, omitted, prep.skipped)
 
 
-def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
-    """Re-render every digest of ``fresh.schema`` that lists ``fresh.arxiv_id``.
+def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list[Path]:
+    """Re-render every digest of ``fresh.schema`` that lists ``fresh.arxiv_id`` (only those
+    of ``day``, ``YYYY-MM-DD``, when given: the caller holds that day's lock).
 
-    That paper's part is rendered from ``fresh``; every other part from the same stored
-    summaries (and omission reasons) as before, so nothing else in the file changes.
-    Digests whose file is gone are skipped.
+    That paper's part is rendered from ``fresh``; every other part as the digest last showed
+    it: the same stored summaries, and a paper it listed as not summarized stays listed so
+    with its reason, even if a summary has been stored since. Nothing else in the file
+    changes. Digests whose file is gone are skipped.
 
     Returns:
         The paths rewritten.
@@ -534,6 +536,8 @@ def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
         path = Path(record.path)
         if record.schema != fresh.schema or not path.is_file():
             continue
+        if day is not None and record.day != day:
+            continue
         entries: list[Entry] = []
         omitted: list[Omitted] = []
         listed: list[tuple[str, str]] = []
@@ -541,11 +545,12 @@ def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
             paper = store.get_paper(aid)
             if paper is None:
                 continue
-            summary = (
-                fresh
-                if aid == fresh.arxiv_id
-                else store.get_summary(aid, record.schema, record.prompt_hash, record.model)
-            )
+            if aid == fresh.arxiv_id:
+                summary: Summary | None = fresh
+            elif status != "ok":
+                summary = None
+            else:
+                summary = store.get_summary(aid, record.schema, record.prompt_hash, record.model)
             if summary is None:
                 reason = status if status != "ok" else FAILED
                 omitted.append(Omitted(aid, paper.title, reason))
@@ -557,8 +562,8 @@ def rewrite_digests(rt: Runtime, fresh: Summary) -> list[Path]:
                 )
             )
             listed.append((aid, "ok"))
-        day = date.fromisoformat(record.day)
-        write_atomic(path, render_digest(day, record.template, entries, omitted))
+        text = render_digest(date.fromisoformat(record.day), record.template, entries, omitted)
+        write_atomic(path, text)
         store.save_digest(record, listed)
         rewritten.append(path)
     return rewritten

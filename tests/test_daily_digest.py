@@ -240,6 +240,24 @@ def test_resummarize_rewrites_the_digests_of_both_schemas(env: AppEnv) -> None:
     assert printed == {f"{DAY}.md", f"{DAY}-hf-daily-papers.md"}
 
 
+def test_resummarize_keeps_a_paper_the_digest_listed_as_failed(env: AppEnv) -> None:
+    """A paper a digest lists as failed stays so when another paper is resummarized, though
+    a later run (another layout) has stored its summary since: nothing else changes."""
+    env.fake.chat_faults_by_id["2511.03773"] = ["english"] * 3
+    code, out, _ = run_cli("run", "--date", DAY, "--limit", "3")
+    assert code == 3
+    path = Path(out.strip())
+    before = path.read_text(encoding="utf-8")
+    assert run_cli("run", "--date", DAY, "--limit", "3", "--template", "docusaurus")[0] == 0
+
+    assert run_cli("resummarize", "2511.04570")[0] == 0
+
+    after = path.read_text(encoding="utf-8")
+    start_b, start_a = before.index("## 2511.04460"), after.index("## 2511.04460")
+    assert before[start_b:] == after[start_a:]  # the failed paper is still listed as failed
+    assert "## 2511.03773" not in after
+
+
 def test_resummarize_paper_in_no_digest_prints_its_part(env: AppEnv) -> None:
     """A paper in no digest is fetched from arXiv, summarized, and its part printed."""
     code, out, _ = run_cli("resummarize", "2511.03773")
