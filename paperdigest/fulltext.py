@@ -5,7 +5,8 @@ Everything here is a pure function on bytes or strings; fetching is done elsewhe
 * :func:`extract_html` reads arXiv's HTML rendering (LaTeXML) into :class:`Section` objects.
 * :func:`extract_pdf` does the same, more roughly, for a PDF (pypdf text + heuristics).
 * :func:`select_text` builds the source text a summary is written from: the abstract first,
-  then the most useful sections that fit a token budget, in document order.
+  then paragraphs of every part of the paper the digest needs (introduction, method,
+  results and their tables, conclusion) within a token budget, in document order.
 * :func:`cap_text` cuts any text to a token budget at a sentence boundary.
 
 Token counts are estimates (:func:`estimate_tokens`): 4 characters a token, because no
@@ -19,7 +20,7 @@ import io
 import re
 import statistics
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lxml.etree  # type: ignore[import-untyped]
@@ -62,7 +63,9 @@ class Section:
         title: the heading as printed, numbering included (``"1. Introduction"``,
             ``"II-A KV Cache Utilization"``), white space normalized; ``""`` when the text
             has no heading (front matter, or a PDF without recognisable headings).
-        kind: one of :data:`KINDS`, guessed from the heading (see :func:`_classify`).
+        kind: one of :data:`KINDS`, guessed from the heading (see :func:`_classify`),
+            or from the section's position when the heading names no kind (see
+            :func:`_position_kinds`).
         paragraphs: text blocks in document order. A prose block is one line; a list,
             table, algorithm or figure-caption block may span lines (a table is one block:
             its caption, then one line per row with cells joined by ``" | "``).
@@ -94,12 +97,15 @@ def estimate_tokens(text: str) -> int:
 # Stripped for keyword matching only; a title keeps its number.
 _NUMBERING_RE = re.compile(r"^\s*(?:(?:\d+|[IVXLC]+|[A-Z])(?:[.\-](?:\d+|[A-Z]))*[.:)]?\s+)")
 
+# Headings of back matter: "other", and never re-kinded by position (_position_kinds).
+_BACK_MATTER = ("appendix", "acknowledg", "supplementary")
+
 # Checked in this order; the first match wins. The order settles mixed headings:
 # "Limitations and Future Work" is limitations (before conclusion's "future work"),
 # "Experimental Results" is results, "Evaluation Framework" is experiments (before
 # method's "framework"), "Related Work" is related before anything else can claim it.
 _KIND_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("other", ("appendix", "acknowledg", "supplementary")),
+    ("other", _BACK_MATTER),
     ("abstract", ("abstract",)),
     ("introduction", ("introduction",)),
     ("related", ("related work", "background", "prior work")),
@@ -134,6 +140,42 @@ def _sub_kind(title: str, parent_kind: str) -> str:
     if own in ("limitations", "results") and parent_kind in ("method", "experiments"):
         return own
     return parent_kind
+
+
+# A section of one of these kinds ends the stretch where a paper describes its method.
+_AFTER_METHOD = frozenset({"experiments", "results", "limitations", "conclusion"})
+
+
+def _position_kinds(sections: list[Section]) -> list[Section]:
+    """Re-kind as ``"method"`` the unnamed body sections between introduction and results.
+
+    A method section is often titled with the method's own name ("3 Flow-GRPO") or a
+    word no keyword covers ("3 Preliminaries", "II. SELF-CONSISTENT ACTION ..."), which
+    :func:`_classify` calls ``"other"``, the kind of appendices. A section of kind
+    ``"other"`` that comes after the first introduction and before the first experiments,
+    results, limitations or conclusion section after it is the method by its position
+    (the usual order of a paper). Back matter (:data:`_BACK_MATTER` in the title) stays
+    ``"other"``; without both an introduction and such a later section nothing changes.
+
+    Args:
+        sections: in document order.
+
+    Returns:
+        The sections, with those kinds changed (a new list; the input is not modified).
+    """
+    start = next((i for i, s in enumerate(sections) if s.kind == "introduction"), None)
+    if start is None:
+        return sections
+    end = next(
+        (i for i in range(start + 1, len(sections)) if sections[i].kind in _AFTER_METHOD), None
+    )
+    if end is None:
+        return sections
+    out = list(sections)
+    for i in range(start + 1, end):
+        if out[i].kind == "other" and not _is_back_matter(out[i].title):
+            out[i] = replace(out[i], kind="method")
+    return out
 
 
 def _clean(text: str) -> str:
@@ -511,7 +553,7 @@ def extract_html(html: bytes | str) -> list[Section]:
     out = _Builder()
     _walk(article, out, None, False)
     out.close()
-    return out.sections
+    return _position_kinds(out.sections)
 
 
 # ------------------------------------------------------------------------------------- PDF
@@ -731,44 +773,125 @@ def extract_pdf(data: bytes) -> list[Section]:
     out.close()
     if not out.sections:
         raise ValueError("the PDF contains no extractable text")
-    return out.sections
+    return _position_kinds(out.sections)
 
 
 # ------------------------------------------------------------------------------- selection
 
-# Which sections a summary needs most. Related work is last: it describes other papers.
-_PRIORITY: dict[str, int] = {
-    "introduction": 0,
-    "method": 1,
-    "experiments": 2,
-    "results": 3,
-    "limitations": 4,
-    "conclusion": 5,
-    "other": 6,
-    "related": 7,
-}
+# The kinds the digest's sections are written from (introduction -> problem and
+# contribution, method -> method, experiments/results -> quantitative results,
+# limitations, conclusion): each gets a fair share of the budget before any takes the rest.
+_SCHEMA_KINDS: tuple[str, ...] = (
+    "introduction",
+    "method",
+    "experiments",
+    "results",
+    "limitations",
+    "conclusion",
+)
+# The order in which the last round spends what is left. Related work comes late: it
+# describes other papers. "back" is back matter (appendix, acknowledgments by title).
+_PRIORITY: tuple[str, ...] = (*_SCHEMA_KINDS, "other", "related", "back")
 _SEPARATOR = "\n\n"
 _UNTITLED = "Text"
+
+
+def _is_back_matter(title: str) -> bool:
+    """Whether a heading names back matter (appendix, acknowledgments, supplementary)."""
+    text = _NUMBERING_RE.sub("", title, count=1).lower()
+    return any(word in text for word in _BACK_MATTER)
+
+
+def _is_table_block(paragraph: str) -> bool:
+    """A table block as extracted: a caption or first row, then rows with " | " between cells."""
+    return any(" | " in line for line in paragraph.split("\n")[1:])
+
+
+class _Selection:
+    """The paragraphs chosen so far from each body section, and their cost in characters."""
+
+    def __init__(self, body: list[Section], used: int) -> None:
+        self.body = body
+        self.chosen: list[set[int]] = [set() for _ in body]
+        self.used = used  # characters of the text built from what is chosen
+
+    def take(self, index: int, n: int, cap: int) -> bool:
+        """Choose paragraph ``n`` of section ``index`` if the text stays within ``cap`` chars."""
+        chosen = self.chosen[index]
+        if n in chosen:
+            return True
+        section = self.body[index]
+        cost = len(section.paragraphs[n])
+        if chosen:
+            cost += len(_SEPARATOR)  # between it and the section's other paragraphs
+        else:  # the section's heading comes with it, after the previous block's separator
+            cost += len(f"## {section.title or _UNTITLED}\n")
+            cost += len(_SEPARATOR) if self.used else 0
+        if self.used + cost > cap:
+            return False
+        chosen.add(n)
+        self.used += cost
+        return True
+
+    def fill(self, indices: list[int], cap: int) -> None:
+        """Choose from the sections ``indices`` (document order) while the text fits ``cap``.
+
+        The order says what matters most in a part of a paper: its opening paragraph (what
+        the part is about), then every table (results live there), then the leading
+        paragraph of each later section, then each section's leading paragraphs in
+        document order until one does not fit.
+        """
+        if not indices:
+            return
+        self.take(indices[0], 0, cap)
+        for index in indices:
+            for n, paragraph in enumerate(self.body[index].paragraphs):
+                if _is_table_block(paragraph):
+                    self.take(index, n, cap)
+        for index in indices[1:]:
+            self.take(index, 0, cap)
+        for index in indices:
+            for n in range(len(self.body[index].paragraphs)):
+                if not self.take(index, n, cap):
+                    break
 
 
 def select_text(sections: list[Section], abstract: str, budget_tokens: int) -> tuple[str, bool]:
     """Build the source text a summary is written from, within a token budget.
 
     The text starts with ``"## Abstract"`` and the abstract (``abstract`` white-space
-    normalized, or, if it is empty, the first Section of kind ``"abstract"``). Sections
-    are then taken in priority order (introduction, method, experiments, results,
-    limitations, conclusion, other, related; document order within a kind) while they fit,
-    and written in document order, each as ``"## {title}"`` (``"## Text"`` if untitled)
-    followed by its paragraphs. A section that does not fit whole gives its leading
-    paragraphs that fit; a paragraph larger than the remaining budget ends that section's
-    contribution (smaller sections later in the priority order may still fit). An abstract
-    that does not fit is cut with :func:`cap_text` and then stands alone. Blocks are
-    separated by blank lines. Sections of kind ``"abstract"`` are not repeated. Sections
-    without paragraphs contribute nothing (not even their heading). Without any abstract
-    the text starts with the first selected section.
+    normalized, or, if it is empty, the first Section of kind ``"abstract"``). Paragraphs of
+    the other sections follow, chosen in three rounds so that a long introduction or method
+    cannot crowd out the results and the conclusion. A *part* is the sections of one kind;
+    the parts a digest is written from are introduction, method, experiments, results,
+    limitations and conclusion.
+
+    1. Each such part's opening (its first section's first paragraph), shortest first,
+       so that as many parts as possible are represented.
+    2. Each such part gets an equal share of the budget left, smallest part first, so that
+       what one part does not need is shared by the bigger ones. Within its share a part
+       gives, in this order: its opening, its tables (blocks whose lines after the first
+       hold ``" | "``), the first paragraph of each of its later sections, then each
+       section's leading paragraphs in document order.
+    3. The budget still left goes, in the same order within a part, to the parts in
+       priority order: introduction, method, experiments, results, limitations,
+       conclusion, other, related, and last back matter (sections of kind ``"other"``
+       titled appendix, acknowledgments or supplementary).
+
+    A paragraph (a table is one) is whole or left out, never cut. One that does not fit
+    ends its section's leading run, but later tables and other sections may still fit.
+    So a section contributes a run of leading paragraphs plus possibly some later tables,
+    or tables alone. The chosen paragraphs are written in document order under
+    ``"## {title}"`` (``"## Text"`` if untitled). An abstract that does not fit is cut
+    with :func:`cap_text` and then stands alone. Blocks are separated by blank lines.
+    Sections of kind ``"abstract"`` are not repeated. Sections without paragraphs
+    contribute nothing (not even their heading). Without any abstract the text starts with
+    the first selected section. The rounds and the order within a part are this module's
+    design (issue 4.1: ground every section of the digest), not a published rule.
 
     Args:
-        sections: from :func:`extract_html` or :func:`extract_pdf`, in document order.
+        sections: from :func:`extract_html` or :func:`extract_pdf`, in document order; a
+            kind outside :data:`KINDS` counts as ``"other"``.
         abstract: the paper's abstract; may be ``""``.
         budget_tokens: the maximum of :func:`estimate_tokens` of the result, in tokens.
 
@@ -786,11 +909,9 @@ def select_text(sections: list[Section], abstract: str, budget_tokens: int) -> t
             if section.kind == "abstract":
                 abstract_text = _clean(" ".join(section.paragraphs))
                 break
-    body = [s for s in sections if s.kind != "abstract"]
+    body = [s for s in sections if s.kind != "abstract" and s.paragraphs]
 
-    truncated = False
-    used = 0
-    blocks_out: list[str] = []
+    head = ""
     if abstract_text:
         header = "## Abstract\n"
         if limit - len(header) < _CHARS_PER_TOKEN:
@@ -799,31 +920,40 @@ def select_text(sections: list[Section], abstract: str, budget_tokens: int) -> t
         capped, truncated = cap_text(abstract_text, (limit - len(header)) // _CHARS_PER_TOKEN)
         if truncated:  # the budget is spent; a section after half an abstract would mislead
             return header + capped, True
-        blocks_out.append(header + capped)
-        used = len(blocks_out[0])
+        head = header + capped
 
-    taken: dict[int, int] = {}  # index in body -> number of leading paragraphs taken
-    order = sorted(range(len(body)), key=lambda i: (_PRIORITY.get(body[i].kind, 6), i))
-    for index in order:
-        section = body[index]
-        cost = (len(_SEPARATOR) if used else 0) + len(f"## {section.title or _UNTITLED}\n")
-        count = 0
-        for n, paragraph in enumerate(section.paragraphs):
-            extra = len(paragraph) + (len(_SEPARATOR) if n else 0)
-            if used + cost + extra > limit:
-                break
-            cost += extra
-            count += 1
-        if count < len(section.paragraphs):
-            truncated = True
-        if count:
-            taken[index] = count
-            used += cost
+    by_kind: dict[str, list[int]] = {kind: [] for kind in _PRIORITY}
+    for index, section in enumerate(body):
+        kind = section.kind if section.kind in by_kind else "other"
+        if kind == "other" and _is_back_matter(section.title):
+            kind = "back"
+        by_kind[kind].append(index)
+    selection = _Selection(body, len(head))
+    present = [kind for kind in _SCHEMA_KINDS if by_kind[kind]]
 
-    for index in sorted(taken):
-        section = body[index]
-        paragraphs = _SEPARATOR.join(section.paragraphs[: taken[index]])
-        blocks_out.append(f"## {section.title or _UNTITLED}\n{paragraphs}")
+    # Round 1: every part's opening paragraph, the shortest first, so that as many parts
+    # as possible are represented when the openings do not all fit.
+    for kind in sorted(present, key=lambda kind: len(body[by_kind[kind][0]].paragraphs[0])):
+        selection.take(by_kind[kind][0], 0, limit)
+
+    # Round 2: equal shares of what is left, the smallest part first, so that what it
+    # does not need is shared by the bigger ones.
+    def size(kind: str) -> int:
+        return sum(len(p) for i in by_kind[kind] for p in body[i].paragraphs)
+
+    for served, kind in enumerate(sorted(present, key=size)):
+        share = (limit - selection.used) // (len(present) - served)
+        selection.fill(by_kind[kind], selection.used + share)
+    # Round 3: the rest of the budget, in priority order.
+    for kind in _PRIORITY:
+        selection.fill(by_kind[kind], limit)
+
+    blocks_out = [head] if head else []
+    for index, section in enumerate(body):
+        if selection.chosen[index]:
+            paragraphs = [section.paragraphs[n] for n in sorted(selection.chosen[index])]
+            blocks_out.append(f"## {section.title or _UNTITLED}\n{_SEPARATOR.join(paragraphs)}")
+    truncated = any(len(c) < len(s.paragraphs) for c, s in zip(selection.chosen, body, strict=True))
     return _SEPARATOR.join(blocks_out), truncated
 
 

@@ -194,6 +194,45 @@ def test_html_footnotes_are_dropped() -> None:
     assert sections == [Section("1 Introduction", "introduction", ("We train a model on text.",))]
 
 
+def test_html_unnamed_sections_between_introduction_and_experiments_are_method() -> None:
+    """A section titled with the method's name sits where the method does: kind method.
+
+    Composed LaTeXML-style snippet: neither real page has such a heading. Sections outside
+    the introduction-to-experiments stretch, and the appendix, stay "other".
+    """
+
+    def section(number: str, title: str, cls: str = "ltx_section") -> str:
+        return (
+            f'<section class="{cls}"><h2 class="ltx_title"><span class="ltx_tag">{number} '
+            f'</span>{title}</h2><div class="ltx_para"><p class="ltx_p">Text of {title}.</p>'
+            "</div></section>"
+        )
+
+    html = (
+        '<html><body><article class="ltx_document">'
+        + section("", "Front Matter")
+        + section("1", "Introduction")
+        + section("2", "Preliminaries")
+        + section("3", "Flow-GRPO")
+        + section("4", "Experiments")
+        + section("5", "Broader Impact")
+        + section("6", "Conclusion")
+        + section("A", "Proofs", "ltx_appendix")
+        + "</article></body></html>"
+    )
+    kinds = [(s.title, s.kind) for s in extract_html(html)]
+    assert kinds == [
+        ("Front Matter", "other"),
+        ("1 Introduction", "introduction"),
+        ("2 Preliminaries", "method"),
+        ("3 Flow-GRPO", "method"),
+        ("4 Experiments", "experiments"),
+        ("5 Broader Impact", "other"),
+        ("6 Conclusion", "conclusion"),
+        ("A Proofs", "other"),
+    ]
+
+
 def test_html_empty_page_gives_no_sections() -> None:
     """Empty or text-free input yields an empty list rather than an error."""
     assert extract_html(b"") == []
@@ -227,6 +266,21 @@ def test_pdf_headings_become_sections(pdf_sections: list[Section]) -> None:
         "IV. CORRECTIONS AT FINITE N",
         "V. DISCUSSION",
         "ACKNOWLEDGMENTS",
+    ]
+
+
+def test_pdf_body_sections_without_keywords_are_method(pdf_sections: list[Section]) -> None:
+    """Between "I. INTRODUCTION" and "V. DISCUSSION" the unnamed sections are the method."""
+    assert [s.kind for s in pdf_sections] == [
+        "other",  # front matter, before the introduction
+        "introduction",
+        "method",
+        "method",
+        "method",
+        "method",
+        "method",
+        "limitations",
+        "other",  # acknowledgments: back matter
     ]
 
 
@@ -274,8 +328,13 @@ def _parse(text: str) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _is_table(block: str) -> bool:
+    """A table block as extracted: caption or first row, then rows of " | "-joined cells."""
+    return any(" | " in line for line in block.split("\n")[1:])
+
+
 def test_select_text_within_budget_cuts_at_paragraph_boundaries(apple: list[Section]) -> None:
-    """Under a tight budget: abstract first, document order, whole leading paragraphs only."""
+    """Under a tight budget: abstract first, document order, whole paragraphs only."""
     abstract = apple[0].paragraphs[0]
     text, truncated = select_text(apple, abstract, 1500)
     assert truncated
@@ -288,8 +347,13 @@ def test_select_text_within_budget_cuts_at_paragraph_boundaries(apple: list[Sect
     assert titles == sorted(titles, key=document_order.index)
     assert "1. Introduction" in titles
     for title, paragraphs in parsed[1:]:
-        # Every block is a whole paragraph, and a section gives a prefix of its paragraphs.
-        assert tuple(paragraphs) == by_title[title].paragraphs[: len(paragraphs)]
+        # Whole paragraphs in document order: a leading run of the section, then possibly
+        # some of its later tables.
+        own = by_title[title].paragraphs
+        positions = [own.index(p) for p in paragraphs]
+        assert positions == sorted(positions)
+        run = next((k for k, n in enumerate(positions) if n != k), len(positions))
+        assert all(_is_table(p) for p in paragraphs[run:])
     assert len(titles) < len(apple) - 1  # something was left out
 
 
@@ -351,6 +415,88 @@ def test_select_text_skips_a_paragraph_bigger_than_the_rest() -> None:
     text, truncated = select_text(sections, "Abstract.", 50)
     assert truncated
     assert text == "## Abstract\nAbstract.\n\n## 2 Method\nShort method."
+
+
+def test_select_text_gives_every_part_its_opening_before_extending_any() -> None:
+    """Each part's first paragraph is taken before any part is extended or shared out.
+
+    The budget holds the four openings exactly. The introduction's opening (200 characters)
+    is bigger than an equal share of the budget, yet it comes, and the long method gives
+    only its opening.
+    """
+    sections = [
+        Section("1 Introduction", "introduction", ("Intro 0. " + "i" * 191,)),
+        Section("2 Method", "method", tuple(f"Method {n}. " + "m" * 90 for n in range(9))),
+        Section("3 Results", "results", ("Results 0. " + "r" * 89,)),
+        Section("4 Conclusion", "conclusion", ("Conclusion 0. " + "c" * 86,)),
+    ]
+    openings = [f"## {s.title}\n{s.paragraphs[0]}" for s in sections]
+    budget = estimate_tokens("\n\n".join(openings))
+    text, truncated = select_text(sections, "", budget)
+    assert truncated
+    assert text == "\n\n".join(openings)
+
+
+def test_select_text_keeps_results_tables_and_conclusion_of_2504(rag: list[Section]) -> None:
+    """At 6000 tokens (half the paper) a 3.9k-token method does not crowd out section IV.
+
+    The main results table (TABLE V, the 16th block of IV-B) and the conclusion come through
+    beside the introduction and the method.
+    """
+    text, truncated = select_text(rag, "", 6000)
+    assert truncated
+    assert estimate_tokens(text) <= 6000
+    titles = [title for title, _ in _parse(text)]
+    for title in (
+        "I Introduction",
+        "III-A Disk-based KV Cache Structure and Operation",
+        "IV Evaluation",
+        "IV-A RAG-Dcache Results and Analysis",
+        "IV-B Shared RAG-DCache Results and Analysis",
+        "V Conclusion",
+    ):
+        assert title in titles
+    assert "TABLE V: Average Performance Results by Configuration\n" in text
+
+
+def test_select_text_keeps_results_tables_and_conclusion_of_2601(apple: list[Section]) -> None:
+    """At 2000 tokens (a third of the paper) section 4 gives tables, and 6 its conclusion."""
+    text, truncated = select_text(apple, apple[0].paragraphs[0], 2000)
+    assert truncated
+    assert estimate_tokens(text) <= 2000
+    kinds = {s.title: s.kind for s in apple}
+    parsed = _parse(text)
+    assert "1. Introduction" in [title for title, _ in parsed]
+    assert "6. Conclusion" in [title for title, _ in parsed]
+    tables = [
+        p
+        for title, paragraphs in parsed[1:]
+        for p in paragraphs
+        if kinds[title] in ("experiments", "results") and _is_table(p)
+    ]
+    assert len(tables) >= 2
+
+
+def test_select_text_keeps_discussion_of_the_pdf(pdf_sections: list[Section]) -> None:
+    """At 2000 tokens (under a quarter of the PDF) introduction, method and discussion come."""
+    text, truncated = select_text(pdf_sections, "", 2000)
+    assert truncated
+    assert estimate_tokens(text) <= 2000
+    titles = [title for title, _ in _parse(text)]
+    assert titles[0] == "I. INTRODUCTION"
+    assert "II. SELF-CONSISTENT ACTION IN THE LARGE z LIMIT" in titles
+    assert titles[-1] == "V. DISCUSSION"  # the paper's conclusion; kind limitations
+
+
+def test_select_text_takes_back_matter_last() -> None:
+    """Related work, though ranked low, comes before acknowledgments."""
+    sections = [
+        Section("1 Introduction", "introduction", ("Intro.",)),
+        Section("5 Related Work", "related", ("Others did things " + "r" * 50,)),
+        Section("Acknowledgments", "other", ("We thank " + "a" * 60,)),
+    ]
+    text, _ = select_text(sections, "", 30)  # room for the introduction and one more
+    assert [title for title, _ in _parse(text)] == ["1 Introduction", "5 Related Work"]
 
 
 def test_select_text_is_deterministic(apple: list[Section]) -> None:
