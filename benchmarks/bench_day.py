@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakeserver import FakeUpstream  # noqa: E402
 
-from paperdigest.cli import PROMPTS_DIR  # noqa: E402
+from paperdigest.cli import PROMPTS_DIR, cost_text  # noqa: E402
 from paperdigest.config import load_settings  # noqa: E402
 from paperdigest.pipeline import DayResult, Runtime, run_day  # noqa: E402
 from paperdigest.store import Store  # noqa: E402
@@ -186,7 +186,7 @@ def main() -> int:
     print(f"floor             {math.ceil(n / args.concurrency) * args.latency:.2f} s (whole calls)")
     print(f"ratio             {ratio:.3f} (target <= {MAX_RATIO})")
     print(f"throughput        {n / wall:.2f} papers/s")
-    print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, est. ${s.cost_usd:.4f}")
+    print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, {cost_text(s.cost_usd)}")
     print(
         f"cached rerun      {cached_wall:.3f} s ({cached.stats.cached} cached, "
         f"{fake.chat_count - calls} calls) (target <= {MAX_CACHED_SECONDS} s)"

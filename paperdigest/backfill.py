@@ -80,7 +80,10 @@ class BackfillResult:
         total = RunStats()
         for d in self.days:
             for f in fields(RunStats):
-                setattr(total, f.name, getattr(total, f.name) + getattr(d.stats, f.name))
+                mine, theirs = getattr(total, f.name), getattr(d.stats, f.name)
+                # An unknown cost (None) makes the total unknown.
+                both = None if mine is None or theirs is None else mine + theirs
+                setattr(total, f.name, both)
         return total
 
 

@@ -203,6 +203,13 @@ def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[s
     return schema.value, template.value
 
 
+def cost_text(usd: float | None) -> str:
+    """``est. $0.0123``, or a note that the model has no configured price."""
+    if usd is None:
+        return "est. cost unknown (no price for the model: see PAPERDIGEST_PRICES)"
+    return f"est. ${usd:.4f}"
+
+
 def _report(result: DayResult) -> int:
     s = result.stats
     for o in result.omitted:
@@ -213,7 +220,7 @@ def _report(result: DayResult) -> int:
     unusable = len(result.skipped)
     log.info(
         "%s: %d papers (%d summarized, %d cached, %d failed, %d not done, %d skipped)%s; "
-        "%d model calls, tokens in/out %d/%d, est. $%.4f; %.1f s",
+        "%d model calls, tokens in/out %d/%d, %s; %.1f s",
         result.day,
         s.papers,
         s.summarized,
@@ -225,7 +232,7 @@ def _report(result: DayResult) -> int:
         s.model_calls,
         s.prompt_tokens,
         s.completion_tokens,
-        s.cost_usd,
+        cost_text(s.cost_usd),
         s.wall_seconds,
     )
     if result.path is None:
@@ -433,7 +440,7 @@ def _report_backfill(
     for i in ingested:
         log.info(
             "batch answers: %d read, %d stored, %d invalid and %d failed (left to the direct "
-            "path), %d ignored; tokens in/out %d/%d, est. $%.4f at the configured prices",
+            "path), %d ignored; tokens in/out %d/%d, %s at the configured prices",
             i.answers,
             i.stored,
             i.invalid,
@@ -441,12 +448,12 @@ def _report_backfill(
             i.ignored,
             i.prompt_tokens,
             i.completion_tokens,
-            rt.cost(i.prompt_tokens, i.completion_tokens),
+            cost_text(rt.cost(i.prompt_tokens, i.completion_tokens)),
         )
     t = result.totals
     log.info(
         "backfill: %d days (%d partial); %d papers (%d summarized, %d cached, %d failed, "
-        "%d skipped); %d model calls, tokens in/out %d/%d, est. $%.4f; %.1f s",
+        "%d skipped); %d model calls, tokens in/out %d/%d, %s; %.1f s",
         len(result.days),
         sum(1 for d in result.days if d.status == "partial"),
         t.papers,
@@ -457,7 +464,7 @@ def _report_backfill(
         t.model_calls,
         t.prompt_tokens,
         t.completion_tokens,
-        t.cost_usd,
+        cost_text(t.cost_usd),
         t.wall_seconds,
     )
     return 3 if result.status == "partial" else code

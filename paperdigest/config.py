@@ -106,11 +106,18 @@ class Settings(BaseSettings):
         description="Cap on model tokens (in + out) one run may spend, re-asks included; "
         "0 means no cap. A 40-paper day needs ~0.7M.",
     )
-    price_input_per_mtok: float = Field(
-        0.15, ge=0, description="USD per million prompt tokens, for the cost estimate."
+    prices: dict[str, tuple[float, float]] = Field(
+        default_factory=lambda: {"gpt-4o-mini": (0.15, 0.60)},
+        description="Price table for the cost estimate: model -> (USD per million prompt "
+        "tokens, USD per million completion tokens). Replaces the default table when set "
+        '(TOML [prices] "gpt-4o" = [2.5, 10.0], or JSON in PAPERDIGEST_PRICES). The default '
+        "holds the default model's list price of 2025; check your provider's.",
     )
-    price_output_per_mtok: float = Field(
-        0.60, ge=0, description="USD per million completion tokens, for the cost estimate."
+    price_input_per_mtok: float | None = Field(
+        None, ge=0, description="USD per million prompt tokens; overrides the price table."
+    )
+    price_output_per_mtok: float | None = Field(
+        None, ge=0, description="USD per million completion tokens; overrides the price table."
     )
     output_dir: Path = Field(Path("output"), description="Folder the digests are written to.")
     db: Path | None = Field(None, description="SQLite database; default OUTPUT_DIR/paperdigest.db.")
@@ -139,6 +146,21 @@ class Settings(BaseSettings):
     def tz(self) -> ZoneInfo:
         """The configured time zone."""
         return ZoneInfo(self.timezone)
+
+    def price(self) -> tuple[float, float] | None:
+        """USD per million (prompt, completion) tokens of ``model``: each of
+        ``price_input_per_mtok``/``price_output_per_mtok`` when set, else the ``prices`` table's
+        entry; ``None`` when a price is unknown (the cost estimate is then not shown)."""
+        listed = self.prices.get(self.model)
+        prompt = self.price_input_per_mtok
+        completion = self.price_output_per_mtok
+        if prompt is None and listed is not None:
+            prompt = listed[0]
+        if completion is None and listed is not None:
+            completion = listed[1]
+        if prompt is None or completion is None:
+            return None
+        return prompt, completion
 
     def api_key(self) -> str:
         """The key for the model API.

@@ -101,12 +101,13 @@ class Runtime:
         )
         self.budget = TokenBudget(self.settings.max_tokens_per_run)
 
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float:
-        """Estimated USD for the tokens, from the configured price table."""
-        s = self.settings
-        return (
-            prompt_tokens * s.price_input_per_mtok + completion_tokens * s.price_output_per_mtok
-        ) / 1_000_000
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);
+        ``None`` when the price of the model is not configured."""
+        price = self.settings.price()
+        if price is None:
+            return None
+        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
 
 @dataclass

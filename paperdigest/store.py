@@ -127,7 +127,7 @@ class RunStats:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     wall_seconds: float = 0.0
-    cost_usd: float = 0.0
+    cost_usd: float | None = 0.0  # None: no price configured for the model
 
 
 class Store:

@@ -53,6 +53,25 @@ def test_run_prints_calls_tokens_and_cost(env: AppEnv, monkeypatch: pytest.Monke
     assert f"15 model calls, tokens in/out {prompt}/{completion}, est. ${cost:.4f}" in stderr
 
 
+def test_price_table_prices_the_configured_model(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PAPERDIGEST_PRICES (model -> USD per Mtok in, out) prices the run's model only."""
+    monkeypatch.setenv("PAPERDIGEST_PRICES", '{"other-model": [9, 9], "fake-model": [2, 5]}')
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    prompt, completion = _usage_sum(env)
+    assert _last_run_stats(env)["cost_usd"] == pytest.approx((prompt * 2 + completion * 5) / 1e6)
+
+
+def test_model_without_a_price_says_cost_unknown(env: AppEnv) -> None:
+    """A model the price table lacks gets no made-up cost: the line says it is unknown."""
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert "est. cost unknown (no price for the model" in result.stderr
+    assert _last_run_stats(env)["cost_usd"] is None
+
+
 def test_stable_instructions_open_every_request(env: AppEnv) -> None:
     """Every chat request starts with the same system prompt, so prompt caching applies."""
     result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])

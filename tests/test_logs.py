@@ -63,8 +63,11 @@ def test_one_line_per_paper_names_its_outcome_and_why(env: AppEnv) -> None:
     assert len(why) < 300, why
 
 
-def test_one_summary_line_per_run_with_calls_tokens_and_time(env: AppEnv) -> None:
+def test_one_summary_line_per_run_with_calls_tokens_and_time(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One line per run: papers by outcome, model calls, billed tokens in/out, time."""
+    monkeypatch.setenv("PAPERDIGEST_PRICES", '{"fake-model": [0.15, 0.6]}')
     _mixed_day(env)
     result = run_day()
     lines = [ln for ln in result.stderr.splitlines() if ln.startswith(f"{DAY}: ")]
