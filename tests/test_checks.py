@@ -20,6 +20,7 @@ from paperdigest.checks import (
     is_filler,
     unverified_figures,
 )
+from paperdigest.fulltext import extract_html, select_text
 
 _ABSTRACTS = json.loads(
     (Path(__file__).parent / "fixtures" / "checks" / "abstracts.json").read_text(encoding="utf-8")
@@ -29,6 +30,19 @@ _ABSTRACTS = json.loads(
 def abstract(arxiv_id: str) -> str:
     """The real `paper.summary` of one fixture paper, hard wraps and LaTeX escapes included."""
     return str(_ABSTRACTS[arxiv_id]["summary"])
+
+
+def html_source(html: bytes) -> str:
+    """The source text the pipeline builds from an arXiv HTML page (no abstract given, a
+    12,000-token budget): prose, and tables as rows of cells joined by " | "."""
+    return select_text(extract_html(html), "", 12000)[0]
+
+
+# Real arXiv HTML (tests/fixtures/html/README.md). Its only percentages are "21% to 87%";
+# it has multipliers ("28x", "24.7x"), tok/s tables and a "Frames" column (2, 4, ... 64).
+APPLE_TEXT = html_source(
+    (Path(__file__).parent / "fixtures" / "html" / "2601.19139.html").read_bytes()
+)
 
 
 SORA = "2511.04570"  # "Sora-2 achieves 92% accuracy on MATH, and 75.53% accuracy on MMMU"
@@ -457,6 +471,109 @@ def test_real_abstract_verifies_itself() -> None:
     """Every figure of a real abstract is verified by that abstract."""
     for arxiv_id in _ABSTRACTS:
         assert unverified_figures(abstract(arxiv_id), abstract(arxiv_id)) == [], arxiv_id
+
+
+def test_invented_percentage_is_unverified_against_real_full_text() -> None:
+    """The auditor's case: "+3%" is not in the real full text, whose only percentages are
+    21% and 87% ("Table 3", "3.7x", "Qwen3" hold a 3 but no 3 percent)."""
+    answer = "CIFAR-10에서 정확도가 +3% 향상되었습니다."
+    assert unverified_figures(answer, APPLE_TEXT) == ["+3%"]
+
+
+def test_only_the_papers_own_percentages_pass_against_real_full_text() -> None:
+    """Of the invented "+1%" … "+100%", only the paper's 21% and 87% are verified."""
+    passing = [n for n in range(1, 101) if not unverified_figures(f"정확도 +{n}% 향상", APPLE_TEXT)]
+    assert passing == [21, 87]
+
+
+def test_faithful_answer_to_real_full_text_is_verified() -> None:
+    """Percentages, multipliers and plain numbers restated from the real text all pass."""
+    answer = (
+        "llama.cpp 대비 처리량이 21%~87% 높고, 반복 이미지 질의에서 28배, 비디오에서 "
+        "24.7배 빠릅니다. Qwen3-0.6B는 초당 525.5 토큰을 처리하고, 지연 시간은 21.7초에서 "
+        "0.78초로 줄었습니다."
+    )
+    assert unverified_figures(answer, APPLE_TEXT) == []
+
+
+def test_count_column_of_real_table_verifies_no_percentage_or_multiplier() -> None:
+    """The real "Frames" cells (2, 8, 64) of a table naming no % nor speedup verify neither
+    "+8%" nor "8배"."""
+    assert "4 @ 1fps | 4 | 2.4s" in APPLE_TEXT
+    answer = "+2%, +8%, +64% 향상, 8배, 2배 빠름"
+    assert unverified_figures(answer, APPLE_TEXT) == ["+2%", "+8%", "+64%", "8배", "2배"]
+
+
+def test_whole_and_unit_bearing_numbers_do_not_verify_a_percentage() -> None:
+    """The real text's "16.0" (tok/s cell), "21.7s"/"21.7 seconds" and "0.12s" are no
+    percentages: not "+16%", "21.7%", nor "+12%" as a fraction."""
+    answer = "+16% 향상, 21.7% 감소, +12% 향상"
+    assert unverified_figures(answer, APPLE_TEXT) == ["+16%", "21.7%", "+12%"]
+
+
+def test_table_number_and_epoch_count_do_not_verify_a_percentage() -> None:
+    """The 3 of "Table 3" and "3 epochs" is not 3 percent."""
+    source = "Table 3 reports the accuracy after 3 epochs of fine-tuning."
+    assert unverified_figures("정확도가 +3% 향상되었습니다.", source) == ["+3%"]
+
+
+_ACCURACY_TABLE_HTML = b"""<html><body><article><section class="ltx_section">
+<h2 class="ltx_title">4 Results</h2>
+<figure class="ltx_table"><figcaption>Table 2: Top-1 accuracy on ImageNet.</figcaption>
+<table class="ltx_tabular"><thead><tr><th>Model</th><th>Acc. (%)</th></tr></thead>
+<tbody><tr><td>ResNet-50</td><td>76</td></tr><tr><td>Ours</td><td>79</td></tr></tbody>
+</table></figure></section></article></body></html>"""
+
+
+def test_table_cell_under_a_percent_header_verifies_a_percentage() -> None:
+    """A bare cell of a table whose header says "Acc. (%)" verifies `79%` and `76%`."""
+    source = html_source(_ACCURACY_TABLE_HTML)
+    assert "Ours | 79" in source
+    assert unverified_figures("Ours는 79%로 ResNet-50의 76%보다 높습니다.", source) == []
+
+
+def test_bare_decimal_in_running_text_verifies_a_percentage() -> None:
+    """The source's "scores 75.53 on MMMU" drops the sign; `75.53%` restates it."""
+    source = "Sora-2 scores 75.53 on MMMU."
+    assert unverified_figures("MMMU에서 75.53%를 기록했습니다.", source) == []
+
+
+def test_prose_line_with_a_bar_is_not_a_table() -> None:
+    """A lone line with " | " (TeX "\\pi(a | s)") is prose: its 30 verifies no `+30%`."""
+    source = "We report accuracy (%) where \\pi(a | s) is trained for 30 steps."
+    assert unverified_figures("+30% 향상", source) == ["+30%"]
+
+
+def test_percentage_and_multiplier_do_not_verify_each_other() -> None:
+    """`56배` is not the source's `56.0\\%`, and `3%` is not its `3x`."""
+    assert unverified_figures("56배 향상", "accuracy of 56.0\\%") == ["56배"]
+    assert unverified_figures("3% 향상", "a 3x speedup") == ["3%"]
+
+
+@pytest.mark.parametrize(
+    ("answer", "source"),
+    [
+        ("28배 빠름", APPLE_TEXT),  # "28x" and "28\\times"
+        ("3.5배 빠름", "faster by a factor of 3.5"),
+        ("4배 빠름", "a 4-fold speedup"),
+        ("2배 향상", "doubling the inference parallelism"),
+    ],
+)
+def test_multiplier_is_verified_by_a_source_multiplier(answer: str, source: str) -> None:
+    """A multiplier restates a source multiplier however it is written."""
+    assert unverified_figures(answer, source) == []
+
+
+def test_speedup_table_cell_verifies_a_multiplier() -> None:
+    """A bare cell of a table with a "Speedup" column verifies `3.5배`."""
+    source = "Table 4: Latency.\nMethod | Latency | Speedup\nBaseline | 7.0 | 1.0\nOurs | 2.0 | 3.5"
+    assert unverified_figures("3.5배 빠릅니다.", source) == []
+
+
+def test_words_that_are_no_multipliers_and_dimensions_verify_no_multiplier() -> None:
+    """Neither "double precision", "knowledge triples" nor `1024\\times1024` is a multiplier."""
+    source = "We use double precision, 5 knowledge triples and 1024\\times1024 images."
+    assert unverified_figures("2배, 3배, 1024배", source) == ["2배", "3배", "1024배"]
 
 
 # "마스킹 방식" lines of reference digest 002 (../shared/reference-digests/002_*.txt), the
