@@ -90,3 +90,38 @@ def test_a_slowed_limiter_holds_new_requests() -> None:
     assert asyncio.run(acquire_within(limiter, 5.0))
     limiter.slow_down(60.0)
     assert not asyncio.run(acquire_within(limiter, 0.05))
+
+
+def test_each_429_halves_the_request_rate_down_to_an_eighth() -> None:
+    """After a 429 a request takes 2 slots of the requests-per-minute bucket, then 4, 8."""
+    limiter = RateLimiter(60, 1_000_000)
+    assert limiter.rate_factor == 1.0
+    factors = []
+    for _ in range(4):
+        limiter.slow_down(0.0)
+        factors.append(limiter.rate_factor)
+    assert factors == [0.5, 0.25, 0.125, 0.125]
+
+    async def slots_left_after_one_request() -> tuple[bool, bool]:
+        fresh = RateLimiter(60, 1_000_000)
+        fresh.slow_down(0.0)
+        await fresh.acquire(100)
+        bucket = fresh._requests
+        return bucket.has_capacity(58), bucket.has_capacity(59)
+
+    # Two of the 60 slots are taken (not one): 58 more fit, 59 do not.
+    assert asyncio.run(slots_left_after_one_request()) == (True, False)
+
+
+def test_the_full_rate_returns_a_minute_after_the_last_429(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """rate_factor is back to 1.0 once RECOVERY_SECONDS pass without a 429."""
+    now = [1000.0]
+    monkeypatch.setattr("paperdigest.summarize.time.monotonic", lambda: now[0])
+    limiter = RateLimiter(60, 1_000_000)
+    limiter.slow_down(0.0)
+    now[0] += RateLimiter.RECOVERY_SECONDS - 1
+    assert limiter.rate_factor == 0.5
+    now[0] += 2
+    assert limiter.rate_factor == 1.0
