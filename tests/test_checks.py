@@ -139,7 +139,26 @@ def test_share_exactly_at_threshold_passes() -> None:
 
 def test_share_just_below_threshold_fails() -> None:
     """One Korean word of three (0.33) fails."""
-    assert len(check_text_field(LABEL, "GRPO PPO 비교")) == 1
+    assert len(check_text_field(LABEL, "simple method 비교")) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "GPT-4o, Claude 3.5 Sonnet, Qwen2.5-VL-7B, LLaVA-OneVision과 비교합니다.",
+        "MMLU, GSM8K, HumanEval, MATH-500, AIME 2024, GPQA-Diamond 벤치마크를 사용합니다.",
+    ],
+)
+def test_korean_dense_with_names_passes(text: str) -> None:
+    """A Korean baseline or dataset list passes however many names it holds (the names were
+    most of its words: 2 Korean words of 6 and of 8)."""
+    assert check_text_field(LABEL, text) == []
+
+
+def test_english_prose_with_names_still_fails() -> None:
+    """Names do not count, but English words do: an English answer still fails."""
+    text = "We evaluate on MMLU, GSM8K and HumanEval with GPT-4o and it works well 좋다."
+    assert "must be written in Korean" in check_text_field(LABEL, text)[0]
 
 
 def test_chinese_answer_is_named_chinese() -> None:
@@ -166,6 +185,32 @@ def test_markdown_heading_fails_and_quotes_the_line() -> None:
     assert len(problems) == 1
     assert problems[0].startswith(f'field "{LABEL}" must not contain a markdown heading')
     assert '"## 정량적 결과"' in problems[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "정량적 결과는 다음과 같습니다\n---\n정확도가 올랐습니다.",
+            "정량적 결과는 다음과 같습니다 / ---",
+        ),
+        ("정량적 결과\n===\n정확도가 올랐습니다.", "정량적 결과 / ==="),
+        ("- # 주요 기여 제목입니다\n- 두 번째 항목입니다.", "- # 주요 기여 제목입니다"),
+        ("> ## 인용 속 제목입니다\n본문입니다.", "> ## 인용 속 제목입니다"),
+    ],
+)
+def test_headings_commonmark_renders_are_caught(text: str, shown: str) -> None:
+    """Underlined (setext) headings and `#` headings inside list items or quotes are
+    headings in the blog too: each is a problem quoting its lines."""
+    problems = check_text_field(LABEL, text)
+    assert len(problems) == 1
+    assert f'markdown heading (the line "{shown}")' in problems[0]
+
+
+def test_bullets_and_rules_between_paragraphs_are_not_headings() -> None:
+    """`- ` bullets, `**bold**`, and a --- rule after a blank line are no headings."""
+    text = "- 첫째 항목입니다.\n- **둘째** 항목입니다.\n\n---\n\n마지막 문단입니다."
+    assert check_text_field(LABEL, text) == []
 
 
 def test_hash_without_space_is_not_a_heading() -> None:
