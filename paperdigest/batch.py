@@ -45,7 +45,14 @@ from paperdigest.backfill import SILENT, BackfillResult, Progress, run_days
 from paperdigest.errors import BatchError, ConfigError, InputError, redact
 from paperdigest.fulltext import estimate_tokens
 from paperdigest.papers import Paper, SourceText
-from paperdigest.pipeline import PreparedDay, Runtime, load_source, prepare_day, write_atomic
+from paperdigest.pipeline import (
+    PreparedDay,
+    Runtime,
+    load_source,
+    prepare_day,
+    text_cache_budget,
+    write_atomic,
+)
 from paperdigest.sources import http
 from paperdigest.store import RunStats
 from paperdigest.summarize import (
@@ -163,6 +170,13 @@ async def build_requests(
     async with http.make_client(settings) as client:
         for paper in todo.values():
             source = await load_source(store, client, paper, settings, rt.pacer)
+            if source is not None and source.provisional:
+                # An abstract standing in for an arxiv.org outage is normally not cached, but
+                # ingest checks the batch's answer against the text sent, so it must stay:
+                # otherwise the answer paid for is ignored and the paper asked again.
+                store.save_source(
+                    paper.arxiv_id, paper.version, text_cache_budget(settings), source
+                )
             if source is not None:
                 lines.append(request_line(rt, prompt, paper, source))
             progress.advance()
@@ -265,7 +279,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         StoreError: the database failed.
     """
     settings, store = rt.settings, rt.store
-    budget = settings.source_tokens if settings.fulltext else 0
+    budget = text_cache_budget(settings)
     result = IngestResult()
     for record in records:
         result.answers += 1

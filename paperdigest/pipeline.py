@@ -66,6 +66,7 @@ __all__ = [
     "rewrite_digests",
     "run_day",
     "summarize_papers",
+    "text_cache_budget",
     "write_atomic",
 ]
 
@@ -191,6 +192,12 @@ class _Outcome:
     reason: str | None = None
 
 
+def text_cache_budget(settings: Settings) -> int:
+    """The token budget part of a cached text's key: ``source_tokens``, or 0 when full
+    texts are off (the abstract alone)."""
+    return settings.source_tokens if settings.fulltext else 0
+
+
 async def load_source(
     store: Store,
     client: httpx.AsyncClient,
@@ -213,7 +220,7 @@ async def load_source(
     Raises:
         StoreError: the database failed.
     """
-    budget = settings.source_tokens if settings.fulltext else 0
+    budget = text_cache_budget(settings)
     source = store.get_source(paper.arxiv_id, paper.version, budget)
     if source is None:
         try:

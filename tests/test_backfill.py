@@ -118,6 +118,19 @@ def test_invalid_batch_answer_goes_through_the_direct_path(batch_env: AppEnv) ->
     assert "2511.03773" in _digests(batch_env)["2025-11-07.md"].decode()
 
 
+def test_batch_answers_from_an_abstract_stand_in_are_used(
+    batch_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """arxiv.org failing (503) while the batch is built: the answers, written from the
+    abstract, are stored and used, not paid for again through direct calls."""
+    monkeypatch.setenv("PAPERDIGEST_HTTP_RETRIES", "0")
+    batch_env.fake.fulltext_faults += [503] * 200
+    result = _backfill("--batch")
+    assert result.exit_code == 0, result.output
+    assert len(batch_env.fake.batch_requests) == PAPERS
+    assert batch_env.fake.chat_count == 0
+
+
 def test_batch_backfill_resumes_a_stored_batch(batch_env: AppEnv) -> None:
     """After a crash between submitting and polling, --batch polls the stored batch and
     submits no new one."""
