@@ -127,6 +127,8 @@ def _configure(fake: FakeUpstream, work: Path, concurrency: int) -> None:
             "OPENAI_BASE_URL": f"{base}/v1",
             "OPENAI_API_KEY": "sk-bench-not-a-real-key",
             "PAPERDIGEST_MODEL": "fake-model",
+            # Priced like the default model, gpt-4o-mini, so the cost line shows a figure.
+            "PAPERDIGEST_PRICES": '{"fake-model": [0.15, 0.60]}',
             "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",
             "PAPERDIGEST_FULLTEXT": "false",
             "PAPERDIGEST_CONCURRENCY": str(concurrency),
