@@ -48,19 +48,28 @@ def _temp_files(out_dir: Path) -> list[str]:
     return sorted(p.name for p in out_dir.glob(".*.tmp"))
 
 
-def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
-    env: AppEnv,
-) -> None:
-    """kill -9 mid-run: no torn digest, DB intact; the rerun asks only unstored papers."""
+def _signal_mid_run(env: AppEnv, signum: int) -> tuple[int, str]:
+    """Run the day as a real process, send ``signum`` once three summaries are stored, and
+    return its exit code and stderr; the fake model answers at once again afterwards."""
     env.fake.chat_latency = 0.3
     db = env.out_dir / "paperdigest.db"
     proc = spawn(env.tmp_path, "run", "--date", DAY)
     try:
         wait_for(lambda: len(stored_summary_ids(db)) >= 3, "three stored summaries")
     finally:
-        proc.send_signal(signal.SIGKILL)
-        proc.communicate()
-    assert proc.returncode == -signal.SIGKILL
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=30)
+        env.fake.chat_latency = 0.0
+    return proc.returncode, stderr
+
+
+def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
+    env: AppEnv,
+) -> None:
+    """kill -9 mid-run: no torn digest, DB intact; the rerun asks only unstored papers."""
+    db = env.out_dir / "paperdigest.db"
+    code, _ = _signal_mid_run(env, signal.SIGKILL)
+    assert code == -signal.SIGKILL
 
     stored = stored_summary_ids(db)
     assert 3 <= len(stored) < len(DAY_IDS)
@@ -68,7 +77,6 @@ def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
     assert _temp_files(env.out_dir) == []
     assert _integrity(db) == "ok"
 
-    env.fake.chat_latency = 0.0
     before = env.fake.chat_count
     result = run_day()
 
@@ -84,21 +92,14 @@ def test_kill_9_mid_run_leaves_consistent_state_and_rerun_redoes_only_the_rest(
 def test_ctrl_c_mid_run_exits_130_and_keeps_what_was_validated(env: AppEnv) -> None:
     """SIGINT mid-run: exit 130 with one line saying so, no traceback, no torn digest; the
     rerun asks only the papers not stored."""
-    env.fake.chat_latency = 0.3
     db = env.out_dir / "paperdigest.db"
-    proc = spawn(env.tmp_path, "run", "--date", DAY)
-    try:
-        wait_for(lambda: len(stored_summary_ids(db)) >= 3, "three stored summaries")
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr
+    code, stderr = _signal_mid_run(env, signal.SIGINT)
+    assert code == 130, stderr
     assert "paperdigest: interrupted; everything validated so far is stored" in stderr
     assert "Traceback" not in stderr
     stored = stored_summary_ids(db)
     assert _temp_files(env.out_dir) == []
 
-    env.fake.chat_latency = 0.0
     before = env.fake.chat_count
     assert run_day().exit_code == 0
     assert set(asked_ids(env.fake, since=before)) == set(DAY_IDS) - stored
