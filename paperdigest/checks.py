@@ -262,11 +262,13 @@ def check_answer(fields: Mapping[str, str | None], labels: Mapping[str, str]) ->
     return problems
 
 
-# "The paper does not give it": not provided / stated / mentioned / described, no information.
+# "The paper does not give it": not provided / stated / mentioned / described, no information,
+# cannot be found. Only verbs about the paper giving information: "손실 계산에 포함하지
+# 않습니다" (loss masking) or "사용하지 않습니다" describe the method and stay.
 _NOT_GIVEN_RE = re.compile(
     r"(제공|명시|언급|기술|설명|기재|공개|제시)(되어\s*있지|되지|돼\s*있지|하지)(는|도)?\s*않|"
-    r"(사용|다루|포함하|보고하)(하)?지\s*않|"
-    r"(정보|내용|설명|언급)(는|은|이|가|도)?\s*(전혀\s*)?없|해당\s*(사항)?\s*없|알\s*수\s*없"
+    r"(정보|내용|설명|언급)(는|은|이|가|도)?\s*(전혀\s*)?없|해당\s*(사항)?\s*없|"
+    r"(알|확인할)\s*수\s*없"
 )
 # Clause ends: punctuation, or a connective ending (…하며 / …하고 / …지만 / …으나) and a space.
 _CLAUSE_SPLIT_RE = re.compile(r"[.!?。,;]\s*|(?<=며|고|만|나)\s+")
