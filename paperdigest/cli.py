@@ -317,8 +317,15 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
 
 async def _resummarize_all(
     rt: Runtime, arxiv_id: str, version: int | None, schemas: list[str]
-) -> list[Summary]:
-    return [await _resummarize_one(rt, arxiv_id, version, name) for name in schemas]
+) -> list[Summary | PaperdigestError]:
+    """Each schema's fresh summary, or the error that stopped it (the others still count)."""
+    results: list[Summary | PaperdigestError] = []
+    for name in schemas:
+        try:
+            results.append(await _resummarize_one(rt, arxiv_id, version, name))
+        except PaperdigestError as exc:
+            results.append(exc)
+    return results
 
 
 def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
@@ -344,6 +351,8 @@ def resummarize(
         # One event loop for every schema: the rate limiter belongs to one loop.
         summaries = asyncio.run(_resummarize_all(rt, bare, version, schemas))
         for name, summary in zip(schemas, summaries, strict=True):
+            if isinstance(summary, PaperdigestError):
+                continue  # raised below, once every schema that worked is written
             days = sorted({d.day for d in listed if d.schema == name})
             rewritten = []
             for day in days:
@@ -359,6 +368,9 @@ def resummarize(
                 typer.echo(text.split("\n", 2)[2].strip("\n"))
             for path in sorted(set(rewritten)):
                 typer.echo(str(path))
+        errors = [r for r in summaries if isinstance(r, PaperdigestError)]
+        if errors:
+            raise errors[0]
     raise typer.Exit(0)
 
 

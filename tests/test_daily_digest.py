@@ -240,6 +240,25 @@ def test_resummarize_rewrites_the_digests_of_both_schemas(env: AppEnv) -> None:
     assert printed == {f"{DAY}.md", f"{DAY}-hf-daily-papers.md"}
 
 
+def test_resummarize_writes_the_schema_that_worked_when_another_fails(env: AppEnv) -> None:
+    """seven's answers stay English (exit 3), yet gmr's fresh summary reaches its digest."""
+    assert run_cli("run", "--date", DAY, "--limit", "2")[0] == 0
+    code, out, _ = run_cli("run", "--date", DAY, "--limit", "2", "--template", "jekyll")
+    jekyll = Path(out.strip())
+
+    def handler(body: dict[str, object]) -> dict[str, object]:
+        schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
+        seven = "overview" in schema["properties"]
+        text = "This answer is in English." if seven else "다시 요약한 한국어 문장입니다."
+        return {k: (None if k == "masking" else text) for k in schema["properties"]}
+
+    env.fake.chat_handler = handler
+    code, out, err = run_cli("resummarize", "2511.04460")
+    assert code == 3, err
+    assert "다시 요약한 한국어 문장입니다." in jekyll.read_text(encoding="utf-8")
+    assert str(jekyll.resolve()) in out
+
+
 def test_resummarize_keeps_a_paper_the_digest_listed_as_failed(env: AppEnv) -> None:
     """A paper a digest lists as failed stays so when another paper is resummarized, though
     a later run (another layout) has stored its summary since: nothing else changes."""
