@@ -8,6 +8,8 @@ text never reaches the model.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -23,7 +25,7 @@ from typer.testing import CliRunner, Result
 from paperdigest.cli import app
 from paperdigest.config import load_settings
 from paperdigest.fulltext import estimate_tokens
-from paperdigest.sources.arxiv import fetch_metadata
+from paperdigest.sources.arxiv import Pacer, fetch_metadata
 
 DAY = "2025-11-07"
 # First paper of the day's list; arXiv knows it as v1. Its real arXiv abstract has figures
@@ -503,3 +505,25 @@ def test_paper_without_abstract_is_summarized_from_its_html(env: AppEnv) -> None
         "## Abstract\nThe growing adoption of Apple Silicon for machine learning"
     )
     assert "요약하지 못한 논문" not in _digest(env)
+
+
+def test_pacer_is_free_again_after_a_waiter_is_cancelled() -> None:
+    """A holder cancelled while waiting out the delay does not keep the pacer locked."""
+
+    async def scenario() -> bool:
+        pacer = Pacer(0.5)
+        async with pacer:
+            pass
+        waiter = asyncio.create_task(pacer.__aenter__())
+        await asyncio.sleep(0.01)
+        waiter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiter
+        try:
+            await asyncio.wait_for(pacer.__aenter__(), timeout=2.0)
+        except TimeoutError:
+            return False
+        await pacer.__aexit__(None, None, None)
+        return True
+
+    assert asyncio.run(scenario())

@@ -189,7 +189,11 @@ class Pacer:
         await self._lock.acquire()
         wait = self._last + self._delay - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
+            try:
+                await asyncio.sleep(wait)
+            except BaseException:  # cancelled while waiting: __aexit__ will not run
+                self._lock.release()
+                raise
 
     async def __aexit__(self, *exc: object) -> None:
         self._last = time.monotonic()
