@@ -15,11 +15,19 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    NonNegativeFloat,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     TomlConfigSettingsSource,
 )
 
@@ -106,7 +114,7 @@ class Settings(BaseSettings):
         description="Cap on model tokens (in + out) one run may spend, re-asks included; "
         "0 means no cap. A 40-paper day needs ~0.7M.",
     )
-    prices: dict[str, tuple[float, float]] = Field(
+    prices: dict[str, tuple[NonNegativeFloat, NonNegativeFloat]] = Field(
         default_factory=lambda: {"gpt-4o-mini": (0.15, 0.60)},
         description="Price table for the cost estimate: model -> (USD per million prompt "
         "tokens, USD per million completion tokens). Replaces the default table when set "
@@ -221,5 +229,7 @@ def load_settings(**overrides: object) -> Settings:
         first = exc.errors()[0]
         name = ".".join(str(p) for p in first["loc"]) or "settings"
         raise ConfigError(f"setting PAPERDIGEST_{name.upper()} is invalid: {first['msg']}") from exc
+    except SettingsError as exc:  # a value pydantic-settings could not decode (JSON)
+        raise ConfigError(f"a setting could not be read: {exc}") from exc
     except ValueError as exc:  # tomllib.TOMLDecodeError is a ValueError
         raise ConfigError(f"configuration file is not valid TOML: {exc}") from exc

@@ -80,3 +80,15 @@ def test_stable_instructions_open_every_request(env: AppEnv) -> None:
     assert len(firsts) == 15
     assert len(set(firsts)) == 1
     assert json.loads(firsts[0])["role"] == "system"
+
+
+@pytest.mark.parametrize("value", ["{not json", '{"fake-model": [-1, 2]}'])
+def test_bad_price_table_exits_2_naming_it(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    """PAPERDIGEST_PRICES that is not JSON, or has a negative price: exit 2, one line."""
+    monkeypatch.setenv("PAPERDIGEST_PRICES", value)
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])
+    assert result.exit_code == 2
+    assert "prices" in result.stderr.lower() and "Traceback" not in result.stderr
+    assert env.fake.chat_count == 0
