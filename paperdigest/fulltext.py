@@ -28,6 +28,7 @@ import lxml.html  # type: ignore[import-untyped]
 import pypdf
 
 __all__ = [
+    "EXTRACTION_VERSION",
     "KINDS",
     "Section",
     "cap_text",
@@ -53,6 +54,11 @@ KINDS: tuple[str, ...] = (
 )
 
 _CHARS_PER_TOKEN = 4
+
+EXTRACTION_VERSION = 2
+"""Bumped whenever extraction or selection changes what text a paper yields (2: selection in
+rounds), so texts cached by an older version are extracted again (see
+``pipeline.text_cache_budget``)."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from typing import Literal
 import filelock
 import httpx
 
+from paperdigest import fulltext
 from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
@@ -193,9 +194,13 @@ class _Outcome:
 
 
 def text_cache_budget(settings: Settings) -> int:
-    """The token budget part of a cached text's key: ``source_tokens``, or 0 when full
+    """The ``budget`` part of a cached text's key: ``source_tokens * 100`` plus
+    :data:`~paperdigest.fulltext.EXTRACTION_VERSION`, so that a new budget or a new way of
+    extracting and selecting re-extracts rather than reusing an older text; 0 when full
     texts are off (the abstract alone)."""
-    return settings.source_tokens if settings.fulltext else 0
+    if not settings.fulltext:
+        return 0
+    return settings.source_tokens * 100 + fulltext.EXTRACTION_VERSION
 
 
 async def load_source(
@@ -209,8 +214,8 @@ async def load_source(
     fetched (HTML, PDF, abstract: :func:`~paperdigest.sources.arxiv.fetch_source`) and cached,
     so that a rerun with another model or prompt, or a ``resummarize``, asks arxiv.org nothing.
 
-    The cache key is (id, version, ``source_tokens``; 0 when ``fulltext`` is off), so a new
-    budget or switching full texts on re-extracts.
+    The cache key is (id, version, :func:`text_cache_budget`), so a new budget, a new
+    extraction version or switching full texts on re-extracts.
 
     Returns:
         The :class:`SourceText`; None when there is neither a full text nor an abstract

@@ -22,6 +22,7 @@ from conftest import AppEnv
 from fakeserver import FIXTURES_DIR, FakeUpstream, korean_sentence
 from typer.testing import CliRunner, Result
 
+from paperdigest import fulltext
 from paperdigest.cli import app
 from paperdigest.config import load_settings
 from paperdigest.fulltext import estimate_tokens
@@ -153,6 +154,21 @@ def test_resummarize_reuses_the_cached_text(env: AppEnv) -> None:
     assert env.fake.fulltext_count == fetched == 1
     first, second = _paper_messages(env.fake, PAPER)
     assert second["messages"][1]["content"] == first["messages"][1]["content"]
+
+
+def test_text_cached_by_an_older_extraction_is_extracted_again(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After EXTRACTION_VERSION changes, `resummarize` fetches and extracts the text anew."""
+    env.fake.html_pages[PAPER] = HTML.read_bytes()
+    monkeypatch.setattr(fulltext, "EXTRACTION_VERSION", 1)
+    assert _run("--limit", "1").exit_code == 0
+    assert env.fake.fulltext_count == 1
+    monkeypatch.setattr(fulltext, "EXTRACTION_VERSION", 2)
+
+    assert _cli("resummarize", PAPER).exit_code == 0
+
+    assert env.fake.fulltext_count == 2
 
 
 def test_abstract_standing_in_for_an_arxiv_outage_is_not_cached(
