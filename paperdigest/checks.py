@@ -332,7 +332,8 @@ _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
 _SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 _SCALE_WORD_RE = re.compile(r"\s+(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE)
 
-_PCT = r"\\?[%％]"
+# A percent sign, LaTeX-escaped or not, after an optional LaTeX space (12\,\% and 12~\%).
+_PCT = r"(?:\\[,;:!]|~)?\\?[%％]"
 _UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (  # percentage points first, so that "5.4%p" keeps its "p" in the spelling
         "%",
@@ -345,7 +346,7 @@ _UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "x",
         re.compile(
-            r"[xX](?![A-Za-z0-9])(?![ \t]?[0-9])|×(?![ \t]?[0-9])"
+            r"[xX](?![A-Za-z0-9])(?![ \t]?[0-9])|[ \t]?×(?![ \t]?[0-9])"
             # "\times" before a digit is a product ("1024\times1024"), as "×" is.
             r"|[ \t]?\\?times(?![A-Za-z])(?![ \t]?[0-9])|[ \t]?배"
         ),
@@ -608,7 +609,7 @@ _OTHER_UNIT_RE = re.compile(
 )
 # Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3".
 _FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])")
-_FACTOR_OF_RE = re.compile(r"factor[ \t]+of[ \t]+\Z", re.IGNORECASE)
+_FACTOR_OF_RE = re.compile(r"(?:factor|speed-?up)[ \t]+of[ \t]+\Z", re.IGNORECASE)
 # ... and without digits: "doubling the parallelism" is a faithful "2배". Verb forms only:
 # "double precision" and "knowledge triples" are no multipliers.
 _WORD_MULTIPLIERS = {
@@ -618,6 +619,7 @@ _WORD_MULTIPLIERS = {
     "doubling": 2,
     "tripled": 3,
     "tripling": 3,
+    "triple": 3,  # "to almost triple"; the plural "triples" (knowledge triples) is not here
     "quadrupled": 4,
     "quadruples": 4,
     "quadrupling": 4,
@@ -627,6 +629,12 @@ _WORD_MULTIPLIERS = {
             ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=2
         )
         for joint in ("-", "", " ")
+    },
+    **{
+        f"{word} times": value
+        for value, word in enumerate(
+            ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=2
+        )
     },
 }
 _WORD_MULTIPLIER_RE = re.compile(

@@ -658,3 +658,21 @@ def test_is_filler_recognizes_not_given_notes(text: str) -> None:
 def test_is_filler_keeps_notes_that_carry_content(text: str) -> None:
     """A clause with content (or a figure, or a long text) keeps the field."""
     assert not is_filler(text)
+
+
+@pytest.mark.parametrize(
+    ("answer", "source"),
+    [
+        ("지연 시간이 거의 3배로 늘었습니다.", "which causes the latency to almost triple"),
+        ("기존보다 3배 빠릅니다.", "it is three times faster than the baseline"),
+        ("2.3배의 속도 향상을 보였습니다.", "a speedup of 2.3 over the baseline"),
+        ("2.5배 빠릅니다.", "achieving a 2.5 × speedup on A100"),
+        ("12% 향상되었습니다.", "improves accuracy by 12\\,\\% on GSM8K"),
+    ],
+)
+def test_faithful_multipliers_and_latex_percent_spacing_are_verified(
+    answer: str, source: str
+) -> None:
+    """Multipliers in words ("almost triple", "three times", "a speedup of 2.3"), a space
+    before "×", and LaTeX spacing before "\\%" verify the answer's figure."""
+    assert unverified_figures(answer, source) == []
