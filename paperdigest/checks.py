@@ -607,7 +607,7 @@ _OTHER_UNIT_RE = re.compile(
     r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
     r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?)(?![A-Za-z])"
 )
-# Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3".
+# Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3", "a speedup of 3".
 _FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])")
 _FACTOR_OF_RE = re.compile(r"(?:factor|speed-?up)[ \t]+of[ \t]+\Z", re.IGNORECASE)
 # ... and without digits: "doubling the parallelism" is a faithful "2배". Verb forms only:
@@ -711,7 +711,8 @@ def _is_bare(figure: _Figure, work: str) -> bool:
 
 
 def _says_fold(figure: _Figure, work: str) -> bool:
-    """Whether a unit-less figure is a multiplier in words: "3-fold", "a factor of 3"."""
+    """Whether a unit-less figure is a multiplier in words: "3-fold", "a factor of 3",
+    "a speedup of 3"."""
     if figure.kind:
         return False
     if _FOLD_RE.match(work, figure.end):
@@ -774,9 +775,10 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
       enough. A number followed by another unit (``21.7s``, ``0.5fps``, ``3.2 GB``, ``21.7
       seconds``, ``5-shot``) is not bare;
     * a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``\\times``, ``8-32times``) is verified
-      by a source multiplier of the same value (also ``3.5-fold``, ``a factor of 3.5``, and
-      in words "twice", "doubled"/"doubling", "tripled", "quadrupled", "two-fold" to
-      "ten-fold"; not "double" nor "triples", which are mostly "double precision" and
+      by a source multiplier of the same value (also ``3.5-fold``, ``a factor of 3.5``,
+      ``a speedup of 3.5``, ``2.5 ×``, and in words "twice", "doubled"/"doubling",
+      "triple"/"tripled", "quadrupled", "two-fold" to "ten-fold", "two times" to "ten
+      times"; not "double" nor "triples", which are mostly "double precision" and
       "knowledge triples") or by a bare number in a data cell of a source table that names
       a multiplier or a speedup ("Speedup", "×", cells such as ``1.87x``);
     * a unit-less number keeps looser rules: any source figure of the same value, whatever
