@@ -14,10 +14,12 @@ scale; the results (OpenAI's and vLLM's output format: ``custom_id``, ``response
 ``response.body`` = a chat completion, ``error``) are read back by :func:`ingest`.
 
 Every answer goes through :func:`~paperdigest.summarize.validate_answer`, the direct path's
-own validation, figure check included. Valid answers are stored at once; an answer that
-fails, or a request the batch could not do, is simply not stored, so the day's run that
-follows summarizes that paper through the direct path (with its re-asks). An answer
-never replaces a summary already stored under its key, so ingesting twice changes nothing.
+own validation, figure check included. Valid answers are stored at once. An answer that
+fails is kept apart (``rejected_answers``): the day's run that follows goes on from it
+through the direct path's re-ask (the answer and its errors in the conversation, counted
+as attempt 1), so nothing paid for is lost. A request the batch could not do is asked
+afresh there. An answer never replaces a summary already stored under its key, so
+ingesting twice changes nothing.
 
 Crash safety: the batch id is stored (``batches`` table) the moment the batch is created,
 with its status at every poll; a later ``backfill --batch`` polls a batch still open instead
@@ -56,6 +58,7 @@ from paperdigest.pipeline import (
 from paperdigest.sources import http
 from paperdigest.store import RunStats
 from paperdigest.summarize import (
+    PriorAnswer,
     Prompt,
     Summary,
     build_messages,
@@ -323,9 +326,13 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         if fields is None or problems or unverified:
             why = "; ".join(problems) or "unverified figures: " + ", ".join(unverified)
             log.info(
-                "%s: batch answer rejected (%s); left to the direct path",
+                "%s: batch answer rejected (%s); the direct path re-asks from it",
                 arxiv_id,
                 why if len(why) <= 160 else why[:157] + "...",
+            )
+            store.save_rejected(
+                key,
+                PriorAnswer(content, finish_reason, prompt_tokens, completion_tokens, origin),
             )
             result.invalid += 1
             continue

@@ -398,7 +398,8 @@ def show(
                 f"tokens in/out {summary.prompt_tokens}/{summary.completion_tokens}, {created}"
             )
             for a in summary.attempts:
-                typer.echo(f"  attempt {a['attempt']}: {a['error'] or 'ok'}")
+                via = f" (batch {a['batch']})" if a.get("batch") else ""
+                typer.echo(f"  attempt {a['attempt']}{via}: {a['error'] or 'ok'}")
             if summary.unverified:
                 typer.echo(f"  unverified figures: {', '.join(summary.unverified)}")
             view = SCHEMAS[summary.schema].view(summary.content)

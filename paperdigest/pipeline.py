@@ -290,8 +290,12 @@ async def summarize_papers(
             if outage["streak"] >= _OUTAGE_STREAK:
                 log.error("%s not done: the model API is failing", paper.arxiv_id)
                 return _Outcome(paper, reason=f"{NOT_DONE}: 모델 API 장애로 중단")
+            # A batch answer that failed validation: re-ask from it rather than anew.
+            prior = store.get_rejected(
+                (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model)
+            )
             try:
-                summary = await summarizer.summarize(prompt, paper, source)
+                summary = await summarizer.summarize(prompt, paper, source, prior)
             except ModelUnavailable as exc:
                 outage["streak"] += 1
                 log.error(

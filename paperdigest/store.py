@@ -1,4 +1,5 @@
-"""SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, runs, digests.
+"""SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
+answers, runs, digests.
 
 A summary is committed the moment it is validated, so a crash loses at most the call in
 flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
@@ -21,7 +22,7 @@ from typing import Any
 
 from paperdigest.errors import StoreError
 from paperdigest.papers import Paper, SourceText
-from paperdigest.summarize import Summary
+from paperdigest.summarize import PriorAnswer, Summary
 
 __all__ = ["DigestRecord", "RunStats", "Store"]
 
@@ -83,6 +84,19 @@ CREATE TABLE IF NOT EXISTS digest_papers (
     PRIMARY KEY (path, position)
 );
 CREATE INDEX IF NOT EXISTS digest_papers_by_id ON digest_papers(arxiv_id);
+CREATE TABLE IF NOT EXISTS rejected_answers (
+    arxiv_id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    content TEXT NOT NULL,
+    finish_reason TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, schema, prompt_hash, model)
+);
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY,
     day TEXT NOT NULL,
@@ -253,6 +267,42 @@ class Store:
             "SELECT * FROM summaries WHERE arxiv_id = ? ORDER BY created_at DESC", (arxiv_id,)
         ).fetchall()
         return [(_summary(r), r["created_at"]) for r in rows]
+
+    # rejected batch answers ---------------------------------------------
+
+    def save_rejected(self, key: tuple[str, str, str, str], answer: PriorAnswer) -> None:
+        """Keep a batch answer that failed validation under its summary key (arXiv id,
+        schema, prompt hash, model), for the direct path to re-ask from."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO rejected_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    answer.content,
+                    answer.finish_reason,
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    answer.origin,
+                    _now(),
+                ),
+            )
+
+    def get_rejected(self, key: tuple[str, str, str, str]) -> PriorAnswer | None:
+        """The rejected batch answer kept under this summary key, or None."""
+        row = self._db.execute(
+            "SELECT * FROM rejected_answers WHERE arxiv_id = ? AND schema = ? "
+            "AND prompt_hash = ? AND model = ?",
+            key,
+        ).fetchone()
+        if row is None:
+            return None
+        return PriorAnswer(
+            row["content"],
+            row["finish_reason"],
+            row["prompt_tokens"],
+            row["completion_tokens"],
+            row["origin"],
+        )
 
     # runs ---------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from paperdigest.papers import Paper, SourceText
 from paperdigest.schemas import SCHEMAS, SchemaSpec
 
 __all__ = [
+    "PriorAnswer",
     "Prompt",
     "RateLimiter",
     "Summarizer",
@@ -238,6 +239,26 @@ class Summary:
     unverified: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PriorAnswer:
+    """An answer already paid for elsewhere (a Batch API line) that failed validation: the
+    direct path starts from it, as attempt 1, with a re-ask naming its problems.
+
+    Attributes:
+        content: the answer's message content, as received.
+        finish_reason: its finish reason (``length`` means cut off).
+        prompt_tokens: tokens billed for it (already counted by the batch's own run).
+        completion_tokens: likewise.
+        origin: where it came from, e.g. ``batch_abc123``; kept in the attempt record.
+    """
+
+    content: str
+    finish_reason: str
+    prompt_tokens: int
+    completion_tokens: int
+    origin: str
+
+
 def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.AsyncOpenAI:
     """The AsyncOpenAI client: ``OPENAI_BASE_URL``/``OPENAI_API_KEY``, the configured timeout
     and retries, and a response hook that slows ``limiter`` on every 429.
@@ -320,13 +341,21 @@ class Summarizer:
         self._limiter = limiter
         self._budget = budget
 
-    async def summarize(self, prompt: Prompt, paper: Paper, source: SourceText) -> Summary:
+    async def summarize(
+        self,
+        prompt: Prompt,
+        paper: Paper,
+        source: SourceText,
+        prior: PriorAnswer | None = None,
+    ) -> Summary:
         """Ask for ``paper``'s summary until it validates.
 
         Args:
             prompt: the schema's :class:`Prompt`.
             paper: the paper (id and title go into the data block).
             source: the text the model is given; figures are checked against it.
+            prior: a rejected answer already paid for (a batch line): it counts as attempt 1
+                and the conversation goes on with its re-ask, as if it had been asked here.
 
         Returns:
             The :class:`Summary`. When only the figure check still fails after every
@@ -357,27 +386,31 @@ class Summarizer:
         last_error = "no answer"
         max_attempts = self._settings.max_attempts
         for attempt in range(1, max_attempts + 1):
-            try:
-                self._budget.check()
-            except BudgetExceeded:
-                if soft is None:
-                    raise
-                break  # the cap forbids the re-ask: keep the answer paid for (below)
-            try:
-                content, finish_reason, usage = await self._call(prompt, messages, paper.arxiv_id)
-            except SummaryError as exc:  # the API failed or rejected the call: no re-ask
-                summary.attempts.append({"attempt": attempt, "error": exc.last_error})
-                if soft is None:
-                    raise type(exc)(paper.arxiv_id, attempt, exc.last_error) from exc
-                break  # keep the answer already paid for, with its warning (below)
+            record: dict[str, Any] = {"attempt": attempt, "error": None}
+            if attempt == 1 and prior is not None:
+                # Paid for by the batch (and counted in its run): not charged to the cap.
+                content, finish_reason = prior.content, prior.finish_reason
+                usage = (prior.prompt_tokens, prior.completion_tokens)
+                record["batch"] = prior.origin
+            else:
+                try:
+                    self._budget.check()
+                except BudgetExceeded:
+                    if soft is None:
+                        raise
+                    break  # the cap forbids the re-ask: keep the answer paid for (below)
+                try:
+                    content, finish_reason, usage = await self._call(
+                        prompt, messages, paper.arxiv_id
+                    )
+                except SummaryError as exc:  # the API failed or rejected the call: no re-ask
+                    summary.attempts.append({"attempt": attempt, "error": exc.last_error})
+                    if soft is None:
+                        raise type(exc)(paper.arxiv_id, attempt, exc.last_error) from exc
+                    break  # keep the answer already paid for, with its warning (below)
             summary.prompt_tokens += usage[0]
             summary.completion_tokens += usage[1]
-            record: dict[str, Any] = {
-                "attempt": attempt,
-                "error": None,
-                "prompt_tokens": usage[0],
-                "completion_tokens": usage[1],
-            }
+            record["prompt_tokens"], record["completion_tokens"] = usage
             summary.attempts.append(record)
             parsed, problems, figures = validate_answer(spec, content, finish_reason, source_blob)
             if parsed is not None and not problems:

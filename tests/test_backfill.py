@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -107,15 +108,24 @@ def test_batch_and_direct_backfills_write_identical_digests(
     assert batched == direct
 
 
-def test_invalid_batch_answer_goes_through_the_direct_path(batch_env: AppEnv) -> None:
-    """A batch answer that fails validation is re-asked directly; the day completes."""
+def test_invalid_batch_answer_is_reasked_through_the_direct_path(batch_env: AppEnv) -> None:
+    """A batch answer that fails validation is re-asked directly, the batch answer and its
+    error in the conversation (the normal re-ask path); it is attempt 1 in the provenance."""
     batch_env.fake.chat_faults_by_id["2511.03773"] = ["english"]
     result = _backfill("--batch")
     assert result.exit_code == 0, result.output
-    assert [r["messages"][1]["content"].split("\n")[3] for r in batch_env.fake.chat_requests] == [
-        "arXiv id: 2511.03773"
-    ]
+    [reask] = batch_env.fake.chat_requests
+    roles = [m["role"] for m in reask["messages"]]
+    assert roles == ["system", "user", "assistant", "user"]
+    assert "arXiv id: 2511.03773" in reask["messages"][1]["content"]
+    assert reask["messages"][3]["content"].startswith("Your answer failed validation:")
+    assert "must be written in Korean" in reask["messages"][3]["content"]
     assert "2511.03773" in _digests(batch_env)["2025-11-07.md"].decode()
+
+    shown = CliRunner().invoke(app, ["show", "2511.03773"])
+    assert shown.exit_code == 0, shown.output
+    assert re.search(r"attempt 1 \(batch batch_\w+\): .*must be written in Korean", shown.stdout)
+    assert "attempt 2: ok" in shown.stdout
 
 
 def test_batch_answers_from_an_abstract_stand_in_are_used(
