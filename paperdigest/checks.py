@@ -263,12 +263,15 @@ def check_answer(fields: Mapping[str, str | None], labels: Mapping[str, str]) ->
 
 
 # "The paper does not give it": not provided / stated / mentioned / described, no information,
-# cannot be found. Only verbs about the paper giving information: "손실 계산에 포함하지
-# 않습니다" (loss masking) or "사용하지 않습니다" describe the method and stay.
+# cannot be found, not reported or covered, and "masking is not used". Other "…하지 않" verbs
+# describe the method and stay: "손실 계산에 포함하지 않습니다" is loss masking.
 _NOT_GIVEN_RE = re.compile(
-    r"(제공|명시|언급|기술|설명|기재|공개|제시)(되어\s*있지|되지|돼\s*있지|하지)(는|도)?\s*않|"
+    r"(제공|명시|언급|기술|설명|기재|공개|제시|보고)(되어\s*있지|되지|돼\s*있지|하지)(는|도)?\s*않|"
+    r"다루지(는|도)?\s*않|"
     r"(정보|내용|설명|언급)(는|은|이|가|도)?\s*(전혀\s*)?없|해당\s*(사항)?\s*없|"
-    r"(알|확인할)\s*수\s*없"
+    r"(알|확인할)\s*수\s*없|"
+    # "masking is not used": nothing to report in a masking field.
+    r"마스킹(을|은|는)?\s*((전혀|별도로|따로)\s*)?(사용|적용)(하|되)지\s*않"
 )
 # Clause ends: punctuation, or a connective ending (…하며 / …하고 / …지만 / …으나) and a space.
 _CLAUSE_SPLIT_RE = re.compile(r"[.!?。,;]\s*|(?<=며|고|만|나)\s+")
@@ -619,7 +622,6 @@ _WORD_MULTIPLIERS = {
     "doubling": 2,
     "tripled": 3,
     "tripling": 3,
-    "triple": 3,  # "to almost triple"; the plural "triples" (knowledge triples) is not here
     "quadrupled": 4,
     "quadruples": 4,
     "quadrupling": 4,
@@ -630,16 +632,33 @@ _WORD_MULTIPLIERS = {
         )
         for joint in ("-", "", " ")
     },
-    **{
-        f"{word} times": value
-        for value, word in enumerate(
-            ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=2
-        )
-    },
 }
 _WORD_MULTIPLIER_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(_WORD_MULTIPLIERS) + r")(?![A-Za-z])", re.IGNORECASE
 )
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+# Phrases a multiplier only in context: "three times faster" (not "repeated three times"),
+# "to (almost) triple" / "to double" as verbs (not "knowledge triple", "double precision").
+_CONTEXT_MULTIPLIER_RE = re.compile(
+    r"(?<![A-Za-z])(?:(?P<times>" + "|".join(_NUMBER_WORDS) + r")[ \t]+times[ \t]+"
+    r"(?=(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater|as|the)"
+    r"(?![A-Za-z]))"
+    r"|to[ \t]+(?:(?:almost|nearly|roughly|about|more[ \t]+than)[ \t]+)?"
+    r"(?P<verb>double|triple|quadruple)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
+_VERB_VALUES = {"double": 2, "triple": 3, "quadruple": 4}
+
+
+def _context_multipliers(text: str) -> set[Decimal]:
+    """Values of the multipliers :data:`_CONTEXT_MULTIPLIER_RE` finds in ``text``."""
+    values: set[Decimal] = set()
+    for match in _CONTEXT_MULTIPLIER_RE.finditer(text):
+        if match.group("times"):
+            values.add(Decimal(_NUMBER_WORDS.index(match.group("times").lower()) + 2))
+        else:
+            values.add(Decimal(_VERB_VALUES[match.group("verb").lower()]))
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -746,6 +765,7 @@ def _source_values(source_text: str) -> _SourceValues:
         Decimal(_WORD_MULTIPLIERS[match.group(1).lower()])
         for match in _WORD_MULTIPLIER_RE.finditer(source_text)
     )
+    multiplier.update(_context_multipliers(source_text))
     return _SourceValues(
         every=frozenset(figure.value for figure in figures),
         percent=frozenset(percent),
@@ -777,9 +797,10 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
     * a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``\\times``, ``8-32times``) is verified
       by a source multiplier of the same value (also ``3.5-fold``, ``a factor of 3.5``,
       ``a speedup of 3.5``, ``2.5 ×``, and in words "twice", "doubled"/"doubling",
-      "triple"/"tripled", "quadrupled", "two-fold" to "ten-fold", "two times" to "ten
-      times"; not "double" nor "triples", which are mostly "double precision" and
-      "knowledge triples") or by a bare number in a data cell of a source table that names
+      "tripled", "quadrupled", "two-fold" to "ten-fold"; "two times" to "ten times" only
+      before a comparative ("three times faster", not "repeated three times"); "double",
+      "triple" only as verbs ("to almost triple", not "double precision" or "knowledge
+      triple")) or by a bare number in a data cell of a source table that names
       a multiplier or a speedup ("Speedup", "×", cells such as ``1.87x``);
     * a unit-less number keeps looser rules: any source figure of the same value, whatever
       its unit; a source percentage of value x100 (answer ``0.56``, source ``56%``); or a

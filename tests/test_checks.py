@@ -635,9 +635,20 @@ _REFERENCE_FILLER = [
 ]
 
 
-@pytest.mark.parametrize("text", [*_REFERENCE_FILLER, "해당 없음"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        *_REFERENCE_FILLER,
+        "해당 없음",
+        "마스킹을 사용하지 않습니다.",
+        "마스킹 방식은 논문에서 다루지 않습니다.",
+        "논문에서는 마스킹 방식을 보고하지 않습니다.",
+        "인과 마스크 외의 추가 마스킹은 사용하지 않습니다.",
+    ],
+)
 def test_is_filler_recognizes_not_given_notes(text: str) -> None:
-    """Every "not provided / not stated / cannot be found" note of reference 002 is filler."""
+    """Every "not provided / not stated / cannot be found" note of reference 002 is filler,
+    as are "not covered / not reported" and "masking is not used"."""
     assert is_filler(text)
 
 
@@ -651,7 +662,6 @@ def test_is_filler_recognizes_not_given_notes(text: str) -> None:
         # Loss masking is described with "not included": content, not filler.
         "질문 토큰은 손실 계산에 포함하지 않습니다.",
         "패딩 토큰은 손실 계산에 포함하지 않습니다.",
-        "인과 마스크 외의 추가 마스킹은 사용하지 않습니다.",
         "블록 단위 마스킹을 적용합니다. 세부 비율은 제공되지 않습니다. " * 3,
     ],
 )
@@ -676,3 +686,16 @@ def test_faithful_multipliers_and_latex_percent_spacing_are_verified(
     """Multipliers in words ("almost triple", "three times", "a speedup of 2.3"), a space
     before "×", and LaTeX spacing before "\\%" verify the answer's figure."""
     assert unverified_figures(answer, source) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "We repeat each experiment three times and report the mean.",
+        "Each knowledge triple is encoded as a sentence.",
+        "All weights are kept in double precision.",
+    ],
+)
+def test_counts_and_nouns_do_not_verify_a_multiplier(source: str) -> None:
+    """ "three times" as a count, "triple" and "double" as nouns are no multipliers."""
+    assert unverified_figures("추론 속도가 3배, 메모리가 2배입니다.", source) != []
