@@ -332,6 +332,8 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
             )
             store.save_rejected(
                 key,
+                paper.version,
+                budget,
                 PriorAnswer(content, finish_reason, prompt_tokens, completion_tokens, origin),
             )
             result.invalid += 1

@@ -291,8 +291,10 @@ async def summarize_papers(
                 log.error("%s not done: the model API is failing", paper.arxiv_id)
                 return _Outcome(paper, reason=f"{NOT_DONE}: 모델 API 장애로 중단")
             # A batch answer that failed validation: re-ask from it rather than anew.
-            prior = store.get_rejected(
-                (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model)
+            prior = store.pop_rejected(
+                (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model),
+                paper.version,
+                text_cache_budget(settings),
             )
             try:
                 summary = await summarizer.summarize(prompt, paper, source, prior)

@@ -89,6 +89,8 @@ CREATE TABLE IF NOT EXISTS rejected_answers (
     schema TEXT NOT NULL,
     prompt_hash TEXT NOT NULL,
     model TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    text_key INTEGER NOT NULL,
     content TEXT NOT NULL,
     finish_reason TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL,
@@ -270,14 +272,24 @@ class Store:
 
     # rejected batch answers ---------------------------------------------
 
-    def save_rejected(self, key: tuple[str, str, str, str], answer: PriorAnswer) -> None:
+    def save_rejected(
+        self,
+        key: tuple[str, str, str, str],
+        version: int | None,
+        text_key: int,
+        answer: PriorAnswer,
+    ) -> None:
         """Keep a batch answer that failed validation under its summary key (arXiv id,
-        schema, prompt hash, model), for the direct path to re-ask from."""
+        schema, prompt hash, model) with the text it was written from (paper version and
+        :func:`~paperdigest.pipeline.text_cache_budget`), for the direct path to re-ask from."""
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO rejected_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO rejected_answers "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     *key,
+                    version or 0,
+                    text_key,
                     answer.content,
                     answer.finish_reason,
                     answer.prompt_tokens,
@@ -287,14 +299,17 @@ class Store:
                 ),
             )
 
-    def get_rejected(self, key: tuple[str, str, str, str]) -> PriorAnswer | None:
-        """The rejected batch answer kept under this summary key, or None."""
-        row = self._db.execute(
-            "SELECT * FROM rejected_answers WHERE arxiv_id = ? AND schema = ? "
-            "AND prompt_hash = ? AND model = ?",
-            key,
-        ).fetchone()
-        if row is None:
+    def pop_rejected(
+        self, key: tuple[str, str, str, str], version: int | None, text_key: int
+    ) -> PriorAnswer | None:
+        """Take the rejected batch answer kept under this summary key: it is removed, so it
+        seeds one direct attempt only. None when there is none, or when it was written from
+        another text (paper version or text key) than the one the direct path will send."""
+        where = "WHERE arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
+        with self._tx() as db:
+            row = db.execute(f"SELECT * FROM rejected_answers {where}", key).fetchone()
+            db.execute(f"DELETE FROM rejected_answers {where}", key)
+        if row is None or (row["version"], row["text_key"]) != (version or 0, text_key):
             return None
         return PriorAnswer(
             row["content"],

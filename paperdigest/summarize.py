@@ -354,8 +354,9 @@ class Summarizer:
             prompt: the schema's :class:`Prompt`.
             paper: the paper (id and title go into the data block).
             source: the text the model is given; figures are checked against it.
-            prior: a rejected answer already paid for (a batch line): it counts as attempt 1
-                and the conversation goes on with its re-ask, as if it had been asked here.
+            prior: a rejected answer already paid for (a batch line): it is attempt 1 and the
+                conversation goes on with its re-ask, as if it had been asked here; it does
+                not use up one of the ``max_attempts`` calls.
 
         Returns:
             The :class:`Summary`. When only the figure check still fails after every
@@ -384,7 +385,7 @@ class Summarizer:
         )
         soft: tuple[dict[str, Any], list[str]] | None = None
         last_error = "no answer"
-        max_attempts = self._settings.max_attempts
+        max_attempts = self._settings.max_attempts + (prior is not None)
         for attempt in range(1, max_attempts + 1):
             record: dict[str, Any] = {"attempt": attempt, "error": None}
             if attempt == 1 and prior is not None:

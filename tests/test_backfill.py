@@ -20,7 +20,7 @@ from paperdigest.cli import PROMPTS_DIR, app
 from paperdigest.config import load_settings
 from paperdigest.pipeline import Runtime
 from paperdigest.store import Store
-from paperdigest.summarize import load_prompts, make_openai_client
+from paperdigest.summarize import PriorAnswer, load_prompts, make_openai_client
 
 DAYS = ["--from", "2025-11-06", "--to", "2025-11-08"]
 # 2025-11-06 has 11 papers, 2025-11-07 has 15, 2025-11-08 (a Saturday) none.
@@ -126,6 +126,42 @@ def test_invalid_batch_answer_is_reasked_through_the_direct_path(batch_env: AppE
     assert shown.exit_code == 0, shown.output
     assert re.search(r"attempt 1 \(batch batch_\w+\): .*must be written in Korean", shown.stdout)
     assert "attempt 2: ok" in shown.stdout
+
+
+def test_rejected_batch_answer_does_not_use_up_the_attempts(
+    batch_env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PAPERDIGEST_MAX_ATTEMPTS=1 the re-ask from a rejected batch answer is still made."""
+    monkeypatch.setenv("PAPERDIGEST_MAX_ATTEMPTS", "1")
+    batch_env.fake.chat_faults_by_id["2511.03773"] = ["english"]
+    result = _backfill("--batch")
+    assert result.exit_code == 0, result.output
+    assert len(batch_env.fake.chat_requests) == 1
+
+
+def test_rejected_batch_answer_seeds_one_direct_attempt_only(batch_env: AppEnv) -> None:
+    """When the re-asks from a batch answer fail too, the next run asks afresh."""
+    batch_env.fake.chat_faults_by_id["2511.03773"] = ["english"] * 4  # batch + 3 direct calls
+    assert _backfill("--batch").exit_code == 3
+    before = len(batch_env.fake.chat_requests)
+    result = CliRunner().invoke(app, ["run", "--date", "2025-11-07"])
+    assert result.exit_code == 0, result.output
+    [fresh] = batch_env.fake.chat_requests[before:]
+    assert [m["role"] for m in fresh["messages"]] == ["system", "user"]
+
+
+def test_rejected_batch_answer_about_another_text_is_not_replayed(env: AppEnv) -> None:
+    """A kept answer written from another text (paper version, text key) seeds nothing, and
+    is dropped: the direct path would send the model a text the answer was not about."""
+    store = Store(env.tmp_path / "store.db")
+    key = ("2511.03773", "seven", "hash", "fake-model")
+    answer = PriorAnswer("{}", "stop", 10, 5, "batch_1")
+    store.save_rejected(key, 1, 1_200_002, answer)
+    assert store.pop_rejected(key, 2, 1_200_002) is None
+    assert store.pop_rejected(key, 1, 1_200_002) is None  # dropped by the first pop
+    store.save_rejected(key, 1, 1_200_002, answer)
+    assert store.pop_rejected(key, 1, 1_200_002) == answer
+    store.close()
 
 
 def test_batch_answers_from_an_abstract_stand_in_are_used(
