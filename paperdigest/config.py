@@ -75,7 +75,11 @@ class Settings(BaseSettings):
     )
     openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
     max_attempts: int = Field(
-        3, ge=1, le=10, description="Answers asked per paper (first answer plus re-asks)."
+        3,
+        ge=1,
+        le=10,
+        description="Model calls per paper (first answer plus re-asks); a rejected batch "
+        "answer comes on top.",
     )
     max_output_tokens: int = Field(
         4_000, ge=256, description="Completion token limit per call; a summary needs ~1.5k."
