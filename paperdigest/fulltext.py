@@ -787,13 +787,8 @@ def extract_pdf(data: bytes) -> list[Section]:
 # The kinds the digest's sections are written from (introduction -> problem and
 # contribution, method -> method, experiments/results -> quantitative results,
 # limitations, conclusion): each gets a fair share of the budget before any takes the rest.
-_SCHEMA_KINDS: tuple[str, ...] = (
-    "introduction",
-    "method",
-    "experiments",
-    "results",
-    "limitations",
-    "conclusion",
+_SCHEMA_KINDS: tuple[str, ...] = tuple(
+    kind for kind in KINDS if kind not in ("abstract", "related", "other")
 )
 # The order in which the last round spends what is left. Related work comes late: it
 # describes other papers. "back" is back matter (appendix, acknowledgments by title).
