@@ -409,13 +409,7 @@ async def prepare_day(
         if cached[p.arxiv_id] is None
         and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
     ]
-    metas: dict[str, arxiv_source.ArxivMeta] = {}
-    if need_meta:
-        # The blocking arxiv package runs in a thread; holding the shared pacer around the
-        # whole call from here keeps it apart from full-text requests and other days without
-        # a thread-safe lock, and fetch_metadata spaces its own few requests.
-        async with rt.pacer:
-            metas = await asyncio.to_thread(arxiv_source.fetch_metadata, need_meta, settings)
+    metas = await arxiv_source.fetch_metadata_paced(need_meta, settings, rt.pacer)
     merged: list[Paper] = []
     for p in papers:
         meta = metas.get(p.arxiv_id)

@@ -36,7 +36,7 @@ from paperdigest.errors import FetchError
 from paperdigest.papers import ARXIV_ID_RE, Paper, SourceText, normalize_space
 from paperdigest.sources import http
 
-__all__ = ["ArxivMeta", "Pacer", "fetch_metadata", "fetch_source", "merge"]
+__all__ = ["ArxivMeta", "Pacer", "fetch_metadata", "fetch_metadata_paced", "fetch_source", "merge"]
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +109,8 @@ def fetch_metadata(ids: list[str], settings: Settings) -> dict[str, ArxivMeta]:
     """Fetch arXiv metadata for the given ids (blocking; run it in a thread).
 
     Its requests (pages, the one retry) start ``arxiv_delay_seconds`` apart; the first one
-    does not wait. Spacing from other arXiv requests is the caller's: hold the command's
-    :class:`Pacer` around the call (``async with pacer: await asyncio.to_thread(...)``).
+    does not wait. Spacing from other arXiv requests is the caller's: call it through
+    :func:`fetch_metadata_paced`, which holds the command's :class:`Pacer`.
 
     Args:
         ids: bare new-style arXiv ids, e.g. ``["2511.04460"]``.
@@ -200,6 +200,24 @@ class Pacer:
         self._lock.release()
 
 
+async def fetch_metadata_paced(
+    ids: list[str], settings: Settings, pacer: Pacer
+) -> dict[str, ArxivMeta]:
+    """:func:`fetch_metadata` in a thread, holding ``pacer`` for the whole call.
+
+    Holding the command's pacer from the async side keeps the blocking arxiv package's
+    requests apart from full-text requests and other days without a thread-safe lock;
+    :func:`fetch_metadata` spaces its own few requests.
+
+    Returns:
+        As :func:`fetch_metadata` (an empty dict for no ids, without a request).
+    """
+    if not ids:
+        return {}
+    async with pacer:
+        return await asyncio.to_thread(fetch_metadata, ids, settings)
+
+
 async def fetch_source(
     client: httpx.AsyncClient, paper: Paper, settings: Settings, pacer: Pacer
 ) -> SourceText | None:
@@ -232,7 +250,7 @@ async def fetch_source(
                 else:
                     sections = await asyncio.to_thread(fulltext.extract_pdf, response.content)
             except FetchError as exc:
-                if exc.status is None or exc.status == 429 or exc.status >= 500:
+                if http.is_transient(exc.status):
                     outage = True
                     log.warning("%s: %s full text unavailable (%s)", paper.arxiv_id, kind, exc)
                 else:

@@ -24,11 +24,17 @@ from paperdigest import __version__
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
 
-__all__ = ["USER_AGENT", "get", "make_client"]
+__all__ = ["USER_AGENT", "get", "is_transient", "make_client"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = f"paperdigest/{__version__} (daily Korean paper digest)"
+
+
+def is_transient(status: int | None) -> bool:
+    """Whether a failed request may succeed later, the rule :func:`get` retries by: no
+    answer at all (``None``: connect/read error, timeout), 429 or a 5xx status."""
+    return status is None or status == 429 or status >= 500
 
 
 class _Transient(Exception):
@@ -107,7 +113,7 @@ async def get(
         async for attempt in retrying:
             with attempt:
                 response = await client.get(url, params=params)
-                if response.status_code == 429 or response.status_code >= 500:
+                if is_transient(response.status_code):
                     raise _Transient(response)
                 if response.status_code != 200:
                     raise FetchError(str(response.url), response.status_code)
