@@ -172,14 +172,11 @@ async def build_requests(
     progress.stage("texts", len(todo))
     async with http.make_client(settings) as client:
         for paper in todo.values():
-            source = await load_source(store, client, paper, settings, rt.pacer)
-            if source is not None and source.provisional:
-                # An abstract standing in for an arxiv.org outage is normally not cached, but
-                # ingest checks the batch's answer against the text sent, so it must stay:
-                # otherwise the answer paid for is ignored and the paper asked again.
-                store.save_source(
-                    paper.arxiv_id, paper.version, text_cache_budget(settings), source
-                )
+            # ingest checks each answer against the text its request was built from, so that
+            # text must stay cached even when it is an abstract standing in for an outage.
+            source = await load_source(
+                store, client, paper, settings, rt.pacer, keep_provisional=True
+            )
             if source is not None:
                 lines.append(request_line(rt, prompt, paper, source))
             progress.advance()

@@ -209,6 +209,7 @@ async def load_source(
     paper: Paper,
     settings: Settings,
     pacer: arxiv_source.Pacer,
+    keep_provisional: bool = False,
 ) -> SourceText | None:
     """The text to summarize ``paper`` from: the one cached for its version and budget, else
     fetched (HTML, PDF, abstract: :func:`~paperdigest.sources.arxiv.fetch_source`) and cached,
@@ -217,10 +218,15 @@ async def load_source(
     The cache key is (id, version, :func:`text_cache_budget`), so a new budget, a new
     extraction version or switching full texts on re-extracts.
 
+    Args:
+        keep_provisional: cache a ``provisional`` text too. The batch path needs it: a batch
+            answer is checked against the very text its request was built from.
+
     Returns:
         The :class:`SourceText`; None when there is neither a full text nor an abstract
         (nothing is cached then). A ``provisional`` text (the abstract, because arxiv.org
-        failed) is not cached either.
+        failed) is not cached unless ``keep_provisional``: a later run or ``resummarize``
+        tries the full text again.
 
     Raises:
         StoreError: the database failed.
@@ -237,8 +243,7 @@ async def load_source(
             )
             if source is not None:
                 source = source.model_copy(update={"provisional": True})
-        # An abstract standing in for an outage is not cached: resummarize tries again.
-        if source is not None and not source.provisional:
+        if source is not None and (keep_provisional or not source.provisional):
             store.save_source(paper.arxiv_id, paper.version, budget, source)
     return source
 

@@ -306,10 +306,12 @@ class Store:
         seeds one direct attempt only. None when there is none, or when it was written from
         another text (paper version or text key) than the one the direct path will send."""
         where = "WHERE arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
+        row = self._db.execute(f"SELECT * FROM rejected_answers {where}", key).fetchone()
+        if row is None:  # the usual case: no write transaction per paper
+            return None
         with self._tx() as db:
-            row = db.execute(f"SELECT * FROM rejected_answers {where}", key).fetchone()
             db.execute(f"DELETE FROM rejected_answers {where}", key)
-        if row is None or (row["version"], row["text_key"]) != (version or 0, text_key):
+        if (row["version"], row["text_key"]) != (version or 0, text_key):
             return None
         return PriorAnswer(
             row["content"],
