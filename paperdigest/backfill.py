@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from paperdigest.errors import InputError
-from paperdigest.pipeline import DayResult, PreparedDay, Runtime, Status, day_lock, run_day
+from paperdigest.pipeline import DayResult, PreparedDay, Runtime, Status, recorded_day, run_day
 from paperdigest.store import RunStats
 
 __all__ = ["BackfillResult", "Progress", "days_between", "run_days"]
@@ -119,24 +119,12 @@ async def run_days(
     result = BackfillResult()
     progress.stage("days", len(days))
     for day in days:
-        outcome: DayResult | None = None
-        with day_lock(rt.settings, day):
-            run_id = rt.store.start_run("backfill", day.isoformat())
-            try:
-                outcome = await run_day(
-                    rt,
-                    day,
-                    schema,
-                    template,
-                    output_dir,
-                    prepared=(prepared or {}).get(day),
+        with recorded_day(rt, "backfill", day) as record:
+            outcome = record.done(
+                await run_day(
+                    rt, day, schema, template, output_dir, prepared=(prepared or {}).get(day)
                 )
-            finally:
-                rt.store.finish_run(
-                    run_id,
-                    outcome.status if outcome else "failed",
-                    outcome.stats if outcome else RunStats(),
-                )
+            )
         result.days.append(outcome)
         progress.advance()
     return result

@@ -17,7 +17,7 @@ from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from dateutil.relativedelta import relativedelta
@@ -42,6 +42,7 @@ from paperdigest.pipeline import (
     Runtime,
     day_lock,
     load_source,
+    recorded_day,
     rewrite_digests,
     run_day,
 )
@@ -49,7 +50,7 @@ from paperdigest.render import Entry, render_digest
 from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import http
-from paperdigest.store import RunStats, Store
+from paperdigest.store import Store
 from paperdigest.summarize import Summarizer, Summary, load_prompts, make_openai_client
 
 __all__ = ["app", "main", "parse_day"]
@@ -181,8 +182,7 @@ def _boundary(verbose: bool) -> Iterator[None]:
         _fail(Exception(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"), 1)
 
 
-def _runtime(**overrides: Any) -> Runtime:
-    settings = load_settings(**overrides)
+def _runtime(settings: Settings) -> Runtime:
     settings.api_key()  # fail early, before any request
     prompts = load_prompts(PROMPTS_DIR)
     try:
@@ -261,23 +261,17 @@ def run(
     """Write the digest of one day's daily papers list."""
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
-        day = parse_day(date_, load_settings())  # before _runtime creates folder and database
-        rt = _runtime(output_dir=output_dir)
+        settings = load_settings(output_dir=output_dir)
+        day = parse_day(date_, settings)  # before _runtime creates folder and database
+        rt = _runtime(settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
-        result: DayResult | None = None
-        with day_lock(rt.settings, day):
-            run_id = rt.store.start_run("run", day.isoformat())
-            try:
-                result = asyncio.run(
+        with recorded_day(rt, "run", day) as record:
+            result = record.done(
+                asyncio.run(
                     run_day(rt, day, schema_name, template_name, rt.settings.output_dir, limit)
                 )
-            finally:
-                rt.store.finish_run(
-                    run_id,
-                    result.status if result else "failed",
-                    result.stats if result else RunStats(),
-                )
+            )
         code = _report(result)
     raise typer.Exit(code)
 
@@ -344,7 +338,7 @@ def resummarize(
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
         bare, version = parse_arxiv_id(arxiv_id)
-        rt = _runtime()
+        rt = _runtime(load_settings())
         listed = rt.store.digests_listing(bare)
         schemas = [schema.value] if schema else sorted({d.schema for d in listed}) or ["seven"]
         # One event loop for every schema: the rate limiter belongs to one loop.
@@ -509,7 +503,7 @@ def backfill(
             raise InputError("use only one of --batch, --batch-file and --ingest")
         settings = load_settings()  # dates first: bad input must not create the database
         days = days_between(parse_day(from_, settings), parse_day(to, settings))
-        rt = _runtime()
+        rt = _runtime(settings)
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
         ingested: list[batches.IngestResult] = []

@@ -64,6 +64,7 @@ __all__ = [
     "day_lock",
     "load_source",
     "prepare_day",
+    "recorded_day",
     "rewrite_digests",
     "run_day",
     "summarize_papers",
@@ -184,6 +185,42 @@ def day_lock(settings: Settings, day: date) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@dataclass
+class RecordedRun:
+    """The ``runs`` row of one day's run, filled by :meth:`done` when the day completes."""
+
+    result: DayResult | None = None
+
+    def done(self, result: DayResult) -> DayResult:
+        """Keep ``result`` for the row (status and counts); returns it unchanged."""
+        self.result = result
+        return result
+
+
+@contextmanager
+def recorded_day(rt: Runtime, command: str, day: date) -> Iterator[RecordedRun]:
+    """Hold the day's lock (:func:`day_lock`) and record the run as a ``runs`` row of
+    ``command``: started under the lock, finished on the way out with the status and counts
+    given to :meth:`RecordedRun.done`, or ``failed`` and no counts when the block raised.
+
+    Raises:
+        LockTimeout: as :func:`day_lock`.
+        StoreError: the database failed.
+    """
+    with day_lock(rt.settings, day):
+        run_id = rt.store.start_run(command, day.isoformat())
+        record = RecordedRun()
+        try:
+            yield record
+        finally:
+            result = record.result
+            rt.store.finish_run(
+                run_id,
+                result.status if result else "failed",
+                result.stats if result else RunStats(),
+            )
 
 
 @dataclass

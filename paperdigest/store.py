@@ -126,7 +126,7 @@ class DigestRecord:
     prompt_hash: str
 
 
-# Commands whose runs rows are written under a day's lock (see Store.start_run).
+# Commands whose runs rows are written under a day's lock (pipeline.recorded_day).
 _DAY_COMMANDS = frozenset({"run", "backfill"})
 
 
@@ -332,10 +332,11 @@ class Store:
         """
         with self._tx() as db:
             if command in _DAY_COMMANDS and day is not None:
+                marks = ", ".join("?" * len(_DAY_COMMANDS))
                 db.execute(
                     "UPDATE runs SET status = 'killed' WHERE day = ? AND status = 'running' "
-                    "AND command IN ('run', 'backfill')",
-                    (day,),
+                    f"AND command IN ({marks})",
+                    (day, *sorted(_DAY_COMMANDS)),
                 )
             cur = db.execute(
                 "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, 'running')",
