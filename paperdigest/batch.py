@@ -52,6 +52,7 @@ from paperdigest.pipeline import (
     Runtime,
     load_source,
     prepare_day,
+    shorten_reason,
     text_cache_budget,
     write_atomic,
 )
@@ -325,7 +326,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
             log.info(
                 "%s: batch answer rejected (%s); the direct path re-asks from it",
                 arxiv_id,
-                why if len(why) <= 160 else why[:157] + "...",
+                shorten_reason(why),
             )
             store.save_rejected(
                 key,

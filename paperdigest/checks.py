@@ -33,6 +33,8 @@ from decimal import Decimal
 
 from markdown_it import MarkdownIt
 
+from paperdigest.fulltext import CELL_SEPARATOR
+
 __all__ = [
     "KOREAN_SHARE_MIN",
     "SHORT_TEXT_WORDS",
@@ -588,8 +590,6 @@ def extract_figures(text: str) -> list[str]:
 
 _ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
 
-# paperdigest.fulltext._table_lines writes a table row as its cells joined by " | ".
-_CELL_SEPARATOR = " | "
 # A "row" with a longer cell is prose that happens to hold " | " (TeX "p(y | x)").
 _CELL_MAX_CHARS = 80
 # What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
@@ -610,6 +610,8 @@ _OTHER_UNIT_RE = re.compile(
     r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
     r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?)(?![A-Za-z])"
 )
+# Spelled-out numbers from two (index 0) to ten.
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 # Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3", "a speedup of 3".
 _FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])")
 _FACTOR_OF_RE = re.compile(r"(?:factor|speed-?up)[ \t]+of[ \t]+\Z", re.IGNORECASE)
@@ -627,16 +629,13 @@ _WORD_MULTIPLIERS = {
     "quadrupling": 4,
     **{
         f"{word}{joint}fold": value
-        for value, word in enumerate(
-            ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"), start=2
-        )
+        for value, word in enumerate(_NUMBER_WORDS, start=2)
         for joint in ("-", "", " ")
     },
 }
 _WORD_MULTIPLIER_RE = re.compile(
     r"(?<![A-Za-z])(" + "|".join(_WORD_MULTIPLIERS) + r")(?![A-Za-z])", re.IGNORECASE
 )
-_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 # Phrases a multiplier only in context: "three times faster" (not "repeated three times"),
 # "to (almost) triple" / "to double" as verbs (not "knowledge triple", "double precision").
 _CONTEXT_MULTIPLIER_RE = re.compile(
@@ -701,13 +700,13 @@ def _table_cells(text: str) -> _TableCells:
             close_block(offset)
             block_start = offset + len(line) + 1
         else:
-            parts = line.split(_CELL_SEPARATOR)
+            parts = line.split(CELL_SEPARATOR)
             if len(parts) > 1 and all(len(part) <= _CELL_MAX_CHARS for part in parts):
                 row: list[tuple[int, int]] = []
                 start = offset
                 for part in parts:
                     row.append((start, start + len(part)))
-                    start += len(part) + len(_CELL_SEPARATOR)
+                    start += len(part) + len(CELL_SEPARATOR)
                 rows.append(row)
         offset += len(line) + 1
     close_block(len(text))

@@ -163,16 +163,10 @@ class Settings(BaseSettings):
         """USD per million (prompt, completion) tokens of ``model``: each of
         ``price_input_per_mtok``/``price_output_per_mtok`` when set, else the ``prices`` table's
         entry; ``None`` when a price is unknown (the cost estimate is then not shown)."""
-        listed = self.prices.get(self.model)
-        prompt = self.price_input_per_mtok
-        completion = self.price_output_per_mtok
-        if prompt is None and listed is not None:
-            prompt = listed[0]
-        if completion is None and listed is not None:
-            completion = listed[1]
-        if prompt is None or completion is None:
-            return None
-        return prompt, completion
+        listed: tuple[float | None, float | None] = self.prices.get(self.model, (None, None))
+        prompt = listed[0] if self.price_input_per_mtok is None else self.price_input_per_mtok
+        out = listed[1] if self.price_output_per_mtok is None else self.price_output_per_mtok
+        return None if prompt is None or out is None else (prompt, out)
 
     def api_key(self) -> str:
         """The key for the model API.

@@ -28,6 +28,7 @@ import lxml.html  # type: ignore[import-untyped]
 import pypdf
 
 __all__ = [
+    "CELL_SEPARATOR",
     "EXTRACTION_VERSION",
     "KINDS",
     "Section",
@@ -54,6 +55,10 @@ KINDS: tuple[str, ...] = (
 )
 
 _CHARS_PER_TOKEN = 4
+
+CELL_SEPARATOR = " | "
+"""Between the cells of a table row in the extracted text (one row a line); a block whose
+lines after the first hold it is a table (:mod:`paperdigest.checks` reads cells by it)."""
 
 EXTRACTION_VERSION = 2
 """Bumped whenever extraction or selection changes what text a paper yields (2: selection in
@@ -331,7 +336,7 @@ def _table_lines(table: _Element) -> list[str]:
     for row in _rows(table):
         cells = [_clean(_inline(cell)) for cell in _children(row) if _is_cell(cell)]
         if any(cells):  # rows that are only rules or spacing carry nothing
-            lines.append(" | ".join(cells))
+            lines.append(CELL_SEPARATOR.join(cells))
     return lines
 
 
@@ -804,8 +809,9 @@ def _is_back_matter(title: str) -> bool:
 
 
 def _is_table_block(paragraph: str) -> bool:
-    """A table block as extracted: a caption or first row, then rows with " | " between cells."""
-    return any(" | " in line for line in paragraph.split("\n")[1:])
+    """A table block as extracted: a caption or first row, then rows of cells joined by
+    :data:`CELL_SEPARATOR`."""
+    return any(CELL_SEPARATOR in line for line in paragraph.split("\n")[1:])
 
 
 class _Selection:

@@ -67,6 +67,7 @@ __all__ = [
     "recorded_day",
     "rewrite_digests",
     "run_day",
+    "shorten_reason",
     "summarize_papers",
     "text_cache_budget",
     "write_atomic",
@@ -230,6 +231,13 @@ class _Outcome:
     reason: str | None = None
 
 
+def shorten_reason(text: str) -> str:
+    """``text`` cut to :data:`_REASON_CHARS` (200) characters at a word, for a log line or
+    a digest. One rejection lists every field (nine times "not Korean"): a reader needs the
+    gist; ``-v`` shows each attempt in full."""
+    return textwrap.shorten(text, _REASON_CHARS, placeholder=" …")
+
+
 def text_cache_budget(settings: Settings) -> int:
     """The ``budget`` part of a cached text's key: ``source_tokens * 100`` plus
     :data:`~paperdigest.fulltext.EXTRACTION_VERSION`, so that a new budget or a new way of
@@ -340,19 +348,11 @@ async def summarize_papers(
             )
             try:
                 summary = await summarizer.summarize(prompt, paper, source, prior)
-            except ModelUnavailable as exc:
-                outage["streak"] += 1
-                log.error(
-                    "%s failed: %s; rerun: paperdigest resummarize %s",
-                    paper.arxiv_id,
-                    exc.last_error,
-                    paper.arxiv_id,
-                )
-                return _Outcome(paper, reason=f"{FAILED}: {exc.last_error}")
             except SummaryError as exc:
-                # One rejection lists every field (nine times "not Korean"): a reader of
-                # the log or digest needs the gist; -v shows each attempt in full.
-                why = textwrap.shorten(exc.last_error, _REASON_CHARS, placeholder=" …")
+                api_down = isinstance(exc, ModelUnavailable)  # the API failed, not the answers
+                if api_down:
+                    outage["streak"] += 1
+                why = shorten_reason(exc.last_error)
                 log.error(
                     "%s failed after %d attempt(s): %s; rerun: paperdigest resummarize %s",
                     paper.arxiv_id,
@@ -360,7 +360,8 @@ async def summarize_papers(
                     why,
                     paper.arxiv_id,
                 )
-                return _Outcome(paper, reason=f"{FAILED} ({exc.attempts}회 시도): {why}")
+                tries = "" if api_down else f" ({exc.attempts}회 시도)"
+                return _Outcome(paper, reason=f"{FAILED}{tries}: {why}")
             except BudgetExceeded as exc:
                 log.error("%s not done: %s", paper.arxiv_id, exc)
                 return _Outcome(paper, reason=f"{NOT_DONE}: 실행당 토큰 한도 도달")
