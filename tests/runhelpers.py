@@ -29,6 +29,7 @@ __all__ = [
     "DAY",
     "DAY_IDS",
     "asked_ids",
+    "day_digest",
     "digest_ids",
     "invoke",
     "markdown_problems",
@@ -142,6 +143,11 @@ def stored_summary_ids(db: Path) -> set[str]:
         return set()
     finally:
         con.close()
+
+
+def day_digest(out_dir: Path, day: str = DAY) -> str:
+    """The text of ``day``'s digest in the default layout (``out_dir/DAY.md``)."""
+    return (out_dir / f"{day}.md").read_text(encoding="utf-8")
 
 
 def digest_ids(text: str) -> list[str]:

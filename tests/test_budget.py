@@ -7,7 +7,7 @@ import re
 
 import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, omitted_ids, run_day
+from runhelpers import DAY_IDS, asked_ids, day_digest, digest_ids, omitted_ids, run_day
 
 CAP = 5000
 
@@ -34,7 +34,7 @@ def test_cap_ends_run_as_partial_and_names_what_was_left_undone(
     monkeypatch.setenv("PAPERDIGEST_CONCURRENCY", "1")
     result = run_day()
     assert result.exit_code == 3, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     done, undone = digest_ids(text), omitted_ids(text)
     assert done and undone
     assert done + undone == DAY_IDS  # the first papers in list order, then the rest named
@@ -67,13 +67,13 @@ def test_next_run_finishes_what_the_cap_left_undone(
     monkeypatch.setenv("PAPERDIGEST_MAX_TOKENS_PER_RUN", str(CAP))
     monkeypatch.setenv("PAPERDIGEST_CONCURRENCY", "1")
     assert run_day().exit_code == 3
-    undone = omitted_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8"))
+    undone = omitted_ids(day_digest(env.out_dir))
     before = env.fake.chat_count
     monkeypatch.setenv("PAPERDIGEST_MAX_TOKENS_PER_RUN", "0")  # no cap
     result = run_day()
     assert result.exit_code == 0, result.stderr
     assert sorted(asked_ids(env.fake, since=before)) == sorted(undone)
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS
 
 
 def test_answer_paid_for_is_kept_when_cap_stops_its_reask(
@@ -85,6 +85,6 @@ def test_answer_paid_for_is_kept_when_cap_stops_its_reask(
     result = run_day("--limit", "1")
     assert env.fake.chat_count == 1
     assert result.exit_code == 0, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == [DAY_IDS[0]]
     assert "원문에서 확인되지 않은 수치: +37.5%" in text

@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 from conftest import AppEnv
 from fakeserver import ENGLISH_SENTENCE
-from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, markdown_problems, run_day
+from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, markdown_problems, run_day
 
 FIRST = DAY_IDS[0]
 TRANSPORT_FAULTS = {"http_429", "http_500", "http_503", "reset", "timeout"}
@@ -60,7 +60,7 @@ def test_each_model_fault_is_recovered_for_its_paper(
     env.fake.chat_faults_by_id[FIRST] = [fault]
     result = run_day("--limit", "1")
     assert result.exit_code == 0, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == [FIRST]
     assert "요약하지 못한 논문" not in text
     assert env.fake.chat_count == FAULT_COST[fault]
@@ -106,7 +106,7 @@ def test_day_with_every_first_answer_broken_publishes_clean_digest(
     result = run_day()
 
     assert result.exit_code == 0, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == DAY_IDS
     assert "요약하지 못한 논문" not in text
     assert "⚠️" not in text  # no unverified figure survived
@@ -144,6 +144,6 @@ def test_reply_that_is_no_chat_completion_fails_only_its_paper(env: AppEnv) -> N
     result = run_day("--limit", "3")
     assert result.exit_code == 3, result.stderr
     assert "Traceback" not in result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == DAY_IDS[1:3]
     assert "model API error: the reply is not a chat completion" in text

@@ -13,6 +13,7 @@ import pytest
 from conftest import AppEnv
 from runhelpers import (
     DAY,
+    day_digest,
     digest_ids,
     headings,
     markdown_problems,
@@ -104,7 +105,7 @@ def test_hostile_list_skips_and_names_what_it_cannot_use(env: AppEnv) -> None:
     env.fake.hf_bodies[DAY] = json.dumps(_hostile_list()).encode()
     result = run_day()
     assert result.exit_code == 0, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == SUMMARIZED
     assert omitted_ids(text) == ["2511.90003"]
     assert "건너뜀" in text
@@ -167,6 +168,6 @@ def test_model_obeying_an_injection_cannot_put_links_or_html_in_the_digest(
     env.fake.hf_bodies[DAY] = json.dumps([_paper("2511.90001", "T", INJECTION)]).encode()
     result = run_day()
     assert result.exit_code == 0, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == ["2511.90001"]
     assert markdown_problems(text) == []

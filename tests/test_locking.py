@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, run_day, spawn, wait_for
+from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, run_day, spawn, wait_for
 
 from paperdigest.config import load_settings
 from paperdigest.pipeline import day_lock
@@ -46,7 +46,7 @@ def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
     assert set(counts.values()) == {1}
     assert f"another run of {DAY} is in progress; waiting up to 1800 s" in err2
     assert "15 cached" in err2
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS
 
 
 def test_second_run_of_same_day_gives_up_after_lock_timeout(

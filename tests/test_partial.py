@@ -3,8 +3,18 @@ the next run asks the model only about them and completes the digest."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, digest_ids, markdown_problems, omitted_ids, run_day
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    asked_ids,
+    day_digest,
+    digest_ids,
+    markdown_problems,
+    omitted_ids,
+    run_day,
+)
 
 FAILING = [DAY_IDS[2], DAY_IDS[9]]
 
@@ -20,7 +30,7 @@ def test_papers_failing_every_attempt_give_exit_3_and_are_named(env: AppEnv) -> 
     _fail_twice_over(env)
     result = run_day()
     assert result.exit_code == 3, result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == [i for i in DAY_IDS if i not in FAILING]
     assert omitted_ids(text) == FAILING
     assert "요약 실패 (3회 시도)" in text
@@ -40,7 +50,7 @@ def test_next_run_asks_only_the_failed_papers_and_completes_digest(env: AppEnv) 
 
     assert result.exit_code == 0, result.stderr
     assert sorted(asked_ids(env.fake, since=before)) == sorted(FAILING)
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == DAY_IDS
     assert "요약하지 못한 논문" not in text
     assert markdown_problems(text) == []
@@ -57,18 +67,40 @@ def test_rerun_of_a_complete_day_asks_nothing(env: AppEnv) -> None:
     assert (env.out_dir / f"{DAY}.md").read_bytes() == first
 
 
-def test_model_api_down_for_one_paper_fails_only_that_paper(env: AppEnv) -> None:
-    """A paper whose calls get HTTP 500 past the client's retries fails at once (one retry
-    layer: no re-ask), named with the API error; the others are written; exit 3."""
-    env.fake.chat_faults_by_id[FAILING[0]] = ["http_500"] * 10
+@pytest.mark.parametrize(
+    ("faults", "calls", "reason", "said"),
+    [
+        # HTTP 500 past the client's retries: the first try and PAPERDIGEST_MODEL_MAX_RETRIES=3
+        # retries by the openai client, then no re-ask (one retry layer).
+        (
+            ["http_500"] * 10,
+            4,
+            "요약 실패: model API error: HTTP 500",
+            "warning: {id}: model API error after retries: HTTP 500",
+        ),
+        # HTTP 400: the request itself is rejected, so nothing is retried or re-asked.
+        (
+            ["http_400_echo_key"],
+            1,
+            "요약 실패 (1회 시도): request rejected",
+            "paperdigest: {id} not in digest: 요약 실패 (1회 시도)",
+        ),
+    ],
+    ids=["api-down", "request-rejected"],
+)
+def test_a_call_the_api_fails_or_rejects_fails_only_that_paper_at_once(
+    env: AppEnv, faults: list[str], calls: int, reason: str, said: str
+) -> None:
+    """A paper whose call fails past the client's retries (500) or is rejected (400) fails
+    at once, named with the API error; the others are written; exit 3."""
+    env.fake.chat_faults_by_id[FAILING[0]] = faults
     result = run_day()
     assert result.exit_code == 3, result.stderr
-    # The first try and PAPERDIGEST_MODEL_MAX_RETRIES=3 retries by the openai client.
-    assert asked_ids(env.fake).count(FAILING[0]) == 4
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    assert asked_ids(env.fake).count(FAILING[0]) == calls
+    text = day_digest(env.out_dir)
     assert omitted_ids(text) == [FAILING[0]]
-    assert "요약 실패: model API error: HTTP 500" in text
-    assert f"warning: {FAILING[0]}: model API error after retries: HTTP 500" in result.stderr
+    assert reason in text
+    assert said.format(id=FAILING[0]) in result.stderr
 
 
 def test_model_api_outage_stops_the_run_after_three_papers(env: AppEnv) -> None:
@@ -81,21 +113,10 @@ def test_model_api_outage_stops_the_run_after_three_papers(env: AppEnv) -> None:
     # Each of the first two failures frees a slot for a new paper before the third lands:
     # at most 3 + (PAPERDIGEST_CONCURRENCY=4) - 1 papers are ever asked about, of 15.
     assert 3 <= len(started) <= 6
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert omitted_ids(text) == DAY_IDS
     assert text.count("미완료: 모델 API 장애로 중단") == len(DAY_IDS) - len(started)
 
     env.fake.chat_faults = []
     assert run_day().exit_code == 0
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
-
-
-def test_request_the_api_rejects_fails_that_paper_at_once(env: AppEnv) -> None:
-    """An HTTP 400 is not re-asked: that paper fails after one call, the others are written."""
-    env.fake.chat_faults_by_id[FAILING[0]] = ["http_400_echo_key"]
-    result = run_day()
-    assert result.exit_code == 3, result.stderr
-    assert asked_ids(env.fake).count(FAILING[0]) == 1
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
-    assert omitted_ids(text) == [FAILING[0]]
-    assert "요약 실패 (1회 시도): request rejected" in text
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS

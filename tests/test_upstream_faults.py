@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, digest_ids, markdown_problems, run_day
+from runhelpers import DAY, DAY_IDS, day_digest, digest_ids, markdown_problems, run_day
 
 # Papers of the day with a recorded arXiv entry (the others fall back to the HF abstract).
 WITH_ARXIV = "2511.04570"
@@ -36,7 +36,7 @@ def test_hf_transient_fault_is_retried(
     result = run_day("--limit", "2")
     assert result.exit_code == 0, result.stderr
     assert env.fake.hf_count == 3
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS[:2]
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS[:2]
 
 
 def test_hf_down_after_retries_exits_1_with_one_line(env: AppEnv) -> None:
@@ -72,7 +72,7 @@ def test_arxiv_failing_falls_back_to_hf_abstract_and_says_so(env: AppEnv, fault:
     assert f"arXiv returned nothing for ['{WITH_ARXIV}']; using the Hugging Face abstract" in (
         result.stderr
     )
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == [WITH_ARXIV]
+    assert digest_ids(day_digest(env.out_dir)) == [WITH_ARXIV]
 
 
 def test_arxiv_malformed_entry_falls_back_to_hf_abstract(env: AppEnv) -> None:
@@ -84,7 +84,7 @@ def test_arxiv_malformed_entry_falls_back_to_hf_abstract(env: AppEnv) -> None:
     assert result.exit_code == 0, result.stderr
     assert "arXiv API failed (try 1 of 2)" in result.stderr
     assert _abstract_sources(env)[WITH_ARXIV] == "hf"
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == [WITH_ARXIV]
+    assert digest_ids(day_digest(env.out_dir)) == [WITH_ARXIV]
 
 
 def test_arxiv_missing_ids_are_asked_once_more_then_fall_back_and_say_so(env: AppEnv) -> None:
@@ -99,7 +99,7 @@ def test_arxiv_missing_ids_are_asked_once_more_then_fall_back_and_say_so(env: Ap
     warning = next(ln for ln in result.stderr.splitlines() if "arXiv returned nothing" in ln)
     assert all(aid in warning for aid in missing)
     assert "using the Hugging Face abstract" in warning
-    assert digest_ids((env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")) == DAY_IDS
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS
 
 
 def _record(arxiv_id: str, **paper: Any) -> dict[str, Any]:
@@ -130,7 +130,7 @@ def test_hf_shape_changes_are_recovered_or_skipped_by_name(env: AppEnv) -> None:
     result = run_day()
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stderr
-    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    text = day_digest(env.out_dir)
     assert digest_ids(text) == ["2511.90001", "2511.90002", "2511.90005"]
     assert "**From item**" in text
     assert markdown_problems(text) == []
