@@ -87,3 +87,18 @@ def env(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(tmp_path)
     return AppEnv(out_dir=out_dir, fake=fake, base_url=base, tmp_path=tmp_path)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """List the real-tool tests that were skipped, so a partial run says what it did not prove."""
+    from realtools import SKIP_PREFIX
+
+    skipped = [
+        report for report in terminalreporter.stats.get("skipped", []) if SKIP_PREFIX in str(report.longrepr)
+    ]
+    if not skipped:
+        return
+    terminalreporter.section("real-tool tests skipped (install the tools, or run .ci/run as root)")
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"{report.nodeid}: {reason}")
