@@ -45,7 +45,6 @@ from openai.types import Batch
 
 from paperdigest.backfill import SILENT, BackfillResult, Progress, run_days
 from paperdigest.errors import BatchError, ConfigError, InputError, redact
-from paperdigest.fulltext import estimate_tokens
 from paperdigest.papers import Paper, SourceText
 from paperdigest.pipeline import (
     PreparedDay,
@@ -57,6 +56,7 @@ from paperdigest.pipeline import (
     write_atomic,
 )
 from paperdigest.sources import http
+from paperdigest.sources.selection import estimate_tokens
 from paperdigest.store import RunStats
 from paperdigest.summarize import (
     PriorAnswer,

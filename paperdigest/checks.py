@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from markdown_it import MarkdownIt
 
-from paperdigest.fulltext import CELL_SEPARATOR
+from paperdigest.sources.selection import CELL_SEPARATOR, is_table_block, is_table_row
 
 __all__ = [
     "KOREAN_SHARE_MIN",
@@ -590,8 +590,6 @@ def extract_figures(text: str) -> list[str]:
 
 _ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
 
-# A "row" with a longer cell is prose that happens to hold " | " (TeX "p(y | x)").
-_CELL_MAX_CHARS = 80
 # What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
 # multipliers ("Speedup", "1.87x", "×").
 _PERCENT_HINT_RE = re.compile(r"[%％]|percent|퍼센트", re.IGNORECASE)
@@ -671,10 +669,10 @@ class _TableCells:
 def _table_cells(text: str) -> _TableCells:
     """Find the data cells of the tables in ``text`` (see :func:`unverified_figures`).
 
-    A block is a run of non-blank lines (:func:`paperdigest.fulltext.select_text` separates
-    blocks by blank lines; a table is one block: caption, then one line per row). A row is
-    a line of cells joined by ``" | "``, each at most :data:`_CELL_MAX_CHARS` long; a block
-    with two or more rows is a table (one such line alone is prose with a TeX ``|``). Its
+    A block is a run of non-blank lines (:func:`paperdigest.sources.selection.select_text`
+    separates blocks by blank lines; a table is one block: caption, then one line per row).
+    Rows and tables are as :func:`~paperdigest.sources.selection.is_table_row` and
+    :func:`~paperdigest.sources.selection.is_table_block` say (the one rule). Its
     data cells are the cells of its rows except the first, the row's label (model name,
     setting, frame count). The whole block (caption, header, group titles, cells) says
     whether its cells are percentages or multipliers.
@@ -686,8 +684,8 @@ def _table_cells(text: str) -> _TableCells:
     offset = 0
 
     def close_block(end: int) -> None:
-        if len(rows) >= 2:
-            block = text[block_start:end]
+        block = text[block_start:end]
+        if rows and is_table_block(block):
             cells = [cell for row in rows for cell in row[1:]]
             if _PERCENT_HINT_RE.search(block):
                 percent.extend(cells)
@@ -700,8 +698,8 @@ def _table_cells(text: str) -> _TableCells:
             close_block(offset)
             block_start = offset + len(line) + 1
         else:
-            parts = line.split(CELL_SEPARATOR)
-            if len(parts) > 1 and all(len(part) <= _CELL_MAX_CHARS for part in parts):
+            if is_table_row(line):
+                parts = line.split(CELL_SEPARATOR)
                 row: list[tuple[int, int]] = []
                 start = offset
                 for part in parts:
@@ -809,7 +807,7 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
       stages", "two-stage") that hold no digits, so checking them would reject faithful
       answers. ``3%``, ``3배`` and ``3.0`` are not exempt.
 
-    Tables are recognised as :func:`paperdigest.fulltext.extract_html` writes them: a block
+    Tables are recognised as :func:`paperdigest.sources.html.extract_html` writes them: a block
     of lines (between blank lines) with two or more rows of cells joined by ``" | "`` (each
     cell at most 80 characters). Data cells are all cells of a row but its first, the row's
     label (a model name, a setting, a frame count). A table "names a percentage" when its
@@ -822,7 +820,7 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
     Args:
         answer_text: the model's text (one field, or all fields joined).
         source_text: the paper text the answer was written from (abstract, full text,
-            tables as :mod:`paperdigest.fulltext` writes them).
+            tables as :mod:`paperdigest.sources.html` writes them).
 
     Returns:
         The answer's unverified figures as originally spelled (``"+3%"``, ``"30.5%"``), white

@@ -281,7 +281,7 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
     paper = store.get_paper(arxiv_id)
     async with http.make_client(settings) as client:
         if paper is None or paper.abstract_source != "arxiv":
-            metas = await arxiv_source.fetch_metadata_paced([arxiv_id], settings, rt.pacer)
+            metas = await arxiv_source.fetch_metadata(client, [arxiv_id], settings, rt.pacer)
             if arxiv_id not in metas and paper is None:
                 raise FetchError(
                     settings.arxiv_api_url, None, f"arXiv returned no paper {arxiv_id}"

@@ -24,7 +24,6 @@ from typing import Literal
 import filelock
 import httpx
 
-from paperdigest import fulltext
 from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
@@ -46,7 +45,9 @@ from paperdigest.render import (
 )
 from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
-from paperdigest.sources import hf, http
+from paperdigest.sources import hf, http, selection
+from paperdigest.sources.fulltext import fetch_source
+from paperdigest.sources.pacing import Pacer
 from paperdigest.store import DigestRecord, RunStats, Store
 from paperdigest.summarize import (
     Prompt,
@@ -88,7 +89,7 @@ _REASON_CHARS = 200
 @dataclass
 class Runtime:
     """What a command shares across its days: settings, store, prompts, limits, budget, and
-    the one arXiv :class:`~paperdigest.sources.arxiv.Pacer` (so that the delay holds across
+    the one arXiv :class:`~paperdigest.sources.pacing.Pacer` (so that the delay holds across
     days and between metadata and full-text requests)."""
 
     settings: Settings
@@ -96,10 +97,10 @@ class Runtime:
     prompts: dict[str, Prompt]
     limiter: RateLimiter = field(init=False)
     budget: TokenBudget = field(init=False)
-    pacer: arxiv_source.Pacer = field(init=False)
+    pacer: Pacer = field(init=False)
 
     def __post_init__(self) -> None:
-        self.pacer = arxiv_source.Pacer(self.settings.arxiv_delay_seconds)
+        self.pacer = Pacer(self.settings.arxiv_delay_seconds)
         self.limiter = RateLimiter(
             self.settings.requests_per_minute, self.settings.tokens_per_minute
         )
@@ -240,12 +241,12 @@ def shorten_reason(text: str) -> str:
 
 def text_cache_budget(settings: Settings) -> int:
     """The ``budget`` part of a cached text's key: ``source_tokens * 100`` plus
-    :data:`~paperdigest.fulltext.EXTRACTION_VERSION`, so that a new budget or a new way of
+    :data:`~paperdigest.sources.selection.EXTRACTION_VERSION`, so that a new budget or a new way of
     extracting and selecting re-extracts rather than reusing an older text; 0 when full
     texts are off (the abstract alone)."""
     if not settings.fulltext:
         return 0
-    return settings.source_tokens * 100 + fulltext.EXTRACTION_VERSION
+    return settings.source_tokens * 100 + selection.EXTRACTION_VERSION
 
 
 async def load_source(
@@ -253,7 +254,7 @@ async def load_source(
     client: httpx.AsyncClient,
     paper: Paper,
     settings: Settings,
-    pacer: arxiv_source.Pacer,
+    pacer: Pacer,
     keep_provisional: bool = False,
 ) -> SourceText | None:
     """The text to summarize ``paper`` from: the one cached for its version and budget, else
@@ -280,10 +281,10 @@ async def load_source(
     source = store.get_source(paper.arxiv_id, paper.version, budget)
     if source is None:
         try:
-            source = await arxiv_source.fetch_source(client, paper, settings, pacer)
+            source = await fetch_source(client, paper, settings, pacer)
         except Exception as exc:  # one paper's text must not stop the day
             log.warning("%s: text fetch failed (%s); using the abstract", paper.arxiv_id, exc)
-            source = await arxiv_source.fetch_source(
+            source = await fetch_source(
                 client, paper, settings.model_copy(update={"fulltext": False}), pacer
             )
             if source is not None:
@@ -452,7 +453,7 @@ async def prepare_day(
         if cached[p.arxiv_id] is None
         and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
     ]
-    metas = await arxiv_source.fetch_metadata_paced(need_meta, settings, rt.pacer)
+    metas = await arxiv_source.fetch_metadata(client, need_meta, settings, rt.pacer)
     merged: list[Paper] = []
     for p in papers:
         meta = metas.get(p.arxiv_id)

@@ -39,9 +39,10 @@ from paperdigest.errors import (
     SummaryError,
     redact,
 )
-from paperdigest.fulltext import estimate_tokens
 from paperdigest.papers import Paper, SourceText
 from paperdigest.schemas import SCHEMAS, SchemaSpec
+from paperdigest.sources.http import retry_after
+from paperdigest.sources.selection import estimate_tokens
 
 __all__ = [
     "PriorAnswer",
@@ -269,15 +270,9 @@ def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.Async
 
     async def on_response(response: httpx2.Response) -> None:
         if response.status_code == 429:
-            # The same header the openai client waits on: retry-after-ms first, in ms.
-            ms = response.headers.get("retry-after-ms")
-            try:
-                seconds = (
-                    float(ms) / 1000 if ms else float(response.headers.get("retry-after", "1"))
-                )
-            except ValueError:
-                seconds = 1.0
-            limiter.slow_down(min(max(seconds, 0.0), 60.0))
+            # The same headers the openai client waits on (retry-after-ms first), one parser.
+            seconds = retry_after(response.headers)
+            limiter.slow_down(min(1.0 if seconds is None else seconds, 60.0))
 
     return openai.AsyncOpenAI(
         api_key=settings.api_key(),

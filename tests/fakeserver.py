@@ -449,7 +449,8 @@ class FakeUpstream:
     lower-case names), and :attr:`fulltext_max_in_flight` counts the most of them handled
     at once; :attr:`fulltext_latency` (seconds) holds each one open so that overlap, if the
     client allowed any, would show there. :attr:`request_starts` holds every request's
-    arrival time (``time.monotonic()``) and target, to check pacing from the server's side.
+    arrival time (:attr:`clock`, ``time.monotonic`` unless a test gives a fake clock) and
+    target, to check pacing from the server's side.
 
     All state is plain attributes that tests set directly; :meth:`reset` restores defaults.
     """
@@ -457,6 +458,8 @@ class FakeUpstream:
     def __init__(self, fixtures_dir: Path = FIXTURES_DIR) -> None:
         """Create a stopped server that serves fixtures from ``fixtures_dir``."""
         self.fixtures_dir = fixtures_dir
+        # Stamps request arrivals; pacing tests put their fake clock here (see reset()).
+        self.clock: Callable[[], float] = time.monotonic
         # Reentrant: batch completion holds it while running the chat handler, which takes it.
         self._lock = threading.RLock()
         self._server: _Server | None = None
@@ -537,7 +540,7 @@ class FakeUpstream:
             # Shared
             self.timeout_delay: float = 3.0
             self.requests: list[tuple[str, str]] = []
-            # (time.monotonic() when the request line and headers arrived, target), in order.
+            # (self.clock() when the request line and headers arrived, target), in order.
             self.request_starts: list[tuple[float, str]] = []
             self.errors: list[str] = []
             self._ids: Iterator[int] = itertools.count(1)
@@ -547,7 +550,7 @@ class FakeUpstream:
     def _log_request(self, method: str, path: str) -> None:
         with self._lock:
             self.requests.append((method, path))
-            self.request_starts.append((time.monotonic(), path))
+            self.request_starts.append((self.clock(), path))
 
     def _count(self, *prefixes: str) -> int:
         with self._lock:

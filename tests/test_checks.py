@@ -20,7 +20,8 @@ from paperdigest.checks import (
     is_filler,
     unverified_figures,
 )
-from paperdigest.fulltext import extract_html, select_text
+from paperdigest.sources.html import extract_html
+from paperdigest.sources.selection import select_text
 
 _ABSTRACTS = json.loads(
     (Path(__file__).parent / "fixtures" / "checks" / "abstracts.json").read_text(encoding="utf-8")

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from paperdigest.fulltext import (
+from paperdigest.sources.html import extract_html
+from paperdigest.sources.pdf import extract_pdf
+from paperdigest.sources.selection import (
     KINDS,
     Section,
     cap_text,
     estimate_tokens,
-    extract_html,
-    extract_pdf,
     select_text,
 )
 

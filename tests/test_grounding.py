@@ -8,8 +8,6 @@ text never reaches the model.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import re
@@ -17,16 +15,15 @@ import threading
 import time
 from typing import Any
 
+import fakeclock
 import pytest
 from conftest import AppEnv
 from fakeserver import FIXTURES_DIR, FakeUpstream, korean_sentence
 from typer.testing import CliRunner, Result
 
-from paperdigest import fulltext
 from paperdigest.cli import app
-from paperdigest.config import load_settings
-from paperdigest.fulltext import estimate_tokens
-from paperdigest.sources.arxiv import Pacer, fetch_metadata
+from paperdigest.sources import selection
+from paperdigest.sources.selection import estimate_tokens
 
 DAY = "2025-11-07"
 # First paper of the day's list; arXiv knows it as v1. Its real arXiv abstract has figures
@@ -161,10 +158,10 @@ def test_text_cached_by_an_older_extraction_is_extracted_again(
 ) -> None:
     """After EXTRACTION_VERSION changes, `resummarize` fetches and extracts the text anew."""
     env.fake.html_pages[PAPER] = HTML.read_bytes()
-    monkeypatch.setattr(fulltext, "EXTRACTION_VERSION", 1)
+    monkeypatch.setattr(selection, "EXTRACTION_VERSION", 1)
     assert _run("--limit", "1").exit_code == 0
     assert env.fake.fulltext_count == 1
-    monkeypatch.setattr(fulltext, "EXTRACTION_VERSION", 2)
+    monkeypatch.setattr(selection, "EXTRACTION_VERSION", 2)
 
     assert _cli("resummarize", PAPER).exit_code == 0
 
@@ -279,15 +276,15 @@ def test_filler_in_the_masking_field_is_dropped_not_published(env: AppEnv) -> No
     assert "- **마스킹 방식**: 무작위 마스킹을 적용합니다." in second
 
 
-# A small nonzero arXiv delay for the pacing tests (conftest zeroes it), and the least gap
-# the fake server may see between two request arrivals (arrival jitter is milliseconds).
-DELAY = 0.2
-MIN_GAP = DELAY - 0.02
+# arXiv's real delay for the pacing tests (conftest zeroes it): they run on a fake clock
+# (tests/fakeclock.py), so it costs no time, and gaps are exact up to float rounding.
+DELAY = 3.0
+MIN_GAP = DELAY - 1e-6
 
 
 def _arxiv_gaps(fake: FakeUpstream) -> list[tuple[float, str, str]]:
     """(gap in seconds, previous target, next target) between consecutive arXiv requests
-    (API, HTML, PDF), from the arrival times the fake server recorded."""
+    (API, HTML, PDF), from the arrival times the fake server recorded on the fake clock."""
     starts = [
         (t, target)
         for t, target in fake.request_starts
@@ -305,6 +302,7 @@ def test_arxiv_requests_and_their_retries_start_the_delay_apart(
 ) -> None:
     """API page, HTML and PDF requests, and the retries of a 429 and a 503 full text, each
     start at least PAPERDIGEST_ARXIV_DELAY_SECONDS after the previous arXiv request."""
+    fakeclock.install(monkeypatch, env.fake)
     monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
     env.fake.fulltext_faults.extend([429, 503])  # the first HTML request, then its retry
 
@@ -321,14 +319,14 @@ def test_arxiv_metadata_retry_after_a_reset_waits_the_delay(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """When the API connection is reset, the second metadata request still waits the delay
-    (the arxiv package's own delay counts only from a request that was answered)."""
+    (a request without an answer counts like an answered one)."""
+    fakeclock.install(monkeypatch, env.fake)
     monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
     env.fake.arxiv_faults.append("reset")
 
-    metas = fetch_metadata([PAPER], load_settings())
+    assert _run("--limit", "1").exit_code == 0
 
-    assert list(metas) == [PAPER]
-    assert env.fake.arxiv_api_count == 2
+    assert env.fake.arxiv_id_lists[:2] == [[PAPER], [PAPER]]
     assert _too_close(env.fake) == []
 
 
@@ -339,6 +337,7 @@ def test_arxiv_delay_holds_across_the_days_of_a_backfill(
     """In a two-day backfill (direct, or through the Batch API, which fetches both days'
     metadata first), no arXiv request follows the previous one sooner than the delay: not
     from one day's texts to the next day's API page, nor between the two days' API pages."""
+    fakeclock.install(monkeypatch, env.fake)
     monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", str(DELAY))
     monkeypatch.setenv("PAPERDIGEST_BATCH_POLL_SECONDS", "0.01")
     for day in ("2025-11-06", "2025-11-07"):  # one paper a day keeps the test short
@@ -521,25 +520,3 @@ def test_paper_without_abstract_is_summarized_from_its_html(env: AppEnv) -> None
         "## Abstract\nThe growing adoption of Apple Silicon for machine learning"
     )
     assert "요약하지 못한 논문" not in _digest(env)
-
-
-def test_pacer_is_free_again_after_a_waiter_is_cancelled() -> None:
-    """A holder cancelled while waiting out the delay does not keep the pacer locked."""
-
-    async def scenario() -> bool:
-        pacer = Pacer(0.5)
-        async with pacer:
-            pass
-        waiter = asyncio.create_task(pacer.__aenter__())
-        await asyncio.sleep(0.01)
-        waiter.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await waiter
-        try:
-            await asyncio.wait_for(pacer.__aenter__(), timeout=2.0)
-        except TimeoutError:
-            return False
-        await pacer.__aexit__(None, None, None)
-        return True
-
-    assert asyncio.run(scenario())

@@ -11,7 +11,7 @@ from fakeserver import FIXTURES_DIR
 from typer.testing import CliRunner, Result
 
 from paperdigest.cli import PROMPTS_DIR, app
-from paperdigest.fulltext import estimate_tokens
+from paperdigest.sources.selection import estimate_tokens
 from paperdigest.summarize import load_prompts
 
 DAY = "2025-11-07"

@@ -75,15 +75,23 @@ def test_arxiv_failing_falls_back_to_hf_abstract_and_says_so(env: AppEnv, fault:
     assert digest_ids(day_digest(env.out_dir)) == [WITH_ARXIV]
 
 
-def test_arxiv_malformed_entry_falls_back_to_hf_abstract(env: AppEnv) -> None:
-    """An arXiv entry the arxiv package cannot parse (a bad date) does not stop the day."""
+def test_arxiv_entry_with_a_bad_date_keeps_its_abstract_without_a_date(env: AppEnv) -> None:
+    """An arXiv entry with an unreadable date does not stop the day: the paper keeps arXiv's
+    abstract and has no publication date."""
     entry = (env.fake.fixtures_dir / "arxiv" / f"{WITH_ARXIV}.xml").read_text(encoding="utf-8")
     bad = re.sub(r"<published>[^<]*</published>", "<published>not-a-date</published>", entry)
     env.fake.arxiv_extra_entries[WITH_ARXIV] = bad
     result = run_day("--limit", "1")
     assert result.exit_code == 0, result.stderr
-    assert "arXiv API failed (try 1 of 2)" in result.stderr
-    assert _abstract_sources(env)[WITH_ARXIV] == "hf"
+    assert _abstract_sources(env)[WITH_ARXIV] == "arxiv"
+    con = sqlite3.connect(env.out_dir / "paperdigest.db")
+    try:
+        (data,) = con.execute(
+            "SELECT data FROM papers WHERE arxiv_id = ?", (WITH_ARXIV,)
+        ).fetchone()
+    finally:
+        con.close()
+    assert json.loads(data)["published"] is None
     assert digest_ids(day_digest(env.out_dir)) == [WITH_ARXIV]
 
 

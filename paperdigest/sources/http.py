@@ -1,15 +1,22 @@
 """GET with retries for the Hugging Face API and arxiv.org full texts (httpx + tenacity).
 
 Retried, with jittered exponential backoff: connect/read errors and timeouts, 429 and
-5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``), never sooner than
-``min_wait`` (arxiv.org's politeness delay). Any other status is not transient and raises
-:class:`~paperdigest.errors.FetchError` at once.
+5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``). Requests to arxiv.org
+pass the command's :class:`~paperdigest.sources.pacing.Pacer`, which each try holds. Any
+other status is not transient and raises :class:`~paperdigest.errors.FetchError` at once.
+
+:func:`retry_after` is the one Retry-After parser: this module's retries and the model
+client's 429 hook both read the header through it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import email.utils
 import logging
-from typing import Any
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from tenacity import (
@@ -24,7 +31,10 @@ from paperdigest import __version__
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
 
-__all__ = ["USER_AGENT", "get", "is_transient", "make_client"]
+if TYPE_CHECKING:
+    from paperdigest.sources.pacing import Pacer
+
+__all__ = ["USER_AGENT", "get", "is_transient", "make_client", "retry_after"]
 
 log = logging.getLogger(__name__)
 
@@ -42,16 +52,42 @@ class _Transient(Exception):
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
-        self.retry_after = _retry_after(response)
+        self.retry_after = retry_after(response.headers)
         super().__init__(f"HTTP {response.status_code}")
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after", "")
+def retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """The wait a server asks for before the next request, in seconds, or ``None``.
+
+    Read from ``retry-after-ms`` (milliseconds; OpenAI-compatible APIs send it, and the
+    openai client prefers it), else ``Retry-After`` as delay-seconds or as an HTTP-date
+    (RFC 9110 §10.2.3). Negative waits and dates in the past give 0. Callers cap the wait
+    themselves (their caps differ: a fetch retry's backoff, the model's pause).
+
+    Args:
+        headers: response headers (case-insensitive, e.g. ``httpx.Headers``) or a mapping
+            with lower-case keys.
+        now: the current Unix time in seconds for an HTTP-date (``time.time()`` if None).
+
+    Returns:
+        Seconds (>= 0), or ``None`` when no header is present or none parses.
+    """
+    ms = headers.get("retry-after-ms")
+    if ms:
+        with contextlib.suppress(ValueError):
+            return max(0.0, float(ms) / 1000)
+    value = (headers.get("retry-after") or "").strip()
+    if not value:
+        return None
     try:
         return max(0.0, float(value))
     except ValueError:
-        return None  # the HTTP-date form is rare on these hosts; fall back to backoff
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def make_client(settings: Settings) -> httpx.AsyncClient:
@@ -68,7 +104,8 @@ async def get(
     url: str,
     settings: Settings,
     params: dict[str, Any] | None = None,
-    min_wait: float = 0.0,
+    pacer: Pacer | None = None,
+    retries: int | None = None,
 ) -> httpx.Response:
     """GET ``url`` and return its 200 response, retrying what is transient.
 
@@ -78,10 +115,11 @@ async def get(
         settings: ``http_retries`` (retries after the first try) and
             ``retry_max_wait_seconds`` (cap of one backoff, seconds).
         params: query parameters.
-        min_wait: the least wait before a retry, seconds, counted from the end of the
-            failed try (so also from its start). arxiv.org passes ``arxiv_delay_seconds``:
-            its terms ask for one request every three seconds, retries included, and a 429
-            asks for slower, not faster. A longer backoff or ``Retry-After`` wins.
+        pacer: for arxiv.org, the command's pacer: each try, retries included, holds it,
+            so it starts at least ``arxiv_delay_seconds`` after the previous arXiv request
+            (a 429 asks for slower, not faster); a longer backoff or Retry-After adds to it.
+        retries: retries after the first try; ``settings.http_retries`` if None (the arXiv
+            API passes 0: its caller asks once more for what is missing, one retry layer).
 
     Returns:
         The response, status 200.
@@ -95,15 +133,15 @@ async def get(
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _Transient) and exc.retry_after is not None:
-            return max(min_wait, min(exc.retry_after, settings.retry_max_wait_seconds))
-        return max(min_wait, float(backoff(state)))
+            return min(exc.retry_after, settings.retry_max_wait_seconds)
+        return float(backoff(state))
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.debug("retrying %s after %s (try %d)", url, exc, state.attempt_number)
 
     retrying = AsyncRetrying(
-        stop=stop_after_attempt(settings.http_retries + 1),
+        stop=stop_after_attempt((settings.http_retries if retries is None else retries) + 1),
         wait=wait,
         retry=retry_if_exception_type((_Transient, httpx.TransportError)),
         before_sleep=before_sleep,
@@ -112,7 +150,8 @@ async def get(
     try:
         async for attempt in retrying:
             with attempt:
-                response = await client.get(url, params=params)
+                async with pacer or contextlib.nullcontext():
+                    response = await client.get(url, params=params)
                 if is_transient(response.status_code):
                     raise _Transient(response)
                 if response.status_code != 200:
