@@ -133,6 +133,21 @@ class Settings(BaseSettings):
     )
     output_dir: Path = Field(Path("output"), description="Folder the digests are written to.")
     db: Path | None = Field(None, description="SQLite database; default OUTPUT_DIR/paperdigest.db.")
+    figures: bool = Field(
+        True,
+        description="Show each paper's key figure from its arXiv HTML (on: reference 000 shows "
+        "them, and a paper without HTML figures changes nothing).",
+    )
+    assets_dir: Path | None = Field(
+        None,
+        description="Folder for figure images, as DATE/ARXIVID-xN.png; default OUTPUT_DIR/assets "
+        "(beside the digests, so relative links work as written).",
+    )
+    assets_url: str | None = Field(
+        None,
+        description="URL prefix digests use for figure images (e.g. /assets/papers for a Jekyll "
+        "site); default: the path relative from the digest to the file.",
+    )
     timezone: str = Field("Asia/Seoul", description="Time zone that decides 'today'.")
     lock_timeout_seconds: float = Field(
         1800.0, ge=0, description="How long a run waits for another run of the same day."
@@ -153,6 +168,11 @@ class Settings(BaseSettings):
     def db_path(self) -> Path:
         """The database file: ``db`` or ``output_dir/paperdigest.db``."""
         return self.db if self.db is not None else self.output_dir / "paperdigest.db"
+
+    @property
+    def assets_path(self) -> Path:
+        """The figure images' folder: ``assets_dir`` or ``output_dir/assets``."""
+        return self.assets_dir if self.assets_dir is not None else self.output_dir / "assets"
 
     @property
     def tz(self) -> ZoneInfo:

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from paperdigest.errors import InputError
 
-__all__ = ["ARXIV_ID_RE", "Paper", "SourceText", "normalize_space", "parse_arxiv_id"]
+__all__ = ["ARXIV_ID_RE", "Figure", "Paper", "SourceText", "normalize_space", "parse_arxiv_id"]
 
 # New-style arXiv identifiers (since 2007-04): YYMM.NNNN or YYMM.NNNNN, optional version.
 # https://info.arxiv.org/help/arxiv_identifier.html
@@ -68,6 +68,22 @@ class Paper(BaseModel):
         return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
 
 
+class Figure(BaseModel):
+    """A numbered figure of a paper's arXiv HTML page.
+
+    Attributes:
+        number: N of its "Figure N" caption tag.
+        src: its image's ``src`` as written in the page, relative to it (``x1.png``).
+        caption: the caption without its tag, white space collapsed (hostile input: escape it).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    src: str
+    caption: str
+
+
 class SourceText(BaseModel):
     """The paper text given to the model.
 
@@ -79,6 +95,8 @@ class SourceText(BaseModel):
         provisional: the abstract stands in only because arxiv.org failed (5xx, 429, no
             answer) rather than saying "no such page" (404): such a text is not cached, so a
             later ``resummarize`` tries the full text again.
+        figures: the HTML page's numbered figures (empty without HTML, or with figures off);
+            not stored with the text but in the figure cache (:mod:`paperdigest.sources.figures`).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -88,3 +106,4 @@ class SourceText(BaseModel):
     tokens: int
     truncated: bool = False
     provisional: bool = False
+    figures: tuple[Figure, ...] = ()

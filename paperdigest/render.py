@@ -3,7 +3,7 @@
 Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
 (reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
 (references 000/001/004, MDX-safe). Either schema fits any template through
-:class:`paperdigest.schemas.View`.
+:class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
@@ -12,6 +12,7 @@ every link is built from the arXiv id alone, never from model output.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -19,8 +20,8 @@ from typing import Literal
 
 import jinja2
 
+from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
-from paperdigest.schemas import View
 
 __all__ = [
     "FAILED",
@@ -28,6 +29,7 @@ __all__ = [
     "SKIPPED",
     "TEMPLATES",
     "Entry",
+    "FigureRef",
     "Omitted",
     "digest_filename",
     "render_digest",
@@ -48,17 +50,38 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
+class FigureRef:
+    """The key figure shown under a paper's title.
+
+    ``url`` is how the digest reaches the image (relative ``./assets/…`` or under
+    ``PAPERDIGEST_ASSETS_URL``); ``name`` a JavaScript identifier for the docusaurus
+    ``import`` (``fig_2511_04460_x1``); ``caption`` is paper text (escaped when rendered).
+    """
+
+    number: int
+    caption: str
+    url: str
+    name: str
+
+    @property
+    def importable(self) -> bool:
+        """Whether MDX can ``import`` the file (a relative path); a site URL is used as is."""
+        return self.url.startswith(("./", "../"))
+
+
+@dataclass(frozen=True)
 class Entry:
     """One summarized paper of a digest.
 
     ``number`` counts from 1 in list order; ``unverified`` lists figures the check could not
-    find in the source (shown as a warning line).
+    find in the source (shown as a warning line); ``figure`` the key figure, if any.
     """
 
     number: int
     paper: Paper
     view: View
     unverified: tuple[str, ...] = ()
+    figure: FigureRef | None = None
 
     @property
     def main_title(self) -> str:
@@ -132,6 +155,19 @@ def _oneline(value: str) -> str:
     return " ".join(str(value).split())
 
 
+def _md_url(value: str) -> str:
+    """A link destination: in ``<…>`` when it holds spaces or parentheses (CommonMark)."""
+    text = _CONTROLS.sub("", str(value)).replace("\n", "")
+    if any(c in text for c in " ()<>"):
+        return "<" + text.replace("<", "%3C").replace(">", "%3E") + ">"
+    return text
+
+
+def _js_string(value: str) -> str:
+    """A JavaScript string literal (for an MDX ``import``), quotes and ``<`` escaped."""
+    return json.dumps(_CONTROLS.sub("", str(value))).replace("<", "\\u003c")
+
+
 def _code_span(value: str) -> str:
     return " ".join(_CONTROLS.sub("", str(value)).replace("`", "").split())
 
@@ -151,6 +187,8 @@ _env.filters.update(
     text_mdx=_text_mdx,
     oneline=_oneline,
     code_span=_code_span,
+    md_url=_md_url,
+    js_string=_js_string,
 )
 
 

@@ -93,6 +93,8 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VERSION_RE = re.compile(r"v\d+$")
 _ARXIV_ID_RE = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _PROMPT_ID_RE = re.compile(r"^arXiv id: (\S+)", re.MULTILINE)
+# A figure image of an HTML page: /html/{id}vN/{src} (src relative to the page).
+_IMAGE_RE = re.compile(r"/html/(\d{4}\.\d{4,5}v\d+)/(.+)")
 _FULLTEXT_RE = re.compile(r"/(html|pdf)/(.+?)(v\d+)?(?:\.pdf)?/?")
 _FILE_RE = re.compile(r"/v1/files/([^/]+)(/content)?")
 _BATCH_RE = re.compile(r"/v1/batches/([^/]+)(/cancel)?")
@@ -431,6 +433,8 @@ class FakeUpstream:
     * ``GET /api/query?id_list=...&start=&max_results=`` - an Atom feed of the
       ``fixtures/arxiv/{id}.xml`` entries (plus :attr:`arxiv_extra_entries`).
     * ``GET /html/{id}v{N}``, ``GET /pdf/{id}[vN]`` - :attr:`html_pages`, :attr:`pdf_files`.
+    * ``GET /html/{id}v{N}/{src}`` - a figure image from :attr:`images` (key ``{id}vN/{src}``;
+      404 otherwise); not counted in :attr:`fulltext_count` (see :attr:`image_count`).
     * ``POST /v1/chat/completions`` - a schema-filling fake model.
     * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``DELETE /v1/files/{id}``.
     * ``POST /v1/batches``, ``GET /v1/batches[/{id}]``, ``POST /v1/batches/{id}/cancel``.
@@ -520,6 +524,7 @@ class FakeUpstream:
             self.arxiv_id_lists: list[list[str]] = []
             self.html_pages: dict[str, bytes] = {}
             self.pdf_files: dict[str, bytes] = {}
+            self.images: dict[str, bytes] = {}
             self.fulltext_faults: list[Fault] = []
             self.fulltext_latency: float = 0.0
             self.fulltext_headers: list[dict[str, str]] = []
@@ -568,8 +573,14 @@ class FakeUpstream:
 
     @property
     def fulltext_count(self) -> int:
-        """Requests made for arXiv HTML pages and PDFs."""
-        return self._count("/html/", "/pdf/")
+        """Requests made for arXiv HTML pages and PDFs (not their figure images)."""
+        return self._count("/html/", "/pdf/") - self.image_count
+
+    @property
+    def image_count(self) -> int:
+        """Requests made for figure images of arXiv HTML pages."""
+        with self._lock:
+            return sum(1 for _, path in self.requests if _IMAGE_RE.fullmatch(path))
 
     @property
     def chat_count(self) -> int:
@@ -598,6 +609,11 @@ class FakeUpstream:
                 return self._hf(query)
             if path == "/api/query":
                 return self._arxiv_query(url.query, query)
+            if match := _IMAGE_RE.fullmatch(path):
+                data = self.images.get(f"{match.group(1)}/{match.group(2)}")
+                if data is None:
+                    return _Reply(404, b"Not Found", "text/plain")
+                return _Reply(200, data, "image/png")
             if match := _FULLTEXT_RE.fullmatch(path):
                 return self._fulltext_tracked(
                     headers, match.group(1), match.group(2), match.group(3) or ""

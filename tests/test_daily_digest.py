@@ -210,7 +210,11 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
     def handler(body: dict[str, object]) -> dict[str, object]:
         schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
         return {
-            k: (None if k == "masking" else f"다시 요약한 {k} 항목의 한국어 문장입니다.")
+            k: (
+                None
+                if k in ("masking", "key_figure")
+                else f"다시 요약한 {k} 항목의 한국어 문장입니다."
+            )
             for k in schema["properties"]
         }
 
@@ -250,7 +254,7 @@ def test_resummarize_writes_the_schema_that_worked_when_another_fails(env: AppEn
         schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
         seven = "overview" in schema["properties"]
         text = "This answer is in English." if seven else "다시 요약한 한국어 문장입니다."
-        return {k: (None if k == "masking" else text) for k in schema["properties"]}
+        return {k: (None if k in ("masking", "key_figure") else text) for k in schema["properties"]}
 
     env.fake.chat_handler = handler
     code, out, err = run_cli("resummarize", "2511.04460")

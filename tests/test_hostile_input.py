@@ -159,7 +159,7 @@ def test_model_obeying_an_injection_cannot_put_links_or_html_in_the_digest(
     def obeying_model(body: dict[str, Any]) -> dict[str, Any]:
         schema = body["response_format"]["json_schema"]["schema"]
         answer = {name: korean * 3 for name in schema["properties"]}
-        answer["masking"] = None
+        answer["masking"] = answer["key_figure"] = None
         answer["overview"] = korean * 3 + payload
         answer["results"] = korean * 3 + "\n\n[참고]: javascript:alert(1)"
         return answer

@@ -15,8 +15,9 @@ import httpx
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
-from paperdigest.papers import Paper, SourceText
+from paperdigest.papers import Figure, Paper, SourceText
 from paperdigest.sources import http
+from paperdigest.sources.figures import extract_figures
 from paperdigest.sources.html import extract_html
 from paperdigest.sources.pacing import Pacer
 from paperdigest.sources.pdf import extract_pdf
@@ -51,8 +52,11 @@ async def fetch_source(
             url = f"{base.rstrip('/')}/{vid}"
             try:
                 response = await http.get(client, url, settings, pacer=pacer)
+                found: tuple[Figure, ...] = ()
                 if kind == "html":
                     sections = extract_html(response.content)
+                    if settings.figures:
+                        found = tuple(extract_figures(response.content))
                 else:
                     sections = await asyncio.to_thread(extract_pdf, response.content)
             except FetchError as exc:
@@ -74,6 +78,7 @@ async def fetch_source(
                     text=text,
                     tokens=estimate_tokens(text),
                     truncated=truncated,
+                    figures=found,
                 )
     if not paper.abstract.strip():
         return None

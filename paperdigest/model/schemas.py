@@ -14,9 +14,25 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["SCHEMAS", "GmrSummary", "SchemaSpec", "SevenSummary", "View", "get_schema"]
+__all__ = [
+    "KEY_FIGURE_FIELD",
+    "SCHEMAS",
+    "GmrSummary",
+    "SchemaSpec",
+    "SevenSummary",
+    "View",
+    "get_schema",
+]
 
 _NO_MD_HEADINGS = " 마크다운 제목(#)이나 코드 블록은 쓰지 않는다."
+
+# The key figure (issue 9 §3): a number from the figure list shown with the paper, or null.
+_KEY_FIGURE = (
+    "핵심 그림: 논문 데이터 뒤의 그림 목록(<figures>)에서 제안 방법을 가장 잘 보여 주는 그림의 "
+    "번호(정수). 목록에 있는 번호만 쓴다. 그림 목록이 없으면 null."
+)
+KEY_FIGURE_FIELD = "key_figure"
+"""The schemas' key-figure field: a figure number of the paper's list, or null."""
 
 
 class SevenSummary(BaseModel):
@@ -53,6 +69,7 @@ class SevenSummary(BaseModel):
     )
     limitations: str = Field(description="6. 한계점 및 잠재적 실패 요인." + _NO_MD_HEADINGS)
     future_work: str = Field(description="7. 후속 연구 아이디어 또는 확장 방향." + _NO_MD_HEADINGS)
+    key_figure: int | None = Field(description=_KEY_FIGURE)
 
 
 class GmrSummary(BaseModel):
@@ -69,6 +86,7 @@ class GmrSummary(BaseModel):
     )
     limitations: str = Field(description="Limitations: 한계점 한두 문장. ~다 체.")
     conclusion: str = Field(description="Conclusion: 결론 한 문장. ~다 체.")
+    key_figure: int | None = Field(description=_KEY_FIGURE)
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,7 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "results": "5. 정량적 결과",
             "limitations": "6. 한계점 및 잠재적 실패 요인",
             "future_work": "7. 후속 연구 아이디어 또는 확장 방향",
+            "key_figure": "핵심 그림",
         },
         prompt_file="seven.md",
     ),
@@ -158,6 +177,7 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "results": "Results",
             "limitations": "Limitations",
             "conclusion": "Conclusion",
+            "key_figure": "핵심 그림",
         },
         prompt_file="gmr.md",
     ),
