@@ -357,7 +357,7 @@ def resummarize(
                 entry = Entry(
                     1, paper, SCHEMAS[name].view(summary.content), tuple(summary.unverified)
                 )
-                text = render_digest(date.today(), "digest", [entry])
+                text = render_digest(date.today(), "digest", [entry], tldr=False)
                 typer.echo(text.split("\n", 2)[2].strip("\n"))
             for path in sorted(set(rewritten)):
                 typer.echo(str(path))
