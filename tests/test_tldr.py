@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from realtools import ROOT, require_command, require_node_package
 from runhelpers import DAY_IDS, day_digest, invoke, run_day
 
+from paperdigest.model.schemas import GIST_MAX_CHARS, SCHEMAS
 from paperdigest.papers import Paper
 from paperdigest.render import Entry, render_digest
-from paperdigest.schemas import GIST_MAX_CHARS, SCHEMAS
 
 _TLDR_LINE = re.compile(r"^(\d+)\. \[(.+)\]\(#([\w-]+)\) \((.+)\)(?: — (.+))?$")
 
