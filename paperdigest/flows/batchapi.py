@@ -11,12 +11,13 @@ from typing import Any, TypeVar
 import openai
 from openai.types import Batch
 
-from paperdigest.errors import BatchError, ConfigError
+from paperdigest.errors import BatchError
 from paperdigest.flows.backfill import SILENT, Progress
 from paperdigest.flows.batchfile import ENDPOINT, jsonl_bytes, parse_jsonl
 from paperdigest.flows.ingest import IngestResult, ingest
 from paperdigest.flows.runtime import Runtime
 from paperdigest.fulltext import estimate_tokens
+from paperdigest.model.client import api_error
 
 __all__ = ["submit", "wait_and_ingest"]
 
@@ -34,16 +35,8 @@ async def _api(call: Awaitable[_T], batch_id: str, what: str) -> _T:
     """Await one Files/Batches call, turning the openai client's errors into ours."""
     try:
         return await call
-    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise ConfigError(f"the model API refused the key (HTTP {exc.status_code})") from exc
-    except openai.NotFoundError as exc:
-        raise BatchError(batch_id, "not found", f"{what}: HTTP 404") from exc
     except openai.APIError as exc:
-        status = getattr(exc, "status_code", None)
-        detail = f"HTTP {status}" if status else type(exc).__name__
-        raise BatchError(
-            batch_id, "unfinished", f"{what} failed ({detail}); rerun to resume"
-        ) from exc
+        raise api_error(exc, batch_id=batch_id, what=what) from exc
 
 
 async def submit(
