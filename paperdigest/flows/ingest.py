@@ -40,8 +40,9 @@ class IngestResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
-    def stats(self, rt: Runtime, wall_seconds: float) -> RunStats:
-        """The counts as a ``runs`` row (papers = lines, model calls = answers)."""
+    def stats(self, rt: Runtime) -> RunStats:
+        """The counts as a ``runs`` row (papers = lines, model calls = answers); the wall
+        time is left to :func:`~paperdigest.flows.runtime.recorded_run`."""
         return RunStats(
             papers=self.answers,
             summarized=self.stored,
@@ -51,7 +52,6 @@ class IngestResult:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             cost_usd=rt.cost(self.prompt_tokens, self.completion_tokens),
-            wall_seconds=wall_seconds,
         )
 
 
