@@ -91,7 +91,8 @@ def open_runtime(settings: Settings) -> Runtime:
         StoreError: the database cannot be opened.
     """
     settings.api_key()  # fail early, before any request
-    prompts = load_prompts(PROMPTS_DIR)
+    # Beside the database: the response formats, so a cached rerun need not import openai.
+    prompts = load_prompts(PROMPTS_DIR, settings.db_path.parent / ".paperdigest-formats.json")
     try:
         settings.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

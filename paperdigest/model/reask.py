@@ -17,9 +17,8 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from pydantic import ValidationError
 
 from paperdigest import checks
@@ -31,11 +30,13 @@ from paperdigest.errors import (
     redact,
 )
 from paperdigest.fulltext import estimate_tokens
-from paperdigest.model.client import api_error
 from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.model.schemas import SchemaSpec
 from paperdigest.papers import Paper, SourceText
+
+if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached rerun
+    import openai
 
 __all__ = ["PriorAnswer", "Summarizer", "Summary", "figure_source", "validate_answer"]
 
@@ -258,6 +259,10 @@ class Summarizer:
             ModelUnavailable: any other API failure after the client's retries, or a reply
                 that is not a chat completion.
         """
+        import openai  # already loaded by the client: no cost here
+
+        from paperdigest.model.client import api_error
+
         estimate = sum(estimate_tokens(m["content"]) for m in messages)
         await self._limiter.acquire(estimate + _EXPECTED_OUTPUT_TOKENS)
         try:
