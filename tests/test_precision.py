@@ -22,15 +22,49 @@ from precision import (
 
 from paperdigest.checks import extract_figures, unverified_figures
 
-# Cases labelled "in the text" that today's check still flags: the classes of issue 11 §1
-# (English number words, numbers in names, LaTeX residue, Korean words that look like units).
-# Each is marked xfail(strict=True): when a fix in paperdigest/checks makes one pass, the test
+# Cases labelled "in the text" that today's check still flags: the classes of issue 11 §1.
+# Each is marked xfail(strict=True): when a fix in paperdigest/checks makes one pass, its test
 # XPASSes, which fails the suite, and the fix must remove that id from this set. The set only
 # shrinks; a new false flag is a plain failure.
-KNOWN_FALSE_FLAGS: frozenset[str] = frozenset()
+KNOWN_FALSE_FLAGS: frozenset[str] = frozenset(
+    {
+        # English number words in the abstract: "over five hundred", "fifteen benchmarks",
+        # "by an order of magnitude".
+        "2509.02547:results:500",
+        "2509.01610:contribution:15",
+        "2509.01610:results:15",
+        "2509.02333:results:10배",
+        # Numbers that are part of a name, not measurements: "MATH 500", "AIME 2024",
+        # "Gemini 2.5 Flash".
+        "2509.02522:results:500",
+        "2509.02522:results:2024",
+        "2508.21496:method:2.5",
+        # Korean article numbers read as 조 (10^12): "헌법 제14조~17조" = Articles 14 to 17.
+        "2509.02133:contribution:14조",
+        "2509.02133:contribution:17조",
+    }
+)
 
-# Cases labelled "not in the text" that today's check does not flag, on the same terms.
-KNOWN_MISSES: frozenset[str] = frozenset()
+# Cases labelled "not in the text" that today's check does not flag, on the same terms. All are
+# bare integers up to 10, which the check exempts on purpose (counts such as "3가지" usually
+# come from words, "three stages"; see paperdigest.checks.unverified_figures): the price of
+# that exemption, measured.
+KNOWN_MISSES: frozenset[str] = frozenset(
+    {
+        "2508.21496:method:2",
+        "2508.21496:method:10",
+        "2508.21496:results:2",
+        "2509.01360:method:4",
+        "2509.01440:method:4",
+        "2509.01644:method:2",
+        "2509.01644:method:3",
+        "2509.02379:method:3",
+        "2509.02379:limitations:3",
+        "2509.02522:results:4",
+        "2509.02523:method:3",
+        "2509.02523:method:8",
+    }
+)
 
 
 def _param(case: Case, known: frozenset[str], reason: str) -> object:
@@ -94,7 +128,8 @@ def test_known_lists_name_corpus_cases() -> None:
 
 @pytest.mark.parametrize("case", _IN_TEXT)
 def test_figure_in_the_text_is_not_flagged(case: Case) -> None:
-    """A figure the abstract holds (in any notation) is not flagged: no false alarm."""
+    """A figure labelled "in the text" (the abstract states it in any notation, or it only
+    names a thing: "MATH 500", "2D") is not flagged: no false alarm."""
     assert not is_flagged(case), case.reason
 
 
