@@ -15,7 +15,7 @@ the model was given):
 * flags on invented figures: one random figure added to every results field, for several
   seeds (target 100 %);
 * time per answer: one :func:`paperdigest.checks.unverified_figures` call on a whole answer
-  (its fields joined by newlines, as ``paperdigest.summarize.validate_answer`` does) against
+  (its fields joined by newlines, as ``paperdigest.model.reask.validate_answer`` does) against
   title + abstract, the mean over repeated runs, in milliseconds.
 
 Caveat: the time is of this machine, in one process, with warm caches; compare it with runs

@@ -68,7 +68,7 @@ def answers() -> dict[str, Answer]:
 @cache
 def sources() -> dict[str, str]:
     """The text each summary's figures are checked against, by arXiv id: title, a newline and
-    abstract, as ``paperdigest.summarize.figure_source`` builds it for an abstract-only run."""
+    abstract, as ``paperdigest.model.reask.figure_source`` builds it for an abstract-only run."""
     papers: dict[str, tuple[str, str]] = {}
     for day in _HF_DAYS:
         items = json.loads((FIXTURES / "hf" / f"{day}.json").read_text(encoding="utf-8"))

@@ -47,7 +47,7 @@ KNOWN_FALSE_FLAGS: frozenset[str] = frozenset(
 
 # Cases labelled "not in the text" that today's check does not flag, on the same terms. All are
 # bare integers up to 10, which the check exempts on purpose (counts such as "3가지" usually
-# come from words, "three stages"; see paperdigest.checks.unverified_figures): the price of
+# come from words, "three stages"; see paperdigest.checks.figures.unverified_figures): the price of
 # that exemption, measured.
 KNOWN_MISSES: frozenset[str] = frozenset(
     {
