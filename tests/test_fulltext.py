@@ -1,4 +1,4 @@
-"""Tests of paperdigest.fulltext: HTML/PDF extraction and budgeted text selection.
+"""Tests of paperdigest.sources html, pdf and selection: extraction and budgeted text selection.
 
 Real inputs come from tests/fixtures/html and tests/fixtures/pdf (provenance in their
 README.md). The footnote test composes a small LaTeXML-style snippet, because neither real
