@@ -12,7 +12,7 @@ from typing import Any
 import fakeclock
 import pytest
 from conftest import AppEnv
-from fakeserver import FIXTURES_DIR, korean_sentence
+from fakeserver import FIXTURES_DIR, gist_sentence, korean_sentence
 from runhelpers import day_digest, invoke, run_day
 
 from paperdigest.sources.figures import MAX_IMAGE_BYTES, extract_figures, image_kind
@@ -33,7 +33,8 @@ def _answer(pick: object) -> Any:
         answer: dict[str, Any] = {}
         for name, prop in schema["properties"].items():
             nullable = any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
-            answer[name] = None if nullable else korean_sentence(arxiv_id, name)
+            answer[name] = None if nullable else korean_sentence(arxiv_id, name, schema["title"])
+        answer["gist"] = gist_sentence(arxiv_id)
         answer["key_figure"] = pick
         return answer
 
