@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ import fakeclock
 import pytest
 from conftest import AppEnv
 from fakeserver import FIXTURES_DIR, gist_sentence, korean_sentence
+from realtools import ROOT, require_command, require_node_package
 from runhelpers import day_digest, invoke, run_day
 
 from paperdigest.sources.figures import MAX_IMAGE_BYTES, extract_figures, image_kind
@@ -320,3 +322,57 @@ def test_image_download_is_paced_like_every_arxiv_request(
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 3.0 - 1e-6
     assert os.environ.get("PAPERDIGEST_ARXIV_DELAY_SECONDS") == "3"
+
+
+# -- real publishing tools -----------------------------------------------------------------
+
+
+def test_figure_post_builds_with_real_jekyll_and_its_image_is_served(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A figure-bearing post, assets at the site root: real Jekyll builds it, shows the image
+    with its caption as alt text, and copies the image into the built site."""
+    jekyll = require_command("jekyll", "apt-get install -y jekyll")
+    site = env.tmp_path / "site"
+    (site / "_posts").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: test\n", encoding="utf-8")
+    monkeypatch.setenv("PAPERDIGEST_OUTPUT_DIR", str(site / "_posts"))
+    monkeypatch.setenv("PAPERDIGEST_ASSETS_DIR", str(site / "assets" / "papers"))
+    monkeypatch.setenv("PAPERDIGEST_ASSETS_URL", "/assets/papers")
+    _serve(env, pick=2)
+
+    result = run_day("--limit", "1", "--template", "jekyll", "--schema", "gmr")
+
+    assert result.exit_code == 0, result.stderr
+    subprocess.run([jekyll, "build", "-q"], cwd=site, check=True, capture_output=True)
+    html = next((site / "_site").rglob("*hf-daily-papers*.html")).read_text(encoding="utf-8")
+    img = re.search(r"<img [^>]*src=\"/assets/papers/[^\"]+\"[^>]*>", html)
+    assert img is not None and f'alt="Figure 2: {CAPTION_2}' in img.group(0)
+    src = re.search(r'src="/([^"]+)"', img.group(0))
+    assert src is not None and (site / "_site" / src.group(1)).read_bytes() == PNG
+
+
+def test_figure_post_compiles_with_real_mdx(env: AppEnv) -> None:
+    """The docusaurus output with a figure (import, centered img, caption) compiles with the
+    real MDX 3 compiler, the import and the image element intact."""
+    require_node_package("@mdx-js/mdx")
+    _serve(env, pick=2)
+    result = run_day("--limit", "1", "--template", "docusaurus")
+    assert result.exit_code == 0, result.stderr
+    post = result.stdout.strip().splitlines()[-1]
+    script = (
+        "import {compile} from '@mdx-js/mdx'; import {readFileSync} from 'node:fs';"
+        "console.log(String(await compile(readFileSync(process.argv[1], 'utf8'))))"
+    )
+
+    out = subprocess.run(
+        ["node", "--input-type=module", "-e", script, post],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+
+    name = f"fig_{PAPER.replace('.', '_')}_x2"
+    assert f'import {name} from "./assets/{DAY}/{PAPER}-x2.png";' in out
+    assert re.search(rf'_jsx\("img", \{{\s*src: {name},', out)
