@@ -12,7 +12,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from enum import StrEnum
@@ -36,6 +36,7 @@ from paperdigest.errors import (
     PaperdigestError,
     redact,
 )
+from paperdigest.notify import Notifier
 from paperdigest.papers import Paper, parse_arxiv_id
 from paperdigest.pipeline import (
     DayResult,
@@ -159,27 +160,31 @@ def _say(message: str, level: int) -> None:
         typer.echo(f"paperdigest: {prefix}{redact(message)}", err=True)
 
 
-def _fail(exc: BaseException, code: int) -> NoReturn:
+def _fail(exc: BaseException, code: int, on_failure: Callable[[str], None] | None) -> NoReturn:
     _say(str(exc), logging.ERROR)
+    if code == 1 and on_failure is not None:
+        on_failure(redact(str(exc)))  # e.g. the failure notification
     raise typer.Exit(code)
 
 
 @contextmanager
-def _boundary(verbose: bool) -> Iterator[None]:
-    """Our errors become one line and their exit code; anything else exit 1, no traceback."""
+def _boundary(verbose: bool, on_failure: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Our errors become one line and their exit code; anything else exit 1, no traceback.
+    ``on_failure`` is called with the line when the exit code is 1."""
     try:
         yield
     except typer.Exit:
         raise
     except PaperdigestError as exc:
-        _fail(exc, exc.exit_code)
+        _fail(exc, exc.exit_code, on_failure)
     except KeyboardInterrupt:
         _say("interrupted; everything validated so far is stored", logging.WARNING)
         raise typer.Exit(130) from None
     except Exception as exc:
         if verbose:
             logging.getLogger("paperdigest").exception("unexpected error")
-        _fail(Exception(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"), 1)
+        message = f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"
+        _fail(Exception(message), 1, on_failure)
 
 
 def _runtime(settings: Settings) -> Runtime:
@@ -244,6 +249,14 @@ def _report(result: DayResult) -> int:
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
 LogJson = Annotated[bool, typer.Option("--log-json", help="Log lines as JSON.")]
+NoNotify = Annotated[
+    bool, typer.Option("--no-notify", help="Send no notification (PAPERDIGEST_NOTIFY) this time.")
+]
+
+
+def _notifier(settings: Settings, no_notify: bool) -> Notifier:
+    """The command's notifier; checks PAPERDIGEST_NOTIFY (ConfigError) before any model call."""
+    return Notifier.from_settings(settings.notify, settings.site_url, enabled=not no_notify)
 
 
 @app.command()
@@ -255,14 +268,17 @@ def run(
     template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N papers.")] = None,
+    no_notify: NoNotify = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of one day's daily papers list."""
     _setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
+    with _boundary(verbose, lambda message: notifier.failed(f"run {date_}", message)):
         settings = load_settings(output_dir=output_dir)
         day = parse_day(date_, settings)  # before _runtime creates folder and database
+        notifier = _notifier(settings, no_notify)
         rt = _runtime(settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
@@ -273,6 +289,8 @@ def run(
                 )
             )
         code = _report(result)
+        if result.path is not None:
+            notifier.digest(notifier.note(day, result.path, result.entries, result.omitted))
     raise typer.Exit(code)
 
 
@@ -493,16 +511,19 @@ def backfill(
         Path | None,
         typer.Option(help="Store the answers of a batch results JSONL, then run the days."),
     ] = None,
+    no_notify: NoNotify = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of every day in a range; days already complete cost nothing."""
     _setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
+    with _boundary(verbose, lambda message: notifier.failed(f"backfill {from_}~{to}", message)):
         if batch + (batch_file is not None) + (ingest is not None) > 1:
             raise InputError("use only one of --batch, --batch-file and --ingest")
         settings = load_settings()  # dates first: bad input must not create the database
         days = days_between(parse_day(from_, settings), parse_day(to, settings))
+        notifier = _notifier(settings, no_notify)
         rt = _runtime(settings)
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
@@ -527,6 +548,9 @@ def backfill(
             else:
                 result = asyncio.run(run_days(rt, days, schema_name, template_name, out, None, bar))
         code = _report_backfill(result, ingested, rt)
+        notifier.backfill(
+            [notifier.note(d.day, d.path, d.entries, d.omitted) for d in result.days if d.path]
+        )
     raise typer.Exit(code)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -32,6 +33,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
+from paperdigest.notify import split_urls
 
 __all__ = ["Settings", "load_settings"]
 
@@ -139,6 +141,17 @@ class Settings(BaseSettings):
     )
     batch_poll_seconds: float = Field(30.0, gt=0, description="Batch API poll interval.")
     log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+    notify: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        repr=False,  # the URLs carry tokens
+        description="apprise URLs told of each run (spaces or commas between them; a list in "
+        "TOML). Empty by default: nothing leaves the machine unless asked for.",
+    )
+    site_url: str | None = Field(
+        None,
+        description="Base URL where the digests are published; a notification links the "
+        "digest as SITE_URL/FILE_NAME. Unset, it names the file's path (no site is assumed).",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -148,6 +161,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _split_notify(cls, value: object) -> object:
+        return split_urls(value) if isinstance(value, str) else value
 
     @property
     def db_path(self) -> Path:
