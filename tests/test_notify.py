@@ -9,13 +9,18 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from conftest import AppEnv
 from runhelpers import DAY, DAY_IDS, invoke, run_day
 from typer.testing import Result
+
+from paperdigest.notify import Notifier
 
 TITLE = f"📰 Hugging Face Daily Papers – {DAY} (15편)"
 
@@ -80,7 +85,7 @@ def test_run_sends_one_message_per_url(
     _notify(monkeypatch, sink.url("first"), sink.url("second"))
     result = run_day()
     assert result.exit_code == 0, result.stderr
-    assert len(sink.messages("first")) == 1
+    assert len(sink.messages("first")) == 1, result.stderr
     assert len(sink.messages("second")) == 1
     assert len(sink.received) == 2
 
@@ -217,3 +222,17 @@ def test_slack_token_never_reaches_the_logs(env: AppEnv, monkeypatch: pytest.Mon
     for token in tokens:
         assert token not in result.stderr
         assert token not in result.stdout
+
+
+def test_tldr_line_is_title_and_gist_or_the_title_alone() -> None:
+    """A summary with a gist gives ``title — gist``; one stored before the gist, the title."""
+    notifier = Notifier(site_url=None)
+    with_gist = SimpleNamespace(
+        paper=SimpleNamespace(title="A  Paper"), view=SimpleNamespace(gist="한 줄 요지.")
+    )
+    without = SimpleNamespace(
+        paper=SimpleNamespace(title="B Paper"), view=SimpleNamespace(gist=None)
+    )
+    note = notifier.note(date(2025, 11, 7), Path("out/2025-11-07.md"), [with_gist, without], [])
+    assert note.lines == ("A Paper — 한 줄 요지.", "B Paper")
+    assert note.location == "out/2025-11-07.md"
