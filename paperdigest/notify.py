@@ -23,10 +23,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from paperdigest.errors import ConfigError, redact, register_secret
+
+if TYPE_CHECKING:  # render loads jinja2; a message needs only the entries' attributes
+    from paperdigest.render import Entry, Omitted
 
 __all__ = [
     "DigestNote",
@@ -50,16 +53,6 @@ _TOKEN_CHARS = 8
 def split_urls(value: str) -> list[str]:
     """``PAPERDIGEST_NOTIFY``'s text as a list: URLs separated by spaces and/or commas."""
     return [url for url in re.split(r"[\s,]+", value) if url]
-
-
-class _Entry(Protocol):
-    """What a digest entry offers a message: the paper's title and, when stored, its gist."""
-
-    @property
-    def paper(self) -> Any: ...
-
-    @property
-    def view(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -252,15 +245,15 @@ class Notifier:
         return failed
 
     def note(
-        self, day: date, path: Path, entries: Sequence[_Entry], omitted: Sequence[Any]
+        self, day: date, path: Path, entries: Sequence[Entry], omitted: Sequence[Omitted]
     ) -> DigestNote:
         """The note of the digest at ``path`` with its entries and omitted papers
         (:class:`~paperdigest.render.Entry`, :class:`~paperdigest.render.Omitted`)."""
         lines = []
         for entry in entries:
-            title = " ".join(str(entry.paper.title).split())
-            gist = getattr(entry.view, "gist", None)  # summaries stored before the gist: None
-            lines.append(f"{title} — {' '.join(str(gist).split())}" if gist else title)
+            title = " ".join(entry.paper.title.split())
+            gist = entry.view.gist  # None for a summary stored before the gist existed
+            lines.append(f"{title} — {' '.join(gist.split())}" if gist else title)
         left_out = tuple(f"{o.arxiv_id} {' '.join(o.title.split())}: {o.reason}" for o in omitted)
         return DigestNote(day, location(path, self.site_url), tuple(lines), left_out)
 

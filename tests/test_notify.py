@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import AppEnv
+from fakeserver import gist_sentence
 from runhelpers import DAY, DAY_IDS, invoke, run_day
 from typer.testing import Result
 
@@ -93,14 +94,15 @@ def test_run_sends_one_message_per_url(
 def test_message_title_and_body_give_the_tldr_and_the_path(
     env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Title with date and paper count; one bullet per paper in list order; the digest's path."""
+    """Title with date and paper count; a ``title — gist`` bullet per paper in list order; the
+    digest's path."""
     _notify(monkeypatch, sink.url("hook"))
     result = run_day()
     assert result.exit_code == 0, result.stderr
     (message,) = sink.messages("hook")
     assert message["title"] == TITLE
     bullets = [ln for ln in message["message"].splitlines() if ln.startswith("• ")]
-    assert len(bullets) == len(DAY_IDS)
+    assert [b.rsplit(" — ", 1)[1] for b in bullets] == [gist_sentence(i) for i in DAY_IDS]
     assert message["message"].splitlines()[-1] == (
         f"전체 다이제스트: {(env.out_dir / f'{DAY}.md').resolve()}"
     )
