@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 
 from text_to_num import alpha2digit
 
+from paperdigest.text import collapse_space
+
 __all__ = ["WordFigures", "word_figures"]
 
 _UNITS = [
@@ -90,7 +92,7 @@ def _run_value(run: str) -> Decimal | None:
     words = re.split(r"[\s-]+|\band\b", run.lower())
     if all(word in _SCALES for word in words if word):
         return None
-    converted = str(alpha2digit(" ".join(run.split()), "en"))
+    converted = str(alpha2digit(collapse_space(run), "en"))
     try:
         return Decimal(converted.replace(" ", ""))
     except InvalidOperation:  # text2num left part of the run as words ("one" alone)
