@@ -21,6 +21,7 @@ from fakeserver import gist_sentence
 from runhelpers import DAY, DAY_IDS, invoke, run_day
 from typer.testing import Result
 
+from paperdigest.errors import ConfigError
 from paperdigest.notify import Notifier
 
 TITLE = f"📰 Hugging Face Daily Papers – {DAY} (15편)"
@@ -238,3 +239,11 @@ def test_tldr_line_is_title_and_gist_or_the_title_alone() -> None:
     note = notifier.note(date(2025, 11, 7), Path("out/2025-11-07.md"), [with_gist, without], [])
     assert note.lines == ("A Paper — 한 줄 요지.", "B Paper")
     assert note.location == "out/2025-11-07.md"
+
+
+@pytest.mark.parametrize("url", ["tgram://not-a-bot-token/", "json://[::1/hook", "no-scheme"])
+def test_urls_apprise_cannot_use_raise_config_error(url: str) -> None:
+    """Each unusable URL is a ConfigError naming its position, never its text past the scheme."""
+    with pytest.raises(ConfigError, match=r"^setting PAPERDIGEST_NOTIFY: URL 2 \(") as caught:
+        Notifier.from_settings(["json://127.0.0.1:9/ok", url], None, enabled=True)
+    assert url.split("://")[-1] not in str(caught.value)
