@@ -247,3 +247,17 @@ def test_urls_apprise_cannot_use_raise_config_error(url: str) -> None:
     with pytest.raises(ConfigError, match=r"^setting PAPERDIGEST_NOTIFY: URL 2 \(") as caught:
         Notifier.from_settings(["json://127.0.0.1:9/ok", url], None, enabled=True)
     assert url.split("://")[-1] not in str(caught.value)
+
+
+def test_failed_backfill_sends_one_failure_message(
+    env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill stopped by Hugging Face being down (exit 1): one failure message, and no
+    digest message for the range."""
+    env.fake.hf_faults += [503] * 10
+    _notify(monkeypatch, sink.url("hook"))
+    result = invoke("backfill", "--from", "2025-11-06", "--to", "2025-11-07")
+    assert result.exit_code == 1
+    (message,) = sink.messages("hook")
+    assert message["title"] == "⚠️ paperdigest backfill 2025-11-06~2025-11-07 실패"
+    assert "HTTP 503" in message["message"]
