@@ -53,7 +53,7 @@ from paperdigest.pipeline import (
     load_source,
     prepare_day,
     shorten_reason,
-    text_cache_budget,
+    text_cache_key,
     write_atomic,
 )
 from paperdigest.sources import http
@@ -280,7 +280,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         StoreError: the database failed.
     """
     settings, store = rt.settings, rt.store
-    budget = text_cache_budget(settings)
+    text_key = text_cache_key(settings)
     result = IngestResult()
     for record in records:
         result.answers += 1
@@ -310,7 +310,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         result.prompt_tokens += prompt_tokens
         result.completion_tokens += completion_tokens
         paper = store.get_paper(arxiv_id)
-        source = store.get_source(arxiv_id, paper.version, budget) if paper else None
+        source = store.get_source(arxiv_id, paper.version, text_key) if paper else None
         if paper is None or source is None:
             log.warning("%s: paper or text not in the store; batch answer ignored", arxiv_id)
             result.ignored += 1
@@ -331,7 +331,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
             store.save_rejected(
                 key,
                 paper.version,
-                budget,
+                text_key,
                 PriorAnswer(content, finish_reason, prompt_tokens, completion_tokens, origin),
             )
             result.invalid += 1

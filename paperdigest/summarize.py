@@ -20,7 +20,7 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -42,6 +42,7 @@ from paperdigest.errors import (
 from paperdigest.fulltext import estimate_tokens
 from paperdigest.papers import Paper, SourceText
 from paperdigest.schemas import SCHEMAS, SchemaSpec
+from paperdigest.store.records import PriorAnswer, Summary
 
 __all__ = [
     "PriorAnswer",
@@ -215,48 +216,6 @@ class TokenBudget:
         self.calls += 1
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
-
-
-@dataclass
-class Summary:
-    """A validated summary with its provenance.
-
-    ``content`` holds the schema's fields; ``attempts`` one dict per answer asked
-    (``attempt``, ``error`` or None, tokens); ``unverified`` the figures of the published
-    answer not found in the source text (published with a visible warning).
-    """
-
-    arxiv_id: str
-    schema: str
-    prompt_hash: str
-    model: str
-    content: dict[str, Any]
-    source_kind: str
-    source_tokens: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    unverified: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PriorAnswer:
-    """An answer already paid for elsewhere (a Batch API line) that failed validation: the
-    direct path starts from it, as attempt 1, with a re-ask naming its problems.
-
-    Attributes:
-        content: the answer's message content, as received.
-        finish_reason: its finish reason (``length`` means cut off).
-        prompt_tokens: tokens billed for it (already counted by the batch's own run).
-        completion_tokens: likewise.
-        origin: where it came from, e.g. ``batch_abc123``; kept in the attempt record.
-    """
-
-    content: str
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
-    origin: str
 
 
 def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.AsyncOpenAI:

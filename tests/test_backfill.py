@@ -19,7 +19,7 @@ from paperdigest import batch
 from paperdigest.cli import PROMPTS_DIR, app
 from paperdigest.config import load_settings
 from paperdigest.pipeline import Runtime
-from paperdigest.store import Store
+from paperdigest.store import Store, TextKey
 from paperdigest.summarize import PriorAnswer, load_prompts, make_openai_client
 
 DAYS = ["--from", "2025-11-06", "--to", "2025-11-08"]
@@ -156,11 +156,12 @@ def test_rejected_batch_answer_about_another_text_is_not_replayed(env: AppEnv) -
     store = Store(env.tmp_path / "store.db")
     key = ("2511.03773", "seven", "hash", "fake-model")
     answer = PriorAnswer("{}", "stop", 10, 5, "batch_1")
-    store.save_rejected(key, 1, 1_200_002, answer)
-    assert store.pop_rejected(key, 2, 1_200_002) is None
-    assert store.pop_rejected(key, 1, 1_200_002) is None  # dropped by the first pop
-    store.save_rejected(key, 1, 1_200_002, answer)
-    assert store.pop_rejected(key, 1, 1_200_002) == answer
+    text = TextKey(12_000, 2)
+    store.save_rejected(key, 1, text, answer)
+    assert store.pop_rejected(key, 2, text) is None
+    assert store.pop_rejected(key, 1, text) is None  # dropped by the first pop
+    store.save_rejected(key, 1, text, answer)
+    assert store.pop_rejected(key, 1, text) == answer
     store.close()
 
 
