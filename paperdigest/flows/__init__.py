@@ -1,0 +1,1 @@
+"""The flows: what each command does, from input to output."""
