@@ -12,11 +12,10 @@ import pytest
 from conftest import AppEnv
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
 
-from paperdigest.cli import PROMPTS_DIR
 from paperdigest.errors import NewerDatabase, StoreError
+from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 from paperdigest.store import Store, TextKey
 from paperdigest.store.migrations import LATEST
-from paperdigest.summarize import load_prompts
 
 FIRST_RELEASE_DB = Path(__file__).parent / "fixtures" / "store" / "paperdigest-6e09470.db"
 

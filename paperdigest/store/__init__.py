@@ -38,7 +38,7 @@ from paperdigest.store.records import (
 
 __all__ = ["DigestRecord", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
 
-# Commands whose runs rows are written under a day's lock (pipeline.recorded_day).
+# Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
 _DAY_COMMANDS = ("backfill", "run")
 
 # Seconds a statement waits for another process's write lock before failing: a parallel run
