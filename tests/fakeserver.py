@@ -526,6 +526,8 @@ class FakeUpstream:
             self.chat_faults: list[str] = []
             self.chat_faults_by_id: dict[str, list[str]] = {}
             self.chat_latency: float = 0.0
+            # Set by a test to end every chat latency wait at once (unset: a plain delay).
+            self.chat_release = threading.Event()
             self.chat_handler: ChatHandler | None = None
             self.chat_requests: list[dict[str, Any]] = []
             # OpenAI Files and Batches
@@ -757,7 +759,7 @@ class FakeUpstream:
             with self._lock:
                 self.chat_requests.append(body)
             if self.chat_latency > 0:
-                time.sleep(self.chat_latency)
+                self.chat_release.wait(self.chat_latency)
             outcome = self._chat_outcome(body, headers.get("authorization", ""), live=True)
         if outcome.reset:
             return _Reply(reset=True)

@@ -10,6 +10,7 @@ import pytest
 from precision import (
     IN_TEXT,
     NOT_IN_TEXT,
+    TEMPLATES,
     Case,
     Invented,
     answers,
@@ -144,6 +145,11 @@ def test_invented_figure_in_results_is_flagged(invented: Invented) -> None:
     """A random figure added to a real results field is flagged, whatever its kind."""
     source = sources()[invented.arxiv_id]
     assert invented.figure in unverified_figures(invented.text, source)
+
+
+def test_invented_figures_cover_every_kind() -> None:
+    """The default seed invents figures of every kind: %, 배, thousands, 만, decimals."""
+    assert {invented.kind for invented in invented_cases()} == set(TEMPLATES)
 
 
 def test_invented_figures_cover_every_results_field() -> None:

@@ -16,16 +16,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from pydantic import ValidationError
 
 from paperdigest import checks
 from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
-    ConfigError,
     ModelUnavailable,
     SummaryError,
     redact,
@@ -36,6 +34,9 @@ from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.model.schemas import SchemaSpec
 from paperdigest.papers import Paper, SourceText
 from paperdigest.store.records import PriorAnswer, Summary
+
+if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached rerun
+    import openai
 
 __all__ = ["PriorAnswer", "Summarizer", "Summary", "figure_source", "validate_answer"]
 
@@ -216,6 +217,10 @@ class Summarizer:
             ModelUnavailable: any other API failure after the client's retries, or a reply
                 that is not a chat completion.
         """
+        import openai  # already loaded by the client: no cost here
+
+        from paperdigest.model.client import api_error
+
         estimate = sum(estimate_tokens(m["content"]) for m in messages)
         await self._limiter.acquire(estimate + _EXPECTED_OUTPUT_TOKENS)
         try:
@@ -225,22 +230,13 @@ class Summarizer:
                 response_format=cast(Any, prompt.response_format),
                 max_completion_tokens=self._settings.max_output_tokens,
             )
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise ConfigError(f"the model API refused the key (HTTP {exc.status_code})") from exc
-        except openai.NotFoundError as exc:
-            raise ConfigError(
-                f"the model API does not know model {self._settings.model!r} (HTTP 404)"
-            ) from exc
-        except openai.BadRequestError as exc:
-            raise SummaryError(arxiv_id, 1, f"request rejected: {redact(exc.message)}") from exc
         except openai.APIError as exc:
-            # Connection errors, timeouts, 429 and 5xx: the client has already retried them
-            # (max_retries, honouring Retry-After); that is the one retry layer.
-            status = getattr(exc, "status_code", None)
-            what = f"HTTP {status}" if status else type(exc).__name__
-            log.warning("%s: model API error after retries: %s", arxiv_id, what)
-            self._budget.add(0, 0)
-            raise ModelUnavailable(arxiv_id, 1, f"model API error: {what}") from exc
+            error = api_error(exc, model=self._settings.model, arxiv_id=arxiv_id)
+            if isinstance(error, ModelUnavailable):
+                what = error.last_error.removeprefix("model API error: ")
+                log.warning("%s: model API error after retries: %s", arxiv_id, what)
+                self._budget.add(0, 0)
+            raise error from exc
         try:
             choice = completion.choices[0]
             content = choice.message.content or ""
