@@ -46,6 +46,7 @@ __all__ = [
     "ENGLISH_SENTENCE",
     "FIXTURES_DIR",
     "FakeUpstream",
+    "gist_sentence",
     "korean_sentence",
 ]
 
@@ -58,6 +59,8 @@ _UPDATED = "2025-11-07T00:00:00Z"
 ENGLISH_SENTENCE = "This paper proposes a new method and evaluates it on benchmarks."
 _HEADING = "## 요약\n"
 _INVENTED_FIGURE = " 성능이 +37.5% 향상되었습니다."
+# A gist far over the schema's limit (GIST_MAX_CHARS, 80 characters): the "long_gist" fault.
+_LONG_GIST = "이 논문은 " + "매우 " * 40 + "긴 한 문장으로 핵심을 설명합니다."
 
 # Faults that change the answer's content (the HTTP exchange itself succeeds).
 _CONTENT_FAULTS = frozenset(
@@ -70,6 +73,7 @@ _CONTENT_FAULTS = frozenset(
         "empty",
         "heading",
         "invented_figure",
+        "long_gist",
     }
 )
 _HTTP_FAULTS = frozenset(
@@ -141,6 +145,11 @@ def korean_sentence(arxiv_id: str, prop: str) -> str:
         f"논문 {arxiv_id}에 대한 {prop} 항목의 요약입니다. "
         "이 내용은 시험용 가짜 모델이 만든 한국어 문장입니다."
     )
+
+
+def gist_sentence(arxiv_id: str) -> str:
+    """The fake model's ``gist`` (the TL;DR field): one Korean sentence under 80 characters."""
+    return f"논문 {arxiv_id}의 핵심을 한 문장으로 줄인 시험용 요약입니다."
 
 
 @dataclass
@@ -256,6 +265,8 @@ def _fill(node: Any, root: dict[str, Any], arxiv_id: str, prop: str) -> Any:
         return False
     if type_ == "null":
         return None
+    if prop == "gist":
+        return gist_sentence(arxiv_id)
     return korean_sentence(arxiv_id, prop)
 
 
@@ -859,6 +870,8 @@ class FakeUpstream:
             obj = _map_first_string(obj, lambda s: _HEADING + s)
         elif fault == "invented_figure":
             obj = _map_first_string(obj, lambda s: s + _INVENTED_FIGURE)
+        elif fault == "long_gist" and isinstance(obj, dict) and "gist" in obj:
+            obj = {**obj, "gist": _LONG_GIST}
         elif fault == "missing_field" and isinstance(obj, dict):
             required = (schema or {}).get("required") or list(obj)
             for name in required:

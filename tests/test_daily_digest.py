@@ -201,7 +201,8 @@ def test_broken_answer_is_reasked_with_the_error_and_fixed(env: AppEnv) -> None:
 
 
 def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
-    """resummarize replaces one paper's part of every digest listing it, nothing else."""
+    """resummarize replaces one paper's part of every digest listing it (its section and its
+    TL;DR line), nothing else."""
     code, out, _ = run_cli("run", "--date", DAY)
     assert code == 0
     path = Path(out.strip())
@@ -222,7 +223,12 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
     assert "다시 요약한 overview 항목의 한국어 문장입니다." in after
     start_b, start_a = before.index("## 2511.04460"), after.index("## 2511.04460")
     end_b, end_a = before.index("## 2511.03773"), after.index("## 2511.03773")
-    assert before[:start_b] == after[:start_a]
+    head_b, head_a = before[:start_b].splitlines(), after[:start_a].splitlines()
+    changed = [(b, a) for b, a in zip(head_b, head_a, strict=True) if b != a]
+    assert [a for _, a in changed] == [
+        "2. [V-Thinker: Interactive Thinking with Images](#251104460) (👍 65) — "
+        "다시 요약한 gist 항목의 한국어 문장입니다."
+    ]
     assert before[end_b:] == after[end_a:]
     assert str(path.resolve()) in out
 

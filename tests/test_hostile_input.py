@@ -162,6 +162,8 @@ def test_model_obeying_an_injection_cannot_put_links_or_html_in_the_digest(
         answer["masking"] = None
         answer["overview"] = korean * 3 + payload
         answer["results"] = korean * 3 + "\n\n[참고]: javascript:alert(1)"
+        # The TL;DR line: under the gist's 80 characters, so it is published, not re-asked.
+        answer["gist"] = "새 방법을 제안합니다. [클릭](javascript:alert(1)) <b>굵게</b>"
         return answer
 
     env.fake.chat_handler = obeying_model
