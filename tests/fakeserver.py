@@ -139,11 +139,19 @@ type="text/html"/>
 """
 
 
-def korean_sentence(arxiv_id: str, prop: str) -> str:
-    """The fake model's answer for one string property: a deterministic Korean sentence."""
+def korean_sentence(arxiv_id: str, prop: str, schema: str = "seven") -> str:
+    """The fake model's answer for one string property: deterministic Korean sentences that
+    pass the content checks (the overview opens with "해당 논문은", no sentence repeats across
+    fields, ``gmr`` ends its sentences in ~다 and the others in ~습니다)."""
+    opening = "해당 논문은" if prop == "overview" else "논문"
+    if schema == "gmr":
+        return (
+            f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약이다. "
+            f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장이다."
+        )
     return (
-        f"논문 {arxiv_id}에 대한 {prop} 항목의 요약입니다. "
-        "이 내용은 시험용 가짜 모델이 만든 한국어 문장입니다."
+        f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약입니다. "
+        f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장입니다."
     )
 
 
@@ -267,7 +275,7 @@ def _fill(node: Any, root: dict[str, Any], arxiv_id: str, prop: str) -> Any:
         return None
     if prop == "gist":
         return gist_sentence(arxiv_id)
-    return korean_sentence(arxiv_id, prop)
+    return korean_sentence(arxiv_id, prop, str(root.get("title", "")))
 
 
 def _map_strings(obj: Any, fn: Callable[[str], str]) -> Any:

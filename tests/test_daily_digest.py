@@ -213,7 +213,7 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
         return {
             k: (None if k == "masking" else f"다시 요약한 {k} 항목의 한국어 문장입니다.")
             for k in schema["properties"]
-        }
+        } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}
 
     env.fake.chat_handler = handler
     code, out, _ = run_cli("resummarize", "2511.04460")
@@ -255,13 +255,19 @@ def test_resummarize_writes_the_schema_that_worked_when_another_fails(env: AppEn
     def handler(body: dict[str, object]) -> dict[str, object]:
         schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
         seven = "overview" in schema["properties"]
-        text = "This answer is in English." if seven else "다시 요약한 한국어 문장입니다."
-        return {k: (None if k == "masking" else text) for k in schema["properties"]}
+        return {
+            k: None
+            if k == "masking"
+            else "This answer is in English."
+            if seven
+            else f"다시 요약한 {k} 항목의 한국어 문장으로, 시험을 위해 쓴 것이다."
+            for k in schema["properties"]
+        }
 
     env.fake.chat_handler = handler
     code, out, err = run_cli("resummarize", "2511.04460")
     assert code == 3, err
-    assert "다시 요약한 한국어 문장입니다." in jekyll.read_text(encoding="utf-8")
+    assert "다시 요약한 method 항목의 한국어 문장으로" in jekyll.read_text(encoding="utf-8")
     assert str(jekyll.resolve()) in out
 
 

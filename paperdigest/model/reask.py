@@ -82,9 +82,13 @@ def validate_answer(
     parsed, problems = Summarizer._validate(spec, content, finish_reason)
     figures: list[str] = []
     if parsed is not None and not problems:
-        answer_text = "\n".join(v for v in parsed.values() if isinstance(v, str))
-        figures = checks.unverified_figures(answer_text, source_blob)
+        figures = checks.unverified_figures(answer_text(parsed), source_blob)
     return parsed, problems, figures
+
+
+def answer_text(fields: dict[str, Any]) -> str:
+    """The text fields of an answer joined by newlines: what its figures are read from."""
+    return "\n".join(v for v in fields.values() if isinstance(v, str))
 
 
 class Summarizer:
@@ -180,11 +184,11 @@ class Summarizer:
                     summary.content = parsed
                     return summary
                 soft = (parsed, figures)
-                problems = [
-                    "these figures do not occur in the paper text: "
-                    + ", ".join(figures)
-                    + ". Use only figures that appear in the paper text, exactly as written."
-                ]
+                # The closest source figure of each is kept with the attempt, for `show`;
+                # a unit slip (1.6억 for "1.6 billion") is named in the re-ask.
+                flags = checks.figure_flags(answer_text(parsed), source_blob)
+                record["closest"] = {f.figure: f.closest for f in flags}
+                problems = [checks.figures_problem(flags)]
             last_error = record["error"] = redact("; ".join(problems))
             log.debug("%s attempt %d rejected: %s", paper.arxiv_id, attempt, last_error)
             if attempt < max_attempts:
@@ -285,4 +289,7 @@ class Summarizer:
             value = parsed.get(name)
             if isinstance(value, str) and checks.is_filler(value):
                 parsed[name] = None  # "정보가 제공되지 않습니다" is what null means here
-        return parsed, checks.check_answer(parsed, spec.labels)
+        parsed, content_problems = checks.check_content(
+            spec.name, parsed, spec.labels, spec.nullable
+        )
+        return parsed, checks.check_answer(parsed, spec.labels) + content_problems
