@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -32,6 +33,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
+from paperdigest.flows.filters import split_words
 
 __all__ = ["Settings", "load_settings"]
 
@@ -213,6 +215,33 @@ class Settings(BaseSettings):
         description="Log lines as text or JSON; text for a person at a terminal, JSON for a "
         "log collector.",
     )
+    min_upvotes: int = Field(
+        0,
+        ge=0,
+        description="Summarize only papers with at least this many upvotes (--min-upvotes); "
+        "0 keeps every paper, as the daily list itself is the curation.",
+    )
+    include: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated words (--include): keep only papers whose title, abstract "
+        "or Hugging Face ai_keywords contain one (case-insensitive). Empty: no such filter.",
+    )
+    exclude: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated words (--exclude): drop papers whose title, abstract or "
+        "ai_keywords contain one (case-insensitive). Empty: no such filter.",
+    )
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple):
+            words = split_words(value)
+            if not words and isinstance(value, str) and value.strip():
+                # " , " is a typo, not "no filter" (an unset or empty value is that)
+                raise ValueError("needs at least one word (comma-separated)")
+            return words
+        return value
 
     @field_validator("timezone")
     @classmethod

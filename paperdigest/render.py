@@ -24,6 +24,7 @@ from paperdigest.papers import Paper
 
 __all__ = [
     "FAILED",
+    "FILTERED",
     "NOT_DONE",
     "SKIPPED",
     "TEMPLATES",
@@ -96,13 +97,15 @@ class Entry:
 FAILED = "요약 실패"  # every attempt failed validation, or the API refused the request
 NOT_DONE = "미완료"  # the run's token cap was reached first
 SKIPPED = "건너뜀"  # nothing to summarize from (no abstract, no full text)
+FILTERED = "필터로 제외"  # left out by --min-upvotes/--include/--exclude/--limit: no model call
 
 
 @dataclass(frozen=True)
 class Omitted:
     """A paper of the day's list that the digest does not summarize, and why.
 
-    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE` or :data:`SKIPPED`.
+    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE`, :data:`SKIPPED` or
+    :data:`FILTERED` (named in the digest's last line, not among the failures).
     """
 
     arxiv_id: str
@@ -110,8 +113,10 @@ class Omitted:
     reason: str
 
     @property
-    def kind(self) -> Literal["failed", "not_done", "skipped"]:
+    def kind(self) -> Literal["failed", "not_done", "skipped", "filtered"]:
         """What the reason's first word says; an unknown reason counts as failed."""
+        if self.reason.startswith(FILTERED):
+            return "filtered"
         if self.reason.startswith(SKIPPED):
             return "skipped"
         if self.reason.startswith(NOT_DONE):
@@ -191,7 +196,8 @@ def render_digest(
         day: the digest's date (the only date in it: reruns give the same bytes).
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
-        omitted: papers not summarized (failed, skipped, not done), listed at the end.
+        omitted: papers not summarized (failed, skipped, not done), listed at the end, and
+            papers filtered out (:data:`FILTERED`), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, linking to its section).
 
     Returns:
@@ -203,7 +209,12 @@ def render_digest(
     if template not in _FILENAMES:
         raise KeyError(template)
     text = _env.get_template(f"{template}.md.j2").render(
-        day=day.isoformat(), entries=entries, omitted=omitted or [], tldr=tldr
+        day=day.isoformat(),
+        entries=entries,
+        omitted=[o for o in omitted or [] if o.kind != "filtered"],
+        filtered=[o for o in omitted or [] if o.kind == "filtered"],
+        filtered_label=FILTERED,
+        tldr=tldr,
     )
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
