@@ -47,7 +47,7 @@ from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, hf, http, selection
 from paperdigest.sources.fulltext import fetch_source
 from paperdigest.sources.pacing import Pacer
-from paperdigest.store import DigestRecord, RunStats, Store
+from paperdigest.store import DigestRecord, RunStats, Store, TextKey
 
 __all__ = [
     "DayResult",
@@ -57,7 +57,7 @@ __all__ = [
     "run_day",
     "run_recorded_day",
     "summarize_papers",
-    "text_cache_budget",
+    "text_cache_key",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -101,14 +101,14 @@ class _Outcome:
     reason: str | None = None
 
 
-def text_cache_budget(settings: Settings) -> int:
-    """The ``budget`` part of a cached text's key: ``source_tokens * 100`` plus
-    :data:`~paperdigest.sources.selection.EXTRACTION_VERSION`, so that a new budget or a new way of
-    extracting and selecting re-extracts rather than reusing an older text; 0 when full
-    texts are off (the abstract alone)."""
+def text_cache_key(settings: Settings) -> TextKey:
+    """The key part of a cached text beside its arXiv id and version: the token budget
+    (``source_tokens``) and :data:`~paperdigest.sources.selection.EXTRACTION_VERSION`, so that a new
+    budget or a new way of extracting and selecting re-extracts rather than reusing an older
+    text; ``(0, 0)`` when full texts are off (the abstract alone)."""
     if not settings.fulltext:
-        return 0
-    return settings.source_tokens * 100 + selection.EXTRACTION_VERSION
+        return TextKey(0, 0)
+    return TextKey(settings.source_tokens, selection.EXTRACTION_VERSION)
 
 
 async def load_source(
@@ -123,7 +123,7 @@ async def load_source(
     fetched (HTML, PDF, abstract: :func:`~paperdigest.sources.fulltext.fetch_source`) and cached,
     so that a rerun with another model or prompt, or a ``resummarize``, asks arxiv.org nothing.
 
-    The cache key is (id, version, :func:`text_cache_budget`), so a new budget, a new
+    The cache key is (id, version, :func:`text_cache_key`), so a new budget, a new
     extraction version or switching full texts on re-extracts.
 
     Args:
@@ -139,8 +139,8 @@ async def load_source(
     Raises:
         StoreError: the database failed.
     """
-    budget = text_cache_budget(settings)
-    source = store.get_source(paper.arxiv_id, paper.version, budget)
+    key = text_cache_key(settings)
+    source = store.get_source(paper.arxiv_id, paper.version, key)
     if source is not None and settings.figures and source.kind == "html":
         # The figure list is cached beside the database, not with the text.
         listed = tuple(figures.load_list(settings, paper))
@@ -156,7 +156,7 @@ async def load_source(
             if source is not None:
                 source = source.model_copy(update={"provisional": True})
         if source is not None and (keep_provisional or not source.provisional):
-            store.save_source(paper.arxiv_id, paper.version, budget, source)
+            store.save_source(paper.arxiv_id, paper.version, key, source)
             if source.figures:
                 figures.save_list(settings, paper, list(source.figures))
     return source
@@ -217,7 +217,7 @@ async def summarize_papers(
             prior = store.pop_rejected(
                 (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model),
                 paper.version,
-                text_cache_budget(settings),
+                text_cache_key(settings),
             )
             try:
                 summary = await summarizer.summarize(prompt, paper, source, prior)

@@ -69,7 +69,7 @@ into longer parts is prose that holds a TeX ``|`` (``{x | x < 5}``), not a row."
 EXTRACTION_VERSION = 2
 """Bumped whenever extraction or selection changes what text a paper yields (2: selection in
 rounds), so texts cached by an older version are extracted again (see
-``pipeline.text_cache_budget``)."""
+``flows.day.text_cache_key``)."""
 
 
 @dataclass(frozen=True)
