@@ -51,13 +51,13 @@ from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import http
 from paperdigest.store import Store
-from paperdigest.summarize import Summarizer, Summary, load_prompts, make_openai_client
+from paperdigest.summarize import PROMPTS, Summarizer, Summary, load_prompts, make_openai_client
 
 __all__ = ["app", "main", "parse_day"]
 
 log = logging.getLogger("paperdigest")
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR = PROMPTS  # package data (paperdigest/prompts), found from any working folder
 
 app = typer.Typer(
     add_completion=False,

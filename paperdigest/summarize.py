@@ -21,6 +21,8 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, cast
 
@@ -44,6 +46,7 @@ from paperdigest.papers import Paper, SourceText
 from paperdigest.schemas import SCHEMAS, SchemaSpec
 
 __all__ = [
+    "PROMPTS",
     "PriorAnswer",
     "Prompt",
     "RateLimiter",
@@ -58,6 +61,10 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+# The prompt files ship inside the package (package data), so a wheel or pipx install finds
+# them whatever the working folder is.
+PROMPTS: Traversable = files("paperdigest") / "prompts"
 
 _OUTER_FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n(?P<body>.*?)\n\s*```\s*$", re.DOTALL)
 # Completion tokens expected per call, reserved in the tokens-per-minute limiter.
@@ -78,11 +85,13 @@ class Prompt:
     prompt_hash: str
 
 
-def load_prompts(prompts_dir: Path) -> dict[str, Prompt]:
+def load_prompts(prompts_dir: Path | Traversable | None = None) -> dict[str, Prompt]:
     """Load and check the prompt file of every schema (run at start-up).
 
     Args:
-        prompts_dir: the folder with ``seven.md`` and ``gmr.md``.
+        prompts_dir: the folder with ``seven.md`` and ``gmr.md``; by default the package's own
+            ``paperdigest/prompts`` (package data, read through :mod:`importlib.resources` so an
+            installed wheel finds it from any working folder).
 
     Returns:
         A :class:`Prompt` by schema name.
@@ -91,9 +100,10 @@ def load_prompts(prompts_dir: Path) -> dict[str, Prompt]:
         ConfigError: a prompt file is missing, not UTF-8, empty, or does not tell the model
             that the ``<paper>`` block is data.
     """
+    folder = PROMPTS if prompts_dir is None else prompts_dir
     prompts: dict[str, Prompt] = {}
     for name, spec in SCHEMAS.items():
-        path = prompts_dir / spec.prompt_file
+        path = folder / spec.prompt_file
         try:
             system = path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
