@@ -94,7 +94,9 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     from realtools import SKIP_PREFIX
 
     skipped = [
-        report for report in terminalreporter.stats.get("skipped", []) if SKIP_PREFIX in str(report.longrepr)
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if SKIP_PREFIX in str(report.longrepr)
     ]
     if not skipped:
         return

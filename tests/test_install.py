@@ -35,8 +35,10 @@ def _build_wheel(tmp_path: Path) -> Path:
         shutil.copy2(ROOT / name, src / name)
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
-        + ["--no-index", "--wheel-dir", str(dist), str(src)],
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps"),
+            *("--no-build-isolation", "--no-index", "--wheel-dir", str(dist), str(src)),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -58,8 +60,10 @@ def _fresh_venv(tmp_path: Path, wheel: Path) -> Path:
     ).stdout.strip()
     Path(site, "_test_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps"]
-        + ["--no-index", str(wheel)],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(python), "install"),
+            *("--quiet", "--no-deps", "--no-index", str(wheel)),
+        ],
         check=True,
         capture_output=True,
         text=True,
