@@ -38,11 +38,12 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakeserver import FakeUpstream  # noqa: E402
 
-from paperdigest.cli import PROMPTS_DIR, cost_text  # noqa: E402
+from paperdigest.cli import cost_text  # noqa: E402
 from paperdigest.config import load_settings  # noqa: E402
-from paperdigest.pipeline import DayResult, Runtime, run_day  # noqa: E402
+from paperdigest.flows.day import DayResult, run_day  # noqa: E402
+from paperdigest.flows.runtime import Runtime  # noqa: E402
+from paperdigest.model.prompts import PROMPTS_DIR, load_prompts  # noqa: E402
 from paperdigest.store import Store  # noqa: E402
-from paperdigest.summarize import load_prompts  # noqa: E402
 
 DAY = date(2025, 11, 7)
 # Targets of the "speed and scale" issue.

@@ -26,38 +26,20 @@ from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, Tim
 from rich.progress import Progress as RichProgress
 
 from paperdigest import __version__
-from paperdigest import batch as batches
-from paperdigest.backfill import BackfillResult, days_between, run_days
 from paperdigest.config import Settings, load_settings
-from paperdigest.errors import (
-    ConfigError,
-    FetchError,
-    InputError,
-    PaperdigestError,
-    redact,
-)
-from paperdigest.papers import Paper, parse_arxiv_id
-from paperdigest.pipeline import (
-    DayResult,
-    Runtime,
-    day_lock,
-    load_source,
-    recorded_day,
-    rewrite_digests,
-    run_day,
-)
-from paperdigest.render import Entry, render_digest
-from paperdigest.schemas import SCHEMAS
-from paperdigest.sources import arxiv as arxiv_source
-from paperdigest.sources import http
-from paperdigest.store import Store
-from paperdigest.summarize import PROMPTS, Summarizer, Summary, load_prompts, make_openai_client
+from paperdigest.errors import ConfigError, InputError, PaperdigestError, redact
+from paperdigest.flows import batch as batches
+from paperdigest.flows.backfill import BackfillResult, days_between, run_days
+from paperdigest.flows.day import DayResult, run_day
+from paperdigest.flows.ingest import IngestResult
+from paperdigest.flows.resummarize import resummarize as resummarize_paper
+from paperdigest.flows.runtime import Runtime, open_runtime, recorded_day
+from paperdigest.flows.show import provenance
+from paperdigest.papers import parse_arxiv_id
 
 __all__ = ["app", "main", "parse_day"]
 
 log = logging.getLogger("paperdigest")
-
-PROMPTS_DIR = PROMPTS  # package data (paperdigest/prompts), found from any working folder
 
 app = typer.Typer(
     add_completion=False,
@@ -182,16 +164,6 @@ def _boundary(verbose: bool) -> Iterator[None]:
         _fail(Exception(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"), 1)
 
 
-def _runtime(settings: Settings) -> Runtime:
-    settings.api_key()  # fail early, before any request
-    prompts = load_prompts(PROMPTS_DIR)
-    try:
-        settings.output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(f"output folder {settings.output_dir} cannot be created: {exc}") from exc
-    return Runtime(settings, Store(settings.db_path), prompts)
-
-
 def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[str, str]:
     if schema is None and template is None:
         return "seven", "digest"
@@ -263,7 +235,7 @@ def run(
     with _boundary(verbose):
         settings = load_settings(output_dir=output_dir)
         day = parse_day(date_, settings)  # before _runtime creates folder and database
-        rt = _runtime(settings)
+        rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
         with recorded_day(rt, "run", day) as record:
@@ -274,55 +246,6 @@ def run(
             )
         code = _report(result)
     raise typer.Exit(code)
-
-
-async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, schema: str) -> Summary:
-    settings, store = rt.settings, rt.store
-    paper = store.get_paper(arxiv_id)
-    async with http.make_client(settings) as client:
-        if paper is None or paper.abstract_source != "arxiv":
-            metas = await arxiv_source.fetch_metadata_paced([arxiv_id], settings, rt.pacer)
-            if arxiv_id not in metas and paper is None:
-                raise FetchError(
-                    settings.arxiv_api_url, None, f"arXiv returned no paper {arxiv_id}"
-                )
-            if arxiv_id in metas:
-                meta = metas[arxiv_id]
-                base = paper or _paper_from_meta(meta)
-                paper = arxiv_source.merge(base, meta)
-                store.save_paper(paper)
-        assert paper is not None
-        if version is not None and version != paper.version:
-            paper = paper.model_copy(update={"version": version})
-        # The cached text when there is one: a resummarize asks the model, not arxiv.org.
-        source = await load_source(store, client, paper, settings, rt.pacer)
-    if source is None:
-        raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
-    openai_client = make_openai_client(settings, rt.limiter)
-    try:
-        summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
-        summary = await summarizer.summarize(rt.prompts[schema], paper, source)
-    finally:
-        await openai_client.close()
-    store.save_summary(summary)
-    return summary
-
-
-async def _resummarize_all(
-    rt: Runtime, arxiv_id: str, version: int | None, schemas: list[str]
-) -> list[Summary | PaperdigestError]:
-    """Each schema's fresh summary, or the error that stopped it (the others still count)."""
-    results: list[Summary | PaperdigestError] = []
-    for name in schemas:
-        try:
-            results.append(await _resummarize_one(rt, arxiv_id, version, name))
-        except PaperdigestError as exc:
-            results.append(exc)
-    return results
-
-
-def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
-    return Paper(arxiv_id=meta.arxiv_id, title=meta.title or meta.arxiv_id, abstract=meta.abstract)
 
 
 @app.command()
@@ -338,32 +261,12 @@ def resummarize(
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
         bare, version = parse_arxiv_id(arxiv_id)
-        rt = _runtime(load_settings())
-        listed = rt.store.digests_listing(bare)
-        schemas = [schema.value] if schema else sorted({d.schema for d in listed}) or ["seven"]
-        # One event loop for every schema: the rate limiter belongs to one loop.
-        summaries = asyncio.run(_resummarize_all(rt, bare, version, schemas))
-        for name, summary in zip(schemas, summaries, strict=True):
-            if isinstance(summary, PaperdigestError):
-                continue  # raised below, once every schema that worked is written
-            days = sorted({d.day for d in listed if d.schema == name})
-            rewritten = []
-            for day in days:
-                with day_lock(rt.settings, date.fromisoformat(day)):
-                    rewritten += rewrite_digests(rt, summary, day)
-            if not days:
-                paper = rt.store.get_paper(bare)
-                assert paper is not None
-                entry = Entry(
-                    1, paper, SCHEMAS[name].view(summary.content), tuple(summary.unverified)
-                )
-                text = render_digest(date.today(), "digest", [entry])
-                typer.echo(text.split("\n", 2)[2].strip("\n"))
-            for path in sorted(set(rewritten)):
-                typer.echo(str(path))
-        errors = [r for r in summaries if isinstance(r, PaperdigestError)]
-        if errors:
-            raise errors[0]
+        rt = open_runtime(load_settings())
+        done = resummarize_paper(rt, bare, version, schema.value if schema else None)
+        for text in done.output:
+            typer.echo(text)
+        if done.errors:
+            raise done.errors[0]
     raise typer.Exit(0)
 
 
@@ -376,29 +279,8 @@ def show(
     _setup_logging(verbose, False)
     with _boundary(verbose):
         bare, _ = parse_arxiv_id(arxiv_id)
-        settings = load_settings()
-        store = Store(settings.db_path)
-        paper = store.get_paper(bare)
-        if paper is None:
-            raise InputError(f"{bare} is not in the database {settings.db_path}")
-        typer.echo(f"{paper.versioned_id}  {paper.title}")
-        typer.echo(f"abstract from: {paper.abstract_source}; upvotes: {paper.upvotes}")
-        for summary, created in store.summaries_of(bare):
-            typer.echo("")
-            typer.echo(
-                f"[{summary.schema}] model {summary.model}, prompt {summary.prompt_hash}, "
-                f"source {summary.source_kind} ({summary.source_tokens} tokens), "
-                f"tokens in/out {summary.prompt_tokens}/{summary.completion_tokens}, {created}"
-            )
-            for a in summary.attempts:
-                via = f" (batch {a['batch']})" if a.get("batch") else ""
-                typer.echo(f"  attempt {a['attempt']}{via}: {a['error'] or 'ok'}")
-            if summary.unverified:
-                typer.echo(f"  unverified figures: {', '.join(summary.unverified)}")
-            view = SCHEMAS[summary.schema].view(summary.content)
-            typer.echo(view.overview)
-            for label, text in (*view.intro, *view.sections):
-                typer.echo(f"\n{label}\n{text}")
+        for line in provenance(load_settings(), bare):
+            typer.echo(line)
     raise typer.Exit(0)
 
 
@@ -437,9 +319,7 @@ def _progress_bar(enabled: bool) -> Iterator[_Bar]:
                     handler.setStream(stream)
 
 
-def _report_backfill(
-    result: BackfillResult, ingested: list[batches.IngestResult], rt: Runtime
-) -> int:
+def _report_backfill(result: BackfillResult, ingested: list[IngestResult], rt: Runtime) -> int:
     code = 0
     for day in result.days:
         code = max(code, _report(day))
@@ -503,10 +383,10 @@ def backfill(
             raise InputError("use only one of --batch, --batch-file and --ingest")
         settings = load_settings()  # dates first: bad input must not create the database
         days = days_between(parse_day(from_, settings), parse_day(to, settings))
-        rt = _runtime(settings)
+        rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
-        ingested: list[batches.IngestResult] = []
+        ingested: list[IngestResult] = []
         with _progress_bar(not _STDERR["json"]) as bar:  # JSON logs: no bar
             if batch_file is not None:
                 count = asyncio.run(

@@ -3,7 +3,7 @@
 Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
 (reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
 (references 000/001/004, MDX-safe). Either schema fits any template through
-:class:`paperdigest.schemas.View`.
+:class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
@@ -21,8 +21,8 @@ from typing import Literal
 
 import jinja2
 
+from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
-from paperdigest.schemas import View
 
 __all__ = [
     "FAILED",

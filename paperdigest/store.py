@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from paperdigest.errors import StoreError
+from paperdigest.model.reask import PriorAnswer, Summary
 from paperdigest.papers import Paper, SourceText
-from paperdigest.summarize import PriorAnswer, Summary
 
 __all__ = ["DigestRecord", "RunStats", "Store"]
 
@@ -281,7 +281,7 @@ class Store:
     ) -> None:
         """Keep a batch answer that failed validation under its summary key (arXiv id,
         schema, prompt hash, model) with the text it was written from (paper version and
-        :func:`~paperdigest.pipeline.text_cache_budget`), for the direct path to re-ask from."""
+        :func:`~paperdigest.flows.day.text_cache_budget`), for the direct path to re-ask from."""
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO rejected_answers "

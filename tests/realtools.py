@@ -26,7 +26,8 @@ def in_ci() -> bool:
 
 
 def missing(what: str, how: str) -> None:
-    """Skip the calling test (fail it under CI): ``what`` is not installed; ``how`` fixes it."""
+    """Skip the calling test (fail it under CI) because ``what`` is not installed; ``how``
+    fixes it."""
     message = f"{SKIP_PREFIX} {what} ({how})"
     if in_ci():
         pytest.fail(message, pytrace=False)
@@ -43,7 +44,8 @@ def require_command(name: str, how: str) -> str:
 
 
 def require_node_package(package: str) -> Path:
-    """``node_modules/PACKAGE`` of the checkout (``npm ci``); skips (fails in CI) without it.
+    """``node_modules/PACKAGE`` of the checkout, installed by ``npm ci``; skips (fails in CI)
+    without it.
 
     Node itself is required too.
     """

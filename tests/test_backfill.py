@@ -15,12 +15,14 @@ import pytest
 from conftest import AppEnv
 from typer.testing import CliRunner, Result
 
-from paperdigest import batch
-from paperdigest.cli import PROMPTS_DIR, app
+from paperdigest.cli import app
 from paperdigest.config import load_settings
-from paperdigest.pipeline import Runtime
+from paperdigest.flows import batch, batchapi
+from paperdigest.flows.runtime import Runtime
+from paperdigest.model.client import make_openai_client
+from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
+from paperdigest.model.reask import PriorAnswer
 from paperdigest.store import Store
-from paperdigest.summarize import PriorAnswer, load_prompts, make_openai_client
 
 DAYS = ["--from", "2025-11-06", "--to", "2025-11-08"]
 # 2025-11-06 has 11 papers, 2025-11-07 has 15, 2025-11-08 (a Saturday) none.
@@ -187,7 +189,7 @@ def test_batch_backfill_resumes_a_stored_batch(batch_env: AppEnv) -> None:
         requests = await batch.build_requests(rt, prepared, "seven")
         client = make_openai_client(rt.settings, rt.limiter)
         try:
-            await batch.submit(rt, client, requests, "2025-11-06..2025-11-07", "seven")
+            await batchapi.submit(rt, client, requests, "2025-11-06..2025-11-07", "seven")
         finally:
             await client.close()
             rt.store.close()

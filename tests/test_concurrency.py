@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from paperdigest.cli import app
 from paperdigest.config import load_settings
-from paperdigest.summarize import RateLimiter, make_openai_client
+from paperdigest.model.client import make_openai_client
+from paperdigest.model.limits import RateLimiter
 
 
 def _run_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch, concurrency: int, out: Path) -> bytes:
@@ -118,7 +119,7 @@ def test_the_full_rate_returns_a_minute_after_the_last_429(
 ) -> None:
     """rate_factor is back to 1.0 once RECOVERY_SECONDS pass without a 429."""
     now = [1000.0]
-    monkeypatch.setattr("paperdigest.summarize.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("paperdigest.model.limits.time.monotonic", lambda: now[0])
     limiter = RateLimiter(60, 1_000_000)
     limiter.slow_down(0.0)
     now[0] += RateLimiter.RECOVERY_SECONDS - 1

@@ -12,7 +12,7 @@ from conftest import AppEnv
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, run_day, spawn, wait_for
 
 from paperdigest.config import load_settings
-from paperdigest.pipeline import day_lock
+from paperdigest.flows.runtime import day_lock
 
 OTHER_DAY = "2025-11-06"
 

@@ -10,9 +10,9 @@ from conftest import AppEnv
 from fakeserver import FIXTURES_DIR
 from typer.testing import CliRunner, Result
 
-from paperdigest.cli import PROMPTS_DIR, app
+from paperdigest.cli import app
 from paperdigest.fulltext import estimate_tokens
-from paperdigest.summarize import load_prompts
+from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 
 DAY = "2025-11-07"
 PAPER = "2511.04570"  # first of the day's list, v1 on arXiv

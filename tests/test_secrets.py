@@ -65,7 +65,7 @@ def test_key_from_toml_file_is_redacted_though_not_sk_shaped(
 
 
 def _break_rendering(monkeypatch: pytest.MonkeyPatch, message: str) -> None:
-    import paperdigest.pipeline as pipeline
+    import paperdigest.flows.day as pipeline
 
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError(message)

@@ -10,30 +10,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import stat
-import tempfile
-import textwrap
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Literal
 
-import filelock
 import httpx
 
 from paperdigest import fulltext
 from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
-    LockTimeout,
     ModelUnavailable,
     PaperdigestError,
     SummaryError,
 )
+from paperdigest.flows.digests import make_entry
+from paperdigest.flows.runtime import Runtime, Status, shorten_reason, write_atomic
+from paperdigest.model.client import make_openai_client
+from paperdigest.model.prompts import Prompt
+from paperdigest.model.reask import Summarizer, Summary
 from paperdigest.papers import Paper, SourceText
 from paperdigest.render import (
     FAILED,
@@ -45,74 +42,26 @@ from paperdigest.render import (
     digest_filename,
     render_digest,
 )
-from paperdigest.schemas import SCHEMAS
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import hf, http
 from paperdigest.store import DigestRecord, RunStats, Store
-from paperdigest.summarize import (
-    Prompt,
-    RateLimiter,
-    Summarizer,
-    Summary,
-    TokenBudget,
-    make_openai_client,
-)
 
 __all__ = [
     "DayResult",
     "PreparedDay",
-    "Runtime",
-    "day_lock",
     "load_source",
     "prepare_day",
-    "recorded_day",
-    "rewrite_digests",
     "run_day",
-    "shorten_reason",
     "summarize_papers",
     "text_cache_budget",
-    "write_atomic",
 ]
 
 log = logging.getLogger("paperdigest")
 
-Status = Literal["done", "partial"]
 
 # Papers in a row failing with ModelUnavailable before a run stops asking (an outage:
 # every further paper would cost (1 + model_max_retries) requests and time-outs for nothing).
 _OUTAGE_STREAK = 3
-
-# Longest failure reason shown in a log line or a digest (characters).
-_REASON_CHARS = 200
-
-
-@dataclass
-class Runtime:
-    """What a command shares across its days: settings, store, prompts, limits, budget, and
-    the one arXiv :class:`~paperdigest.sources.arxiv.Pacer` (so that the delay holds across
-    days and between metadata and full-text requests)."""
-
-    settings: Settings
-    store: Store
-    prompts: dict[str, Prompt]
-    limiter: RateLimiter = field(init=False)
-    budget: TokenBudget = field(init=False)
-    pacer: arxiv_source.Pacer = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.pacer = arxiv_source.Pacer(self.settings.arxiv_delay_seconds)
-        self.limiter = RateLimiter(
-            self.settings.requests_per_minute, self.settings.tokens_per_minute
-        )
-        self.budget = TokenBudget(self.settings.max_tokens_per_run)
-
-    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
-        """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);
-        ``None`` when the price of the model is not configured."""
-        price = self.settings.price()
-        if price is None:
-            return None
-        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
 
 
 @dataclass
@@ -132,53 +81,6 @@ class DayResult:
         return "partial" if any(o.kind != "skipped" for o in self.omitted) else "done"
 
 
-def _umask() -> int:
-    """The process's umask, read without changing it (``/proc/self/status``, Linux ≥ 4.7);
-    elsewhere set and restored at once."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def _plain_write_mode(path: Path) -> int:
-    """The permission bits ``open(path, "w")`` would leave: an existing file keeps its own,
-    a new one gets ``0o666`` minus the umask (0644 under umask 022)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then
-    ``os.replace``, so readers and crashes never see a torn file. The file gets the mode a
-    plain write would give it (see :func:`_plain_write_mode`), not the temp file's 0600.
-
-    Raises:
-        OSError: the folder cannot be written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _plain_write_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; a web server running as another user must read digests.
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _remove_stale_temps(output_dir: Path, day: date) -> None:
     # A run killed inside write_atomic leaves its temp file; the day's lock is held here,
     # so no live writer owns these.
@@ -187,83 +89,11 @@ def _remove_stale_temps(output_dir: Path, day: date) -> None:
             stale.unlink(missing_ok=True)
 
 
-@contextmanager
-def day_lock(settings: Settings, day: date) -> Iterator[None]:
-    """Hold the day's lock (a file beside the database): a second run of the same day
-    waits up to ``lock_timeout_seconds``; runs of other days proceed in parallel.
-
-    Raises:
-        LockTimeout: the other run held the lock past the wait limit.
-    """
-    path = settings.db_path.parent / f".paperdigest-{day.isoformat()}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = filelock.FileLock(str(path), timeout=settings.lock_timeout_seconds)
-    try:
-        lock.acquire(timeout=0)
-    except filelock.Timeout:
-        log.warning(
-            "another run of %s is in progress; waiting up to %g s",
-            day,
-            settings.lock_timeout_seconds,
-        )
-        try:
-            lock.acquire()
-        except filelock.Timeout as exc:
-            raise LockTimeout(str(path), settings.lock_timeout_seconds) from exc
-    try:
-        yield
-    finally:
-        lock.release()
-
-
-@dataclass
-class RecordedRun:
-    """The ``runs`` row of one day's run, filled by :meth:`done` when the day completes."""
-
-    result: DayResult | None = None
-
-    def done(self, result: DayResult) -> DayResult:
-        """Keep ``result`` for the row (status and counts); returns it unchanged."""
-        self.result = result
-        return result
-
-
-@contextmanager
-def recorded_day(rt: Runtime, command: str, day: date) -> Iterator[RecordedRun]:
-    """Hold the day's lock (:func:`day_lock`) and record the run as a ``runs`` row of
-    ``command``: started under the lock, finished on the way out with the status and counts
-    given to :meth:`RecordedRun.done`, or ``failed`` and no counts when the block raised.
-
-    Raises:
-        LockTimeout: as :func:`day_lock`.
-        StoreError: the database failed.
-    """
-    with day_lock(rt.settings, day):
-        run_id = rt.store.start_run(command, day.isoformat())
-        record = RecordedRun()
-        try:
-            yield record
-        finally:
-            result = record.result
-            rt.store.finish_run(
-                run_id,
-                result.status if result else "failed",
-                result.stats if result else RunStats(),
-            )
-
-
 @dataclass
 class _Outcome:
     paper: Paper
     summary: Summary | None = None
     reason: str | None = None
-
-
-def shorten_reason(text: str) -> str:
-    """``text`` cut to :data:`_REASON_CHARS` (200) characters at a word, for a log line or
-    a digest. One rejection lists every field (nine times "not Korean"): a reader needs the
-    gist; ``-v`` shows each attempt in full."""
-    return textwrap.shorten(text, _REASON_CHARS, placeholder=" …")
 
 
 def text_cache_budget(settings: Settings) -> int:
@@ -550,18 +380,13 @@ async def run_day(
     entries: list[Entry] = []
     omitted: list[Omitted] = []
     digest_list: list[tuple[str, str]] = []
-    spec = SCHEMAS[schema]
     for paper in merged:
         summary = cached[paper.arxiv_id]
         outcome = outcomes.get(paper.arxiv_id)
         if summary is None and outcome is not None:
             summary = outcome.summary
         if summary is not None:
-            entries.append(
-                Entry(
-                    len(entries) + 1, paper, spec.view(summary.content), tuple(summary.unverified)
-                )
-            )
+            entries.append(make_entry(len(entries) + 1, paper, summary))
             digest_list.append((paper.arxiv_id, "ok"))
             if cached[paper.arxiv_id] is not None:
                 stats.cached += 1
@@ -599,55 +424,3 @@ async def run_day(
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
     return DayResult(day, path, stats, omitted, prep.skipped)
-
-
-def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list[Path]:
-    """Re-render every digest of ``fresh.schema`` that lists ``fresh.arxiv_id`` (only those
-    of ``day``, ``YYYY-MM-DD``, when given: the caller holds that day's lock).
-
-    That paper's part is rendered from ``fresh``; every other part as the digest last showed
-    it: the same stored summaries, and a paper it listed as not summarized stays listed so
-    with its reason, even if a summary has been stored since. Nothing else in the file
-    changes. Digests whose file is gone are skipped.
-
-    Returns:
-        The paths rewritten.
-    """
-    store = rt.store
-    rewritten: list[Path] = []
-    spec = SCHEMAS[fresh.schema]
-    for record in store.digests_listing(fresh.arxiv_id):
-        path = Path(record.path)
-        if record.schema != fresh.schema or not path.is_file():
-            continue
-        if day is not None and record.day != day:
-            continue
-        entries: list[Entry] = []
-        omitted: list[Omitted] = []
-        listed: list[tuple[str, str]] = []
-        for aid, status in store.digest_papers(record.path):
-            paper = store.get_paper(aid)
-            if paper is None:
-                continue
-            if aid == fresh.arxiv_id:
-                summary: Summary | None = fresh
-            elif status != "ok":
-                summary = None
-            else:
-                summary = store.get_summary(aid, record.schema, record.prompt_hash, record.model)
-            if summary is None:
-                reason = status if status != "ok" else FAILED
-                omitted.append(Omitted(aid, paper.title, reason))
-                listed.append((aid, reason))
-                continue
-            entries.append(
-                Entry(
-                    len(entries) + 1, paper, spec.view(summary.content), tuple(summary.unverified)
-                )
-            )
-            listed.append((aid, "ok"))
-        text = render_digest(date.fromisoformat(record.day), record.template, entries, omitted)
-        write_atomic(path, text)
-        store.save_digest(record, listed)
-        rewritten.append(path)
-    return rewritten

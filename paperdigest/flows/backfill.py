@@ -1,8 +1,8 @@
 """Backfill: a range of days through the same cache, one Runtime spanning them all.
 
-Each day is an ordinary :func:`~paperdigest.pipeline.run_day` under that day's lock, so a
+Each day is an ordinary :func:`~paperdigest.flows.day.run_day` under that day's lock, so a
 day whose summaries are all stored costs no model call, and a crashed backfill resumes
-where it stopped. The days share one :class:`~paperdigest.pipeline.Runtime`: the token cap,
+where it stopped. The days share one :class:`~paperdigest.flows.runtime.Runtime`: the token cap,
 the rate limiter and the price table span the whole backfill. Each day is recorded as its
 own ``runs`` row (command ``backfill``) with its counts, tokens and cost.
 
@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from paperdigest.errors import InputError
-from paperdigest.pipeline import DayResult, PreparedDay, Runtime, Status, recorded_day, run_day
+from paperdigest.flows.day import DayResult, PreparedDay, run_day
+from paperdigest.flows.runtime import Runtime, Status, recorded_day
 from paperdigest.store import RunStats
 
 __all__ = ["BackfillResult", "Progress", "days_between", "run_days"]
@@ -104,7 +105,7 @@ async def run_days(
         schema: ``seven`` or ``gmr``.
         template: ``digest``, ``jekyll`` or ``docusaurus``.
         output_dir: where the digests go.
-        prepared: days already fetched (see :func:`paperdigest.pipeline.prepare_day`).
+        prepared: days already fetched (see :func:`paperdigest.flows.day.prepare_day`).
         progress: advanced once per day.
 
     Returns:

@@ -1,0 +1,292 @@
+"""The invented-number guard: every figure of an answer must occur in the paper text.
+
+:func:`unverified_figures` reads both texts with :mod:`paperdigest.checks.numbers` and
+returns the answer's figures the source does not hold. A figure with a unit must be matched
+by the same kind of figure: a percentage by a source percentage (or a bare cell of a table
+whose header names %, or a bare decimal such as "75.53"), a multiplier by a source
+multiplier (or a cell of a speedup table), so "Table 3" or "3 epochs" verify no "+3%".
+
+Standard library (``re``, ``decimal``, ``bisect``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from paperdigest.checks.numbers import SCALE_LETTERS, Figure, mask, parse_number, scan
+from paperdigest.fulltext import CELL_SEPARATOR
+
+__all__ = ["unverified_figures"]
+
+_ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
+
+# A "row" with a longer cell is prose that happens to hold " | " (TeX "p(y | x)").
+_CELL_MAX_CHARS = 80
+# What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
+# multipliers ("Speedup", "1.87x", "×").
+_PERCENT_HINT_RE = re.compile(r"[%％]|percent|퍼센트", re.IGNORECASE)
+_MULTIPLIER_HINT_RE = re.compile(
+    r"(?<=[0-9])[xX](?![A-Za-z0-9])|×(?![ \t]?[0-9])|\\times(?![A-Za-z])(?![ \t]?[0-9])"
+    r"|speed-?ups?|(?<![A-Za-z])fold|배",
+    re.IGNORECASE,
+)
+# A number written as digits only: no unit, scale or exponent.
+_BARE_SPELLING_RE = re.compile(r"[+±\-−]?[0-9][0-9,]*(?:\.[0-9]+)?")
+# A unit other than % and x right after a number, so the number is no percentage: letters
+# glued to it ("21.7s", "0.5fps", "5-shot") or a measurement word after a space ("21.7
+# seconds", "3.2 GB"). Other words after a space are not units: "75.53 on MMMU".
+_OTHER_UNIT_RE = re.compile(
+    r"[-/]?[A-Za-zµμ°]"
+    r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
+    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?)(?![A-Za-z])"
+)
+# Spelled-out numbers from two (index 0) to ten.
+_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+# Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3", "a speedup of 3".
+_FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])")
+_FACTOR_OF_RE = re.compile(r"(?:factor|speed-?up)[ \t]+of[ \t]+\Z", re.IGNORECASE)
+# ... and without digits: "doubling the parallelism" is a faithful "2배". Verb forms only:
+# "double precision" and "knowledge triples" are no multipliers.
+_WORD_MULTIPLIERS = {
+    "twice": 2,
+    "doubled": 2,
+    "doubles": 2,
+    "doubling": 2,
+    "tripled": 3,
+    "tripling": 3,
+    "quadrupled": 4,
+    "quadruples": 4,
+    "quadrupling": 4,
+    **{
+        f"{word}{joint}fold": value
+        for value, word in enumerate(_NUMBER_WORDS, start=2)
+        for joint in ("-", "", " ")
+    },
+}
+_WORD_MULTIPLIER_RE = re.compile(
+    r"(?<![A-Za-z])(" + "|".join(_WORD_MULTIPLIERS) + r")(?![A-Za-z])", re.IGNORECASE
+)
+# Phrases a multiplier only in context: "three times faster" (not "repeated three times"),
+# "to (almost) triple" / "to double" as verbs (not "knowledge triple", "double precision").
+_CONTEXT_MULTIPLIER_RE = re.compile(
+    r"(?<![A-Za-z])(?:(?P<times>" + "|".join(_NUMBER_WORDS) + r")[ \t]+times[ \t]+"
+    r"(?=(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater|as|the)"
+    r"(?![A-Za-z]))"
+    r"|to[ \t]+(?:(?:almost|nearly|roughly|about|more[ \t]+than)[ \t]+)?"
+    r"(?P<verb>double|triple|quadruple)(?![A-Za-z]))",
+    re.IGNORECASE,
+)
+_VERB_VALUES = {"double": 2, "triple": 3, "quadruple": 4}
+
+
+def _context_multipliers(text: str) -> set[Decimal]:
+    """Values of the multipliers :data:`_CONTEXT_MULTIPLIER_RE` finds in ``text``."""
+    values: set[Decimal] = set()
+    for match in _CONTEXT_MULTIPLIER_RE.finditer(text):
+        if match.group("times"):
+            values.add(Decimal(_NUMBER_WORDS.index(match.group("times").lower()) + 2))
+        else:
+            values.add(Decimal(_VERB_VALUES[match.group("verb").lower()]))
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class _TableCells:
+    """Data cells of the tables of a text, as sorted ``(start, end)`` offsets."""
+
+    percent: list[tuple[int, int]]  # of tables whose caption or cells name a percentage
+    multiplier: list[tuple[int, int]]  # of tables that name a multiplier or a speedup
+
+
+def _table_cells(text: str) -> _TableCells:
+    """Find the data cells of the tables in ``text`` (see :func:`unverified_figures`).
+
+    A block is a run of non-blank lines (:func:`paperdigest.fulltext.select_text` separates
+    blocks by blank lines; a table is one block: caption, then one line per row). A row is
+    a line of cells joined by ``" | "``, each at most :data:`_CELL_MAX_CHARS` long; a block
+    with two or more rows is a table (one such line alone is prose with a TeX ``|``). Its
+    data cells are the cells of its rows except the first, the row's label (model name,
+    setting, frame count). The whole block (caption, header, group titles, cells) says
+    whether its cells are percentages or multipliers.
+    """
+    percent: list[tuple[int, int]] = []
+    multiplier: list[tuple[int, int]] = []
+    block_start = 0
+    rows: list[list[tuple[int, int]]] = []
+    offset = 0
+
+    def close_block(end: int) -> None:
+        if len(rows) >= 2:
+            block = text[block_start:end]
+            cells = [cell for row in rows for cell in row[1:]]
+            if _PERCENT_HINT_RE.search(block):
+                percent.extend(cells)
+            if _MULTIPLIER_HINT_RE.search(block):
+                multiplier.extend(cells)
+        rows.clear()
+
+    for line in text.split("\n"):
+        if not line.strip():
+            close_block(offset)
+            block_start = offset + len(line) + 1
+        else:
+            parts = line.split(CELL_SEPARATOR)
+            if len(parts) > 1 and all(len(part) <= _CELL_MAX_CHARS for part in parts):
+                row: list[tuple[int, int]] = []
+                start = offset
+                for part in parts:
+                    row.append((start, start + len(part)))
+                    start += len(part) + len(CELL_SEPARATOR)
+                rows.append(row)
+        offset += len(line) + 1
+    close_block(len(text))
+    return _TableCells(percent=percent, multiplier=multiplier)
+
+
+def _in_cells(figure: Figure, cells: list[tuple[int, int]]) -> bool:
+    """Whether ``figure`` lies inside one of ``cells`` (sorted, non-overlapping spans)."""
+    index = bisect.bisect_right(cells, figure.start, key=lambda cell: cell[0]) - 1
+    return index >= 0 and cells[index][0] <= figure.start and figure.end <= cells[index][1]
+
+
+def _is_bare(figure: Figure, work: str) -> bool:
+    """Whether ``figure`` is a number in digits only with no unit of its own after it."""
+    return (
+        not figure.kind
+        and _BARE_SPELLING_RE.fullmatch(figure.spelling) is not None
+        and _OTHER_UNIT_RE.match(work, figure.end) is None
+    )
+
+
+def _says_fold(figure: Figure, work: str) -> bool:
+    """Whether a unit-less figure is a multiplier in words: "3-fold", "a factor of 3",
+    "a speedup of 3"."""
+    if figure.kind:
+        return False
+    if _FOLD_RE.match(work, figure.end):
+        return True
+    return _FACTOR_OF_RE.search(work, max(figure.start - 20, 0), figure.start) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceValues:
+    """The values of a source text's figures, grouped by the answer figures they verify."""
+
+    every: frozenset[Decimal]  # every figure, any kind: verifies unit-less answer numbers
+    percent: frozenset[Decimal]  # "56%", "56.0\\%", "5.42% points", bare cells of % tables
+    multiplier: frozenset[Decimal]  # "3.5x", "4.3\\times", "3-fold", cells of speedup tables
+    decimals: frozenset[Decimal]  # bare fractional numbers: "75.53", "0.56"; not "16.0", "21.7s"
+
+
+def _source_values(source_text: str) -> _SourceValues:
+    """Read the figures of a source text once, for :func:`unverified_figures`."""
+    work = mask(source_text)
+    figures = scan(source_text, markers=False)
+    tables = _table_cells(source_text)
+    bare = [figure for figure in figures if _is_bare(figure, work)]
+    percent = {figure.value for figure in figures if figure.kind == "%"}
+    percent.update(figure.value for figure in bare if _in_cells(figure, tables.percent))
+    multiplier = {
+        figure.value for figure in figures if figure.kind == "x" or _says_fold(figure, work)
+    }
+    multiplier.update(figure.value for figure in bare if _in_cells(figure, tables.multiplier))
+    multiplier.update(
+        Decimal(_WORD_MULTIPLIERS[match.group(1).lower()])
+        for match in _WORD_MULTIPLIER_RE.finditer(source_text)
+    )
+    multiplier.update(_context_multipliers(source_text))
+    return _SourceValues(
+        every=frozenset(figure.value for figure in figures),
+        percent=frozenset(percent),
+        multiplier=frozenset(multiplier),
+        decimals=frozenset(figure.value for figure in bare if figure.value % 1),
+    )
+
+
+def unverified_figures(answer_text: str, source_text: str) -> list[str]:
+    """Figures of the answer that the source does not contain: the invented-number guard.
+
+    Both texts are read with the rules of :func:`extract_figures`. A unit makes a claim, so
+    an answer figure with a unit must be matched by a source figure of the same kind; equal
+    values of another kind do not count (``Table 3`` or ``3 epochs`` do not verify ``+3%``,
+    ``56.0\\%`` does not verify ``56배``):
+
+    * a percentage (``%``, ``\\%``, ``%p``, ``퍼센트``, ``percentage points``) is verified by
+      a source percentage of the same value (``92%`` by ``92\\%``, ``5.42%p`` by ``5.42%
+      points``, ``63%`` by ``63–95%``); by a bare number in a data cell of a source table
+      that names a percentage (a table keeps the unit in its caption or header, "Acc. (%)",
+      and writes bare numbers in its cells); by a bare decimal with a fractional part
+      anywhere in the source (``75.53`` in "scores 75.53 on MMMU": papers often drop the
+      sign); or by such a decimal of value /100 (answer ``56%``, source ``0.56``: the same
+      quantity in another notation). Whole numbers outside such tables do not count, even
+      written ``16.0``: "Table 3", "3 epochs", "16 concurrent requests" hold round numbers
+      that would verify almost any invented round percentage, while ``37.5`` is specific
+      enough. A number followed by another unit (``21.7s``, ``0.5fps``, ``3.2 GB``, ``21.7
+      seconds``, ``5-shot``) is not bare;
+    * a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``\\times``, ``8-32times``) is verified
+      by a source multiplier of the same value (also ``3.5-fold``, ``a factor of 3.5``,
+      ``a speedup of 3.5``, ``2.5 ×``, and in words "twice", "doubled"/"doubling",
+      "tripled", "quadrupled", "two-fold" to "ten-fold"; "two times" to "ten times" only
+      before a comparative ("three times faster", not "repeated three times"); "double",
+      "triple" only as verbs ("to almost triple", not "double precision" or "knowledge
+      triple")) or by a bare number in a data cell of a source table that names
+      a multiplier or a speedup ("Speedup", "×", cells such as ``1.87x``);
+    * a unit-less number keeps looser rules: any source figure of the same value, whatever
+      its unit; a source percentage of value x100 (answer ``0.56``, source ``56%``); or a
+      number anywhere in the source, even inside a name (source ``Gemini2.5-Pro``, answer
+      ``Gemini 2.5 Pro``: the model re-spaced a name). Integers 0..10 written as bare
+      digits are exempt: counts like "3가지 방법", "2단계" usually come from words ("three
+      stages", "two-stage") that hold no digits, so checking them would reject faithful
+      answers. ``3%``, ``3배`` and ``3.0`` are not exempt.
+
+    Tables are recognised as :func:`paperdigest.fulltext.extract_html` writes them: a block
+    of lines (between blank lines) with two or more rows of cells joined by ``" | "`` (each
+    cell at most 80 characters). Data cells are all cells of a row but its first, the row's
+    label (a model name, a setting, a frame count). A table "names a percentage" when its
+    block holds ``%``, ``percent`` or ``퍼센트``, and "names a multiplier" when it holds a
+    multiplier figure, ``×``/``\\times`` (not between two numbers), "speedup", "fold" or
+    ``배``; a column of counts ("Frames") in a table naming neither verifies nothing.
+    Enumeration markers of the source count as figures here (a hard-wrapped abstract can
+    open a line with "30. ").
+
+    Args:
+        answer_text: the model's text (one field, or all fields joined).
+        source_text: the paper text the answer was written from (abstract, full text,
+            tables as :mod:`paperdigest.fulltext` writes them).
+
+    Returns:
+        The answer's unverified figures as originally spelled (``"+3%"``, ``"30.5%"``), white
+        space collapsed, in order, without duplicates; empty if every figure is verified.
+    """
+    source = _source_values(source_text)
+    loose = set(source.every)
+    for match in _ANY_NUMBER_RE.finditer(mask(source_text)):
+        number = parse_number(match.group().rstrip("kKMBT"))
+        loose.add(number)
+        if match.group(1):
+            loose.add(number.scaleb(SCALE_LETTERS[match.group(1)]))
+
+    unverified: dict[str, None] = {}
+    for figure in scan(answer_text):
+        value = figure.value
+        if figure.kind == "%":
+            verified = (
+                value in source.percent
+                or value in source.decimals
+                or value / 100 in source.decimals
+            )
+        elif figure.kind == "x":
+            verified = value in source.multiplier
+        else:
+            verified = (
+                (figure.plain_integer and value <= 10)
+                or value in source.every
+                or value * 100 in source.percent
+                or value in loose
+            )
+        if not verified:
+            unverified.setdefault(figure.spelling, None)
+    return list(unverified)

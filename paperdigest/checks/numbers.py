@@ -1,0 +1,306 @@
+"""Reading figures from a text: numbers with their units and scales.
+
+:func:`extract_figures` (public) and :func:`scan` (the figures with their spelling, value,
+kind and offsets, for :mod:`paperdigest.checks.figures`) read English and Korean notations
+alike, so that every spelling of one quantity compares equal: ``1.6 billion`` = ``16억``,
+``32만 5,800`` = ``325,800``, ``56.0\\%`` = ``56%``.
+
+Standard library (``re``, ``decimal``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from paperdigest.checks.korean import is_hangul
+
+__all__ = [
+    "SCALE_LETTERS",
+    "Figure",
+    "extract_figures",
+    "format_value",
+    "mask",
+    "parse_number",
+    "scan",
+]
+
+_DASHES = "-‐‑–—−~∼〜"  # hyphen, hyphens, en/em dash, minus, tilde, wave dash (ranges: 2~3배)
+_SIGNS = "+±-−"
+
+# A number: thousands-separated ("1,200", "325,800") or plain digits, with optional decimals.
+# Not preceded by a digit, '_' or '.': "v1.2.3" parts and "3,4" pieces are handled elsewhere.
+_NUMBER_RE = re.compile(r"(?<![0-9_.])(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?")
+_DOTTED_TAIL_RE = re.compile(r"(?:\.[0-9]+)+")  # "1.2.3": a version or section number
+_ARXIV_ID_RE = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
+_DIGIT_X_DIGIT_RE = re.compile(r"(?<=[0-9])[xX](?=[0-9])")  # "224x224": dimensions
+_RANGE_GAP_RE = re.compile(rf"\s*(?:[{_DASHES}]|to)\s*")
+_LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
+_MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
+
+_KOREAN_BIG_UNITS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
+_KOREAN_THOUSAND_RE = re.compile(r"[ \t]?천")
+_KOREAN_BIG_RE = re.compile(r"[ \t]?([조억만])(?!큼)")
+_KOREAN_NEXT_NUMBER_RE = re.compile(r"[ \t]?((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)")
+_KOREAN_TRAILING_RE = re.compile(
+    r"[ \t]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{2,})(?![0-9.,])(?![ \t]?(?:[%％xX×천조억만]|배|\\%))"
+)
+
+_SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
+SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
+_SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
+_SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_SCALE_WORD_RE = re.compile(r"\s+(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE)
+
+# A percent sign, LaTeX-escaped or not, after an optional LaTeX space (12\,\% and 12~\%).
+_PCT = r"(?:\\[,;:!]|~)?\\?[%％]"
+_UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (  # percentage points first, so that "5.4%p" keeps its "p" in the spelling
+        "%",
+        re.compile(
+            rf"[ \t]?(?:{_PCT}(?:[ \t]?p(?![A-Za-z])|[ \t]?포인트|\s+points?(?![A-Za-z]))"
+            r"|pp(?![A-Za-z])|퍼센트[ \t]?포인트|percentage[ \t]+points?(?![A-Za-z]))"
+        ),
+    ),
+    ("%", re.compile(rf"[ \t]?(?:{_PCT}|퍼센트|percent(?![A-Za-z]))")),
+    (
+        "x",
+        re.compile(
+            r"[xX](?![A-Za-z0-9])(?![ \t]?[0-9])|[ \t]?×(?![ \t]?[0-9])"
+            # "\times" before a digit is a product ("1024\times1024"), as "×" is.
+            r"|[ \t]?\\?times(?![A-Za-z])(?![ \t]?[0-9])|[ \t]?배"
+        ),
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One figure found in a text."""
+
+    spelling: str  # as written, white space collapsed: "+3%", "56.0\\%", "32만 5,800"
+    value: Decimal  # absolute value, units applied: 325800, 56, 7000000000
+    kind: str  # "" (plain number), "%" (percent or percentage points) or "x" (multiplier)
+    plain_integer: bool  # written as bare digits: no decimals, no unit, no scale
+    start: int  # offset in the scanned text where the figure starts (its sign included)
+    end: int  # offset just after the figure, its unit included
+
+
+def mask(text: str) -> str:
+    """Blank out what holds digits but no figures (URLs); mark "224x224" dimensions.
+
+    Every replacement keeps the length, so offsets into the result are offsets into ``text``.
+    """
+    text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+    return _DIGIT_X_DIGIT_RE.sub("×", text)
+
+
+def parse_number(digits: str) -> Decimal:
+    """The value of digits with optional thousands separators and decimals ("1,200.5")."""
+    return Decimal(digits.replace(",", ""))
+
+
+def _korean_group(work: str, number: Decimal, pos: int) -> tuple[Decimal, Decimal | None, int]:
+    """Apply the units after one number of a Korean chain: "5" -> 5, "3천" -> 3000, "2천만".
+
+    Returns the group's value, its place (the unit it ends in: 1000, 10^4, 10^8, 10^12, or
+    None without a unit) and the end of the group.
+    """
+    place: Decimal | None = None
+    thousand = _KOREAN_THOUSAND_RE.match(work, pos)
+    if thousand:
+        number *= 1000
+        place = Decimal(1000)
+        pos = thousand.end()
+    big = _KOREAN_BIG_RE.match(work, pos)
+    if big:
+        place = _KOREAN_BIG_UNITS[big.group(1)]
+        number *= place
+        pos = big.end()
+    return number, place, pos
+
+
+def _korean_tail(work: str, pos: int, first: Decimal) -> tuple[Decimal, int] | None:
+    """Read Korean units after a number: "32만 5,800", "1.2억", "3천", "1만 5천", "2천만".
+
+    Groups join while their places descend ("1억 2천만"); a last group without a unit joins
+    when it is an integer of two or more digits below the last place ("32만 5,800"; in
+    "10만 3가지" the 3 is a count of its own). "5만 10만" is two figures.
+
+    Returns the total value and the end of the figure, or None if no 천/만/억/조 follows.
+    """
+    total = Decimal(0)
+    last_place: Decimal | None = None
+    end = pos
+    group, group_end = first, pos
+    while True:
+        value, place, after = _korean_group(work, group, group_end)
+        if place is None or (last_place is not None and place >= last_place):
+            break
+        total += value
+        last_place = place
+        end = after
+        following = _KOREAN_NEXT_NUMBER_RE.match(work, end)
+        if following is None:
+            break
+        group, group_end = parse_number(following.group(1)), following.end()
+    if last_place is None:
+        return None
+    trailing = _KOREAN_TRAILING_RE.match(work, end)
+    if trailing and last_place > 1000 and parse_number(trailing.group(1)) < last_place:
+        total += parse_number(trailing.group(1))
+        end = trailing.end()
+    return total, end
+
+
+def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
+    """Whether the number is an enumeration marker: "1." / "2)" opening a line, or "(1)"."""
+    if not digits.isdigit() or len(digits) > 2:
+        return False
+    if start > 0 and work[start - 1] == "(" and work.startswith(")", end):
+        return True
+    line_start = work.rfind("\n", 0, start) + 1
+    prefix = _LIST_PREFIX_RE.fullmatch(work, line_start, start)
+    return prefix is not None and _MARKER_END_RE.match(work, end) is not None
+
+
+def _left_context(work: str, start: int, previous: Figure | None, previous_end: int) -> str:
+    """Classify what stands left of the number at ``start``.
+
+    Returns ``"name"`` (glued to a Latin letter, or to a hyphen glued to a letter or to a
+    digit that is not a figure: part of an identifier), ``"range"`` (second number of a range
+    whose first number ended right before: "63–95%", "8-32times", "63% to 95%"), ``"sign"``
+    (a ``+``/``-``/``±`` that belongs to the figure) or ``"plain"``.
+    """
+    if start == 0:
+        return "plain"
+    before = work[start - 1]
+    if before.isalpha() and not is_hangul(before):
+        return "name"
+    if previous is not None and _RANGE_GAP_RE.fullmatch(work, previous_end, start):
+        return "range"
+    if before in _DASHES:
+        glued_to = work[start - 2] if start >= 2 else " "
+        if glued_to.isascii() and (glued_to.isalnum() or glued_to in "_."):
+            return "name"  # "GPT-4o", "GUI-360", "Qwen2-7B", "LLaMA3.1-8B"
+        return "sign" if before in _SIGNS else "plain"
+    if before in _SIGNS:
+        return "sign"
+    return "plain"
+
+
+def scan(text: str, *, markers: bool = True) -> list[Figure]:
+    """Find every figure of ``text``, in order (see :func:`extract_figures` for the rules).
+
+    ``markers=False`` keeps enumeration markers ("1.", "(2)") as figures.
+    """
+    work = mask(text)
+    figures: list[Figure] = []
+    previous_end = -1
+    pos = 0
+    while (match := _NUMBER_RE.search(work, pos)) is not None:
+        start, end = match.span()
+        digits = match.group()
+        pos = end
+        dotted = _DOTTED_TAIL_RE.match(work, end)
+        if dotted:  # "1.2.3": a version or section number, not a quantity
+            pos = dotted.end()
+            continue
+        if _ARXIV_ID_RE.fullmatch(digits):
+            continue
+        previous = figures[-1] if figures else None
+        context = _left_context(work, start, previous, previous_end)
+        if context == "name":
+            continue
+        if markers and _is_list_marker(work, start, end, digits):
+            continue
+        value = parse_number(digits)
+        plain_integer = "." not in digits
+        korean = _korean_tail(work, end, value)
+        if korean is not None:
+            value, end = korean
+            plain_integer = False
+        elif scientific := _SCIENTIFIC_RE.match(work, end):
+            value = value.scaleb(int(scientific.group(1)))
+            end = scientific.end()
+            plain_integer = False
+        elif scale := _SCALE_LETTER_RE.match(work, end):
+            value = value.scaleb(SCALE_LETTERS[scale.group(1)])
+            end = scale.end()
+            plain_integer = False
+        elif scale := _SCALE_WORD_RE.match(work, end):
+            value = value.scaleb(_SCALE_WORDS[scale.group(1).lower()])
+            end = scale.end()
+            plain_integer = False
+        kind = ""
+        for unit_kind, unit_re in _UNIT_RES:
+            unit = unit_re.match(work, end)
+            if unit:
+                kind = unit_kind
+                end = unit.end()
+                break
+        if context == "sign":
+            start -= 1
+        if context == "range" and previous is not None and kind and not previous.kind:
+            figures[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
+        figures.append(
+            Figure(
+                spelling=" ".join(text[start:end].split()),
+                value=value,
+                kind=kind,
+                plain_integer=plain_integer and not kind,
+                start=start,
+                end=end,
+            )
+        )
+        previous_end = end
+        pos = end
+    return figures
+
+
+def format_value(value: Decimal) -> str:
+    """The canonical spelling of a value: no exponent, no trailing zeros ("56", "1200000")."""
+    return format(value.normalize(), "f")
+
+
+def extract_figures(text: str) -> list[str]:
+    """Every number-like figure of ``text``, normalized to its numeric value.
+
+    What is a figure: a number written with ASCII digits, as an integer, a decimal, with
+    thousands separators (``1,200``), optionally followed by a unit that is read and dropped:
+    ``%`` (also LaTeX ``\\%``, ``56 %``, ``퍼센트``), percentage points (``%p``, ``pp``,
+    ``% points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``). Scales are
+    applied, so that every spelling of a quantity compares equal: Korean 만 (10^4), 억 (10^8),
+    조 (10^12) and 천 (10^3) as in ``32만 5,800`` or ``1.2억``; glued ``k``/``K``/``M``/``B``/``T``
+    (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억`` and ``7 billion``);
+    ``thousand``/``million``/``billion``/``trillion``; ``5e-4``. Years (``2025``) are figures.
+    A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after a
+    number are a unit and do not stop it being a figure (``80GB`` -> 80, ``3D`` -> 3). The sign
+    is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the direction.
+
+    What is not a figure, because it cannot be invented as a quantity:
+
+    * a number glued on its left to a Latin letter, or to a hyphen that is glued to a letter
+      or to a digit that is not itself a figure: it is part of a name (``GPT-4o``,
+      ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``gpt-4o-mini``,
+      ``LLaMA3.1-8B``, ``GSM8K``);
+    * an arXiv id (``2511.04460``, ``2511.04460v2``) and dotted version or section numbers
+      with two or more dots (``1.2.3``);
+    * digits inside URLs;
+    * enumeration markers: ``1.``/``2)`` of one or two digits opening a line (after an
+      optional bullet), and ``(1)``.
+
+    Args:
+        text: an answer or a source text (hard wraps and LaTeX escapes are fine).
+
+    Returns:
+        The normalized values as strings (``"56"`` for ``56.0\\%``, ``"325800"`` for
+        ``32만 5,800``, ``"1200"`` for ``1,200``, ``"3.5"`` for ``3.5x``), in order of first
+        appearance, without duplicates.
+    """
+    seen: dict[str, None] = {}
+    for figure in scan(text):
+        seen.setdefault(format_value(figure.value), None)
+    return list(seen)

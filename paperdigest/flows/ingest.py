@@ -1,0 +1,160 @@
+"""Batch answers → summaries: each answer validated like the direct path's."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from paperdigest.errors import redact
+from paperdigest.flows.batchfile import parse_cache_key
+from paperdigest.flows.day import text_cache_budget
+from paperdigest.flows.runtime import Runtime, shorten_reason
+from paperdigest.fulltext import estimate_tokens
+from paperdigest.model.reask import PriorAnswer, Summary, figure_source, validate_answer
+from paperdigest.store import RunStats
+
+__all__ = ["IngestResult", "ingest"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    """What one batch's (or results file's) answers gave.
+
+    ``answers`` lines read; ``stored`` valid answers stored; ``invalid`` answers that failed
+    validation and ``failed`` requests without an answer (both left to the direct path);
+    ``ignored`` lines that are not ours, stale (another prompt) or about a paper or text
+    not in the store, or whose key is stored already; tokens from the answers' usage.
+    """
+
+    answers: int = 0
+    stored: int = 0
+    invalid: int = 0
+    failed: int = 0
+    ignored: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+    def stats(self, rt: Runtime, wall_seconds: float) -> RunStats:
+        """The counts as a ``runs`` row (papers = lines, model calls = answers)."""
+        return RunStats(
+            papers=self.answers,
+            summarized=self.stored,
+            failed=self.invalid + self.failed,
+            skipped=self.ignored,
+            model_calls=self.answers - self.failed,
+            prompt_tokens=self.prompt_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=rt.cost(self.prompt_tokens, self.completion_tokens),
+            wall_seconds=wall_seconds,
+        )
+
+
+def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestResult:
+    """Validate each batch answer like the direct path and store the valid ones.
+
+    Args:
+        rt: the command's :class:`Runtime` (prompts, settings, store).
+        records: output lines (``custom_id``, ``response``: ``status_code`` and ``body``,
+            ``error``).
+        origin: the batch id or results file, recorded in each summary's attempt.
+
+    Returns:
+        The :class:`IngestResult`.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    settings, store = rt.settings, rt.store
+    budget = text_cache_budget(settings)
+    result = IngestResult()
+    for record in records:
+        result.answers += 1
+        custom_id = str(record.get("custom_id") or "")
+        key = parse_cache_key(custom_id)
+        prompt = rt.prompts.get(key[1]) if key else None
+        if key is None or prompt is None or prompt.prompt_hash != key[2]:
+            log.warning("batch line %r is not a request of the current prompts; ignored", custom_id)
+            result.ignored += 1
+            continue
+        arxiv_id, schema, prompt_hash, model = key
+        response = record.get("response") or {}
+        body = response.get("body") if isinstance(response, dict) else None
+        choices = body.get("choices") if isinstance(body, dict) else None
+        if record.get("error") or response.get("status_code") != 200 or not choices:
+            detail = record.get("error") or (body or {}).get("error") or "no answer"
+            log.warning("%s: batch request failed (%s)", arxiv_id, redact(str(detail))[:200])
+            result.failed += 1
+            continue
+        assert isinstance(body, dict)
+        choice = choices[0] if isinstance(choices[0], dict) else {}
+        content = str((choice.get("message") or {}).get("content") or "")
+        finish_reason = str(choice.get("finish_reason") or "stop")
+        usage = body.get("usage") or {}
+        prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        completion_tokens = int(usage.get("completion_tokens") or estimate_tokens(content))
+        result.prompt_tokens += prompt_tokens
+        result.completion_tokens += completion_tokens
+        paper = store.get_paper(arxiv_id)
+        source = store.get_source(arxiv_id, paper.version, budget) if paper else None
+        if paper is None or source is None:
+            log.warning("%s: paper or text not in the store; batch answer ignored", arxiv_id)
+            result.ignored += 1
+            continue
+        if store.get_summary(arxiv_id, schema, prompt_hash, model) is not None:
+            result.ignored += 1  # never replace what a digest may already show
+            continue
+        fields, problems, unverified = validate_answer(
+            prompt.spec, content, finish_reason, figure_source(paper, source)
+        )
+        if fields is None or problems or unverified:
+            why = "; ".join(problems) or "unverified figures: " + ", ".join(unverified)
+            log.info(
+                "%s: batch answer rejected (%s); the direct path re-asks from it",
+                arxiv_id,
+                shorten_reason(why),
+            )
+            store.save_rejected(
+                key,
+                paper.version,
+                budget,
+                PriorAnswer(content, finish_reason, prompt_tokens, completion_tokens, origin),
+            )
+            result.invalid += 1
+            continue
+        attempt = {
+            "attempt": 1,
+            "error": None,
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "batch": origin,
+        }
+        store.save_summary(
+            Summary(
+                arxiv_id,
+                schema,
+                prompt_hash,
+                model,
+                fields,
+                source.kind,
+                source.tokens,
+                prompt_tokens,
+                completion_tokens,
+                [attempt],
+            )
+        )
+        result.stored += 1
+    log.info(
+        "%s: %d answers, %d stored, %d invalid, %d failed, %d ignored; tokens in/out %d/%d",
+        origin,
+        result.answers,
+        result.stored,
+        result.invalid,
+        result.failed,
+        result.ignored,
+        result.prompt_tokens,
+        result.completion_tokens,
+    )
+    return result

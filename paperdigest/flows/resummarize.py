@@ -1,0 +1,132 @@
+"""``resummarize``: one paper summarized afresh, and every digest that lists it rewritten.
+
+The paper's record is completed from arXiv's metadata when it lacks arXiv's abstract (or is
+not stored at all); its text comes from the cache when there is one, so a resummarize asks
+the model, not arxiv.org.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from paperdigest.errors import FetchError, InputError, PaperdigestError
+from paperdigest.flows.day import load_source
+from paperdigest.flows.digests import paper_section, rewrite_digests
+from paperdigest.flows.runtime import Runtime, day_lock
+from paperdigest.model.client import make_openai_client
+from paperdigest.model.reask import Summarizer, Summary
+from paperdigest.papers import Paper
+from paperdigest.sources import arxiv as arxiv_source
+from paperdigest.sources import http
+
+__all__ = ["Resummarized", "resummarize"]
+
+
+@dataclass
+class Resummarized:
+    """What a resummarize gave, for the CLI to print.
+
+    ``output``: in schema order, the rewritten digests' paths, or (for a schema no digest
+    lists the paper in) the summary as markdown; ``errors``: the error that stopped each
+    schema that failed (the other schemas' work is kept).
+    """
+
+    output: list[str] = field(default_factory=list)
+    errors: list[PaperdigestError] = field(default_factory=list)
+
+
+def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
+    return Paper(arxiv_id=meta.arxiv_id, title=meta.title or meta.arxiv_id, abstract=meta.abstract)
+
+
+async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, schema: str) -> Summary:
+    settings, store = rt.settings, rt.store
+    paper = store.get_paper(arxiv_id)
+    async with http.make_client(settings) as client:
+        if paper is None or paper.abstract_source != "arxiv":
+            metas = await arxiv_source.fetch_metadata_paced([arxiv_id], settings, rt.pacer)
+            if arxiv_id not in metas and paper is None:
+                raise FetchError(
+                    settings.arxiv_api_url, None, f"arXiv returned no paper {arxiv_id}"
+                )
+            if arxiv_id in metas:
+                meta = metas[arxiv_id]
+                base = paper or _paper_from_meta(meta)
+                paper = arxiv_source.merge(base, meta)
+                store.save_paper(paper)
+        assert paper is not None
+        if version is not None and version != paper.version:
+            paper = paper.model_copy(update={"version": version})
+        # The cached text when there is one: a resummarize asks the model, not arxiv.org.
+        source = await load_source(store, client, paper, settings, rt.pacer)
+    if source is None:
+        raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
+    openai_client = make_openai_client(settings, rt.limiter)
+    try:
+        summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
+        summary = await summarizer.summarize(rt.prompts[schema], paper, source)
+    finally:
+        await openai_client.close()
+    store.save_summary(summary)
+    return summary
+
+
+async def _resummarize_all(
+    rt: Runtime, arxiv_id: str, version: int | None, schemas: list[str]
+) -> list[Summary | PaperdigestError]:
+    """Each schema's fresh summary, or the error that stopped it (the others still count)."""
+    results: list[Summary | PaperdigestError] = []
+    for name in schemas:
+        try:
+            results.append(await _resummarize_one(rt, arxiv_id, version, name))
+        except PaperdigestError as exc:
+            results.append(exc)
+    return results
+
+
+def resummarize(
+    rt: Runtime, arxiv_id: str, version: int | None, schema: str | None
+) -> Resummarized:
+    """Summarize ``arxiv_id`` afresh in ``schema`` (default: every schema of the digests
+    that list it, ``seven`` when none does) and rewrite those digests, each under its
+    day's lock.
+
+    Args:
+        rt: the command's :class:`Runtime`.
+        arxiv_id: the bare arXiv id (``2511.04460``).
+        version: summarize this version (``2`` for ``v2``) instead of the stored one.
+        schema: one schema, or None for the digests' schemas.
+
+    Returns:
+        The :class:`Resummarized` output; a schema that failed is in ``errors`` (summary
+        errors, fetch errors, ``InputError`` when there is nothing to summarize from).
+
+    Raises:
+        ConfigError: the model API refused the key or model.
+        LockTimeout: another run held a day's lock past the wait limit.
+        StoreError: the database failed.
+    """
+    import asyncio
+
+    listed = rt.store.digests_listing(arxiv_id)
+    schemas = [schema] if schema else sorted({d.schema for d in listed}) or ["seven"]
+    # One event loop for every schema: the rate limiter belongs to one loop.
+    summaries = asyncio.run(_resummarize_all(rt, arxiv_id, version, schemas))
+    result = Resummarized()
+    for name, summary in zip(schemas, summaries, strict=True):
+        if isinstance(summary, PaperdigestError):
+            result.errors.append(summary)  # every schema that worked is written first
+            continue
+        days = sorted({d.day for d in listed if d.schema == name})
+        rewritten: list[Path] = []
+        for day in days:
+            with day_lock(rt.settings, date.fromisoformat(day)):
+                rewritten += rewrite_digests(rt, summary, day)
+        if not days:
+            paper = rt.store.get_paper(arxiv_id)
+            assert paper is not None
+            result.output.append(paper_section(paper, summary))
+        result.output += [str(path) for path in sorted(set(rewritten))]
+    return result

@@ -1,0 +1,217 @@
+"""What a command shares across its days (:class:`Runtime`), the day's lock, the ``runs``
+row around a day, and atomic writes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+import tempfile
+import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import filelock
+
+from paperdigest.config import Settings
+from paperdigest.errors import (
+    ConfigError,
+    LockTimeout,
+)
+from paperdigest.model.limits import RateLimiter, TokenBudget
+from paperdigest.model.prompts import PROMPTS_DIR, Prompt, load_prompts
+from paperdigest.sources import arxiv as arxiv_source
+from paperdigest.store import RunStats, Store
+
+if TYPE_CHECKING:  # day.py builds on this module
+    from paperdigest.flows.day import DayResult
+
+__all__ = [
+    "RecordedRun",
+    "Runtime",
+    "Status",
+    "day_lock",
+    "open_runtime",
+    "recorded_day",
+    "shorten_reason",
+    "write_atomic",
+]
+
+log = logging.getLogger("paperdigest")
+
+
+Status = Literal["done", "partial"]
+
+
+# Longest failure reason shown in a log line or a digest (characters).
+_REASON_CHARS = 200
+
+
+@dataclass
+class Runtime:
+    """What a command shares across its days: settings, store, prompts, limits, budget, and
+    the one arXiv :class:`~paperdigest.sources.arxiv.Pacer` (so that the delay holds across
+    days and between metadata and full-text requests)."""
+
+    settings: Settings
+    store: Store
+    prompts: dict[str, Prompt]
+    limiter: RateLimiter = field(init=False)
+    budget: TokenBudget = field(init=False)
+    pacer: arxiv_source.Pacer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pacer = arxiv_source.Pacer(self.settings.arxiv_delay_seconds)
+        self.limiter = RateLimiter(
+            self.settings.requests_per_minute, self.settings.tokens_per_minute
+        )
+        self.budget = TokenBudget(self.settings.max_tokens_per_run)
+
+    def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
+        """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);
+        ``None`` when the price of the model is not configured."""
+        price = self.settings.price()
+        if price is None:
+            return None
+        return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    """The :class:`Runtime` of one command: checks the key, loads the prompts, creates the
+    output folder and opens the store.
+
+    Raises:
+        ConfigError: no API key or base URL, a prompt file is unusable, or the output folder
+            cannot be created.
+        StoreError: the database cannot be opened.
+    """
+    settings.api_key()  # fail early, before any request
+    prompts = load_prompts(PROMPTS_DIR)
+    try:
+        settings.output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"output folder {settings.output_dir} cannot be created: {exc}") from exc
+    return Runtime(settings, Store(settings.db_path), prompts)
+
+
+def _umask() -> int:
+    """The process's umask, read without changing it (``/proc/self/status``, Linux ≥ 4.7);
+    elsewhere set and restored at once."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _plain_write_mode(path: Path) -> int:
+    """The permission bits ``open(path, "w")`` would leave: an existing file keeps its own,
+    a new one gets ``0o666`` minus the umask (0644 under umask 022)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then
+    ``os.replace``, so readers and crashes never see a torn file. The file gets the mode a
+    plain write would give it (see :func:`_plain_write_mode`), not the temp file's 0600.
+
+    Raises:
+        OSError: the folder cannot be written.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _plain_write_mode(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        # mkstemp creates 0600; a web server running as another user must read digests.
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def day_lock(settings: Settings, day: date) -> Iterator[None]:
+    """Hold the day's lock (a file beside the database): a second run of the same day
+    waits up to ``lock_timeout_seconds``; runs of other days proceed in parallel.
+
+    Raises:
+        LockTimeout: the other run held the lock past the wait limit.
+    """
+    path = settings.db_path.parent / f".paperdigest-{day.isoformat()}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(str(path), timeout=settings.lock_timeout_seconds)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        log.warning(
+            "another run of %s is in progress; waiting up to %g s",
+            day,
+            settings.lock_timeout_seconds,
+        )
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise LockTimeout(str(path), settings.lock_timeout_seconds) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass
+class RecordedRun:
+    """The ``runs`` row of one day's run, filled by :meth:`done` when the day completes."""
+
+    result: DayResult | None = None
+
+    def done(self, result: DayResult) -> DayResult:
+        """Keep ``result`` for the row (status and counts); returns it unchanged."""
+        self.result = result
+        return result
+
+
+@contextmanager
+def recorded_day(rt: Runtime, command: str, day: date) -> Iterator[RecordedRun]:
+    """Hold the day's lock (:func:`day_lock`) and record the run as a ``runs`` row of
+    ``command``: started under the lock, finished on the way out with the status and counts
+    given to :meth:`RecordedRun.done`, or ``failed`` and no counts when the block raised.
+
+    Raises:
+        LockTimeout: as :func:`day_lock`.
+        StoreError: the database failed.
+    """
+    with day_lock(rt.settings, day):
+        run_id = rt.store.start_run(command, day.isoformat())
+        record = RecordedRun()
+        try:
+            yield record
+        finally:
+            result = record.result
+            rt.store.finish_run(
+                run_id,
+                result.status if result else "failed",
+                result.stats if result else RunStats(),
+            )
+
+
+def shorten_reason(text: str) -> str:
+    """``text`` cut to :data:`_REASON_CHARS` (200) characters at a word, for a log line or
+    a digest. One rejection lists every field (nine times "not Korean"): a reader needs the
+    gist; ``-v`` shows each attempt in full."""
+    return textwrap.shorten(text, _REASON_CHARS, placeholder=" …")

@@ -1,0 +1,46 @@
+"""``show``: a paper's stored summaries with their provenance, as text lines."""
+
+from __future__ import annotations
+
+from paperdigest.config import Settings
+from paperdigest.errors import InputError
+from paperdigest.model.schemas import SCHEMAS
+from paperdigest.store import Store
+
+__all__ = ["provenance"]
+
+
+def provenance(settings: Settings, arxiv_id: str) -> list[str]:
+    """The lines ``show`` prints: the paper's id, title, abstract source and upvotes, then
+    per stored summary its schema, model, prompt hash, source, tokens and time, each
+    attempt's outcome (and batch), unverified figures, and the summary's text.
+
+    Raises:
+        InputError: the paper is not in the database.
+        StoreError: the database failed.
+    """
+    store = Store(settings.db_path)
+    paper = store.get_paper(arxiv_id)
+    if paper is None:
+        raise InputError(f"{arxiv_id} is not in the database {settings.db_path}")
+    lines = [
+        f"{paper.versioned_id}  {paper.title}",
+        f"abstract from: {paper.abstract_source}; upvotes: {paper.upvotes}",
+    ]
+    for summary, created in store.summaries_of(arxiv_id):
+        lines.append("")
+        lines.append(
+            f"[{summary.schema}] model {summary.model}, prompt {summary.prompt_hash}, "
+            f"source {summary.source_kind} ({summary.source_tokens} tokens), "
+            f"tokens in/out {summary.prompt_tokens}/{summary.completion_tokens}, {created}"
+        )
+        for a in summary.attempts:
+            via = f" (batch {a['batch']})" if a.get("batch") else ""
+            lines.append(f"  attempt {a['attempt']}{via}: {a['error'] or 'ok'}")
+        if summary.unverified:
+            lines.append(f"  unverified figures: {', '.join(summary.unverified)}")
+        view = SCHEMAS[summary.schema].view(summary.content)
+        lines.append(view.overview)
+        for label, text in (*view.intro, *view.sections):
+            lines.append(f"\n{label}\n{text}")
+    return lines
