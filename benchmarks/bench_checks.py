@@ -87,9 +87,13 @@ def main() -> int:
         for seed in range(INVENTED_SEED, INVENTED_SEED + args.seeds)
         for item in invented_cases(seed)
     ]
-    invented_flagged = sum(
-        item.figure in unverified_figures(item.text, sources()[item.arxiv_id]) for item in invented
-    )
+    by_kind: dict[str, list[int]] = {}  # kind -> [flagged, invented]
+    for item in invented:
+        hit = item.figure in unverified_figures(item.text, sources()[item.arxiv_id])
+        counts = by_kind.setdefault(item.kind, [0, 0])
+        counts[0] += hit
+        counts[1] += 1
+    invented_flagged = sum(hit for hit, _ in by_kind.values())
     mean, slowest = _time_per_answer(args.repeat)
 
     false_rate = len(false_flags) / len(in_text) if in_text else 0.0
@@ -125,6 +129,10 @@ def main() -> int:
     print(
         f"invented figures  {invented_rate:.1%} flagged ({invented_flagged} of {len(invented)}, "
         f"{args.seeds} seeds; target {MIN_INVENTED_FLAG_RATE:.0%})"
+    )
+    print(
+        "  by kind         "
+        + ", ".join(f"{kind} {hit}/{n}" for kind, (hit, n) in sorted(by_kind.items()))
     )
     print(f"time per answer   {mean * 1000:.2f} ms mean, {slowest * 1000:.2f} ms slowest")
     targets = {

@@ -7,35 +7,33 @@ Exit codes: 0 done (a day without papers too), 2 bad input or configuration,
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
-from dateutil.relativedelta import relativedelta
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.progress import Progress as RichProgress
 
 from paperdigest import __version__
-from paperdigest.config import Settings, load_settings
 from paperdigest.errors import ConfigError, InputError, PaperdigestError, redact
-from paperdigest.flows import batch as batches
-from paperdigest.flows.backfill import BackfillResult, days_between, run_days
-from paperdigest.flows.day import DayResult, run_day
-from paperdigest.flows.ingest import IngestResult
-from paperdigest.flows.resummarize import resummarize as resummarize_paper
-from paperdigest.flows.runtime import Runtime, open_runtime, recorded_day
-from paperdigest.flows.show import provenance
-from paperdigest.papers import parse_arxiv_id
+
+# Everything else is imported by the command that uses it, so that --version and --help
+# start at once and a cached rerun loads no model client.
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichProgress
+    from rich.progress import TaskID
+
+    from paperdigest.config import Settings
+    from paperdigest.flows.backfill import BackfillResult
+    from paperdigest.flows.day import DayResult
+    from paperdigest.flows.ingest import IngestResult
+    from paperdigest.flows.runtime import Runtime
 
 __all__ = ["app", "main", "parse_day"]
 
@@ -80,7 +78,7 @@ def parse_day(value: str, settings: Settings) -> date:
     if value == "today":
         return today
     if value == "yesterday":
-        return today - relativedelta(days=1)
+        return today - timedelta(days=1)
     try:
         # fromisoformat alone takes week dates too (2025-W45-5).
         if not _DATE_RE.fullmatch(value):
@@ -117,6 +115,8 @@ _STDERR = {"json": False}
 
 
 def _setup_logging(verbose: bool, as_json: bool) -> None:
+    from paperdigest.config import load_settings
+
     if not as_json:
         with suppress(ConfigError):  # the command's own load_settings reports it
             as_json = load_settings().log_format == "json"
@@ -233,17 +233,18 @@ def run(
     """Write the digest of one day's daily papers list."""
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
+        from paperdigest.config import load_settings
+        from paperdigest.flows.day import run_recorded_day
+        from paperdigest.flows.runtime import open_runtime
+
         settings = load_settings(output_dir=output_dir)
         day = parse_day(date_, settings)  # before _runtime creates folder and database
         rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
-        with recorded_day(rt, "run", day) as record:
-            result = record.done(
-                asyncio.run(
-                    run_day(rt, day, schema_name, template_name, rt.settings.output_dir, limit)
-                )
-            )
+        result = run_recorded_day(
+            rt, day, schema_name, template_name, rt.settings.output_dir, limit
+        )
         code = _report(result)
     raise typer.Exit(code)
 
@@ -260,6 +261,11 @@ def resummarize(
     """Summarize one paper afresh and rewrite every digest that lists it."""
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
+        from paperdigest.config import load_settings
+        from paperdigest.flows.resummarize import resummarize as resummarize_paper
+        from paperdigest.flows.runtime import open_runtime
+        from paperdigest.papers import parse_arxiv_id
+
         bare, version = parse_arxiv_id(arxiv_id)
         rt = open_runtime(load_settings())
         done = resummarize_paper(rt, bare, version, schema.value if schema else None)
@@ -278,6 +284,10 @@ def show(
     """Print a paper's stored summaries with their provenance."""
     _setup_logging(verbose, False)
     with _boundary(verbose):
+        from paperdigest.config import load_settings
+        from paperdigest.flows.show import provenance
+        from paperdigest.papers import parse_arxiv_id
+
         bare, _ = parse_arxiv_id(arxiv_id)
         for line in provenance(load_settings(), bare):
             typer.echo(line)
@@ -303,6 +313,10 @@ class _Bar:
 
 @contextmanager
 def _progress_bar(enabled: bool) -> Iterator[_Bar]:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as RichProgress
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with RichProgress(
         *columns, TimeElapsedColumn(), console=Console(stderr=True), disable=not enabled
@@ -379,6 +393,12 @@ def backfill(
     """Write the digest of every day in a range; days already complete cost nothing."""
     _setup_logging(verbose, log_json)
     with _boundary(verbose):
+        import asyncio
+
+        from paperdigest.config import load_settings
+        from paperdigest.flows.backfill import days_between, run_days
+        from paperdigest.flows.runtime import open_runtime
+
         if batch + (batch_file is not None) + (ingest is not None) > 1:
             raise InputError("use only one of --batch, --batch-file and --ingest")
         settings = load_settings()  # dates first: bad input must not create the database
@@ -388,6 +408,8 @@ def backfill(
         out = rt.settings.output_dir
         ingested: list[IngestResult] = []
         with _progress_bar(not _STDERR["json"]) as bar:  # JSON logs: no bar
+            if batch or batch_file or ingest:  # the Batch API paths load the openai client
+                from paperdigest.flows import batch as batches
             if batch_file is not None:
                 count = asyncio.run(
                     batches.write_batch_file(rt, days, schema_name, batch_file, bar)

@@ -64,6 +64,24 @@ class Entry:
     unverified: tuple[str, ...] = ()
 
     @property
+    def anchor(self) -> str:
+        """The id of the paper's section, for the TL;DR's links.
+
+        ``paper-2511-04570`` is written as an explicit heading id in ``jekyll`` (kramdown
+        ``{#id}``) and ``docusaurus`` (the MDX comment ``{/* #id */}`` of Docusaurus ≥ 3.10);
+        the ``digest`` layout has no explicit ids (see :attr:`github_slug`).
+        """
+        return "paper-" + self.paper.arxiv_id.replace(".", "-")
+
+    @property
+    def github_slug(self) -> str:
+        """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
+        layout's heading ``## 2511.04570``: lower case, punctuation dropped, so
+        ``251104570``. CommonMark itself has no heading ids, and plain ``digest`` files are
+        read on GitHub-like renderers (reference 002)."""
+        return re.sub(r"[^\w\- ]", "", self.paper.arxiv_id.lower()).replace(" ", "-")
+
+    @property
     def main_title(self) -> str:
         """The title before its first ``": "`` outside links and code (the docusaurus heading)."""
         return split_title(self.paper.title)[0]
@@ -263,7 +281,12 @@ def digest_filename(day: date, template: str) -> str:
 
 
 def render_digest(
-    day: date, template: str, entries: list[Entry], omitted: list[Omitted] | None = None
+    day: date,
+    template: str,
+    entries: list[Entry],
+    omitted: list[Omitted] | None = None,
+    *,
+    tldr: bool = True,
 ) -> str:
     """Render a digest.
 
@@ -272,6 +295,7 @@ def render_digest(
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
         omitted: papers not summarized (failed, skipped, not done), listed at the end.
+        tldr: open with the TL;DR block (one line per entry, linking to its section).
 
     Returns:
         The markdown text, ending with one newline.
@@ -286,6 +310,7 @@ def render_digest(
         entries=entries,
         omitted=omitted or [],
         description=_description(day, entries),
+        tldr=tldr,
     )
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)

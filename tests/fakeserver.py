@@ -46,6 +46,7 @@ __all__ = [
     "ENGLISH_SENTENCE",
     "FIXTURES_DIR",
     "FakeUpstream",
+    "gist_sentence",
     "korean_sentence",
 ]
 
@@ -58,6 +59,8 @@ _UPDATED = "2025-11-07T00:00:00Z"
 ENGLISH_SENTENCE = "This paper proposes a new method and evaluates it on benchmarks."
 _HEADING = "## 요약\n"
 _INVENTED_FIGURE = " 성능이 +37.5% 향상되었습니다."
+# A gist far over the schema's limit (GIST_MAX_CHARS, 80 characters): the "long_gist" fault.
+_LONG_GIST = "이 논문은 " + "매우 " * 40 + "긴 한 문장으로 핵심을 설명합니다."
 
 # Faults that change the answer's content (the HTTP exchange itself succeeds).
 _CONTENT_FAULTS = frozenset(
@@ -70,6 +73,7 @@ _CONTENT_FAULTS = frozenset(
         "empty",
         "heading",
         "invented_figure",
+        "long_gist",
     }
 )
 _HTTP_FAULTS = frozenset(
@@ -135,12 +139,25 @@ type="text/html"/>
 """
 
 
-def korean_sentence(arxiv_id: str, prop: str) -> str:
-    """The fake model's answer for one string property: a deterministic Korean sentence."""
+def korean_sentence(arxiv_id: str, prop: str, schema: str = "seven") -> str:
+    """The fake model's answer for one string property: deterministic Korean sentences that
+    pass the content checks (the overview opens with "해당 논문은", no sentence repeats across
+    fields, ``gmr`` ends its sentences in ~다 and the others in ~습니다)."""
+    opening = "해당 논문은" if prop == "overview" else "논문"
+    if schema == "gmr":
+        return (
+            f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약이다. "
+            f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장이다."
+        )
     return (
-        f"논문 {arxiv_id}에 대한 {prop} 항목의 요약입니다. "
-        "이 내용은 시험용 가짜 모델이 만든 한국어 문장입니다."
+        f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약입니다. "
+        f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장입니다."
     )
+
+
+def gist_sentence(arxiv_id: str) -> str:
+    """The fake model's ``gist`` (the TL;DR field): one Korean sentence under 80 characters."""
+    return f"논문 {arxiv_id}의 핵심을 한 문장으로 줄인 시험용 요약입니다."
 
 
 @dataclass
@@ -256,7 +273,9 @@ def _fill(node: Any, root: dict[str, Any], arxiv_id: str, prop: str) -> Any:
         return False
     if type_ == "null":
         return None
-    return korean_sentence(arxiv_id, prop)
+    if prop == "gist":
+        return gist_sentence(arxiv_id)
+    return korean_sentence(arxiv_id, prop, str(root.get("title", "")))
 
 
 def _map_strings(obj: Any, fn: Callable[[str], str]) -> Any:
@@ -526,6 +545,8 @@ class FakeUpstream:
             self.chat_faults: list[str] = []
             self.chat_faults_by_id: dict[str, list[str]] = {}
             self.chat_latency: float = 0.0
+            # Set by a test to end every chat latency wait at once (unset: a plain delay).
+            self.chat_release = threading.Event()
             self.chat_handler: ChatHandler | None = None
             self.chat_requests: list[dict[str, Any]] = []
             # OpenAI Files and Batches
@@ -757,7 +778,7 @@ class FakeUpstream:
             with self._lock:
                 self.chat_requests.append(body)
             if self.chat_latency > 0:
-                time.sleep(self.chat_latency)
+                self.chat_release.wait(self.chat_latency)
             outcome = self._chat_outcome(body, headers.get("authorization", ""), live=True)
         if outcome.reset:
             return _Reply(reset=True)
@@ -857,6 +878,8 @@ class FakeUpstream:
             obj = _map_first_string(obj, lambda s: _HEADING + s)
         elif fault == "invented_figure":
             obj = _map_first_string(obj, lambda s: s + _INVENTED_FIGURE)
+        elif fault == "long_gist" and isinstance(obj, dict) and "gist" in obj:
+            obj = {**obj, "gist": _LONG_GIST}
         elif fault == "missing_field" and isinstance(obj, dict):
             required = (schema or {}).get("required") or list(obj)
             for name in required:

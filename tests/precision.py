@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -105,22 +106,24 @@ def is_flagged(case: Case) -> bool:
 
 @dataclass(frozen=True)
 class Invented:
-    """A results field with one invented figure added at its end."""
+    """A results field with one invented figure inserted as a sentence of its own."""
 
     arxiv_id: str
-    figure: str  # as written and as the check spells it: "47.3%", "2.7배", "3,418개"
+    kind: str  # a key of TEMPLATES: "percent", "multiplier", "count", "korean", "decimal"
+    figure: str  # as written and as the check spells it: "47.3%", "2.7배", "3,418"
     text: str  # the field's text with the sentence holding the figure
 
 
 # Sentences for an invented figure, one per kind the check reads: a percentage, a multiplier,
-# a count with thousands separators, a Korean 만 count, a decimal score.
-_TEMPLATES = (
-    ("{:.1f}%", "정확도가 {}로 향상되었다.", lambda r: r.uniform(11, 99)),
-    ("{:.1f}배", "추론 속도가 {} 빨라졌다.", lambda r: r.uniform(1.1, 9.9)),
-    ("{:,}", "{}개의 샘플로 평가하였다.", lambda r: r.randrange(1_001, 99_999)),
-    ("{}만", "{} 개의 토큰을 사용하였다.", lambda r: r.randrange(11, 999)),
-    ("{:.2f}", "평균 점수는 {}이다.", lambda r: r.uniform(11, 99)),
-)
+# a count with thousands separators, a Korean 만 count, a decimal score. Each kind: (format of
+# the figure, sentence around it, draw of its value).
+TEMPLATES: dict[str, tuple[str, str, Callable[[random.Random], float]]] = {
+    "percent": ("{:.1f}%", "정확도가 {}로 향상되었다.", lambda r: r.uniform(11, 99)),
+    "multiplier": ("{:.1f}배", "추론 속도가 {} 빨라졌다.", lambda r: r.uniform(1.1, 9.9)),
+    "count": ("{:,}", "{}개의 샘플로 평가하였다.", lambda r: r.randrange(1_001, 99_999)),
+    "korean": ("{}만", "{} 개의 토큰을 사용하였다.", lambda r: r.randrange(11, 999)),
+    "decimal": ("{:.2f}", "평균 점수는 {}이다.", lambda r: r.uniform(11, 99)),
+}
 
 
 def _absent(figure: str, source: str) -> bool:
@@ -136,20 +139,23 @@ def _absent(figure: str, source: str) -> bool:
 def invented_cases(seed: int = INVENTED_SEED) -> list[Invented]:
     """One invented figure in every results field of the corpus, drawn with ``seed``.
 
-    The figure's kind rotates through :data:`_TEMPLATES`; a value that the source holds in
-    any notation is drawn again, so every figure is truly invented.
+    The kind (a key of :data:`TEMPLATES`), the value and the line the sentence is inserted
+    before are drawn; a value that the source holds in any notation is drawn again, so every
+    figure is truly invented.
     """
     rng = random.Random(seed)
     made: list[Invented] = []
-    for index, answer in enumerate(answers().values()):
+    for answer in answers().values():
         if "results" not in answer.fields:
             continue
-        spelling, sentence, draw = _TEMPLATES[index % len(_TEMPLATES)]
+        kind = rng.choice(sorted(TEMPLATES))
+        spelling, sentence, draw = TEMPLATES[kind]
         source = sources()[answer.arxiv_id]
         while True:
             figure = spelling.format(draw(rng))
             if _absent(figure, source):
                 break
-        text = f"{answer.fields['results']}\n{sentence.format(figure)}"
-        made.append(Invented(answer.arxiv_id, figure, text))
+        lines = answer.fields["results"].split("\n")
+        lines.insert(rng.randrange(len(lines) + 1), sentence.format(figure))
+        made.append(Invented(answer.arxiv_id, kind, figure, "\n".join(lines)))
     return made

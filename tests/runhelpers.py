@@ -162,7 +162,11 @@ def omitted_ids(text: str) -> list[str]:
 
 
 TRUNCATE_MARKER = "<!-- truncate -->"
-_ALLOWED_LINK = re.compile(r"^https://(?:arxiv\.org/abs|huggingface\.co/papers)/\d{4}\.\d{4,5}$")
+# A paper page, or a TL;DR link to a paper's section (its id, also made of the arXiv id).
+_ALLOWED_LINK = re.compile(
+    r"^(?:https://(?:arxiv\.org/abs|huggingface\.co/papers)/\d{4}\.\d{4,5}"
+    r"|#\d{8,9}|#paper-\d{4}-\d{4,5})$"
+)
 
 
 def markdown_problems(text: str) -> list[str]:

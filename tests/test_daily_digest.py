@@ -201,7 +201,8 @@ def test_broken_answer_is_reasked_with_the_error_and_fixed(env: AppEnv) -> None:
 
 
 def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
-    """resummarize replaces one paper's part of every digest listing it, nothing else."""
+    """resummarize replaces one paper's part of every digest listing it (its section and its
+    TL;DR line), nothing else."""
     code, out, _ = run_cli("run", "--date", DAY)
     assert code == 0
     path = Path(out.strip())
@@ -212,7 +213,7 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
         return {
             k: (None if k == "masking" else f"다시 요약한 {k} 항목의 한국어 문장입니다.")
             for k in schema["properties"]
-        }
+        } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}
 
     env.fake.chat_handler = handler
     code, out, _ = run_cli("resummarize", "2511.04460")
@@ -222,7 +223,12 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
     assert "다시 요약한 overview 항목의 한국어 문장입니다." in after
     start_b, start_a = before.index("## 2511.04460"), after.index("## 2511.04460")
     end_b, end_a = before.index("## 2511.03773"), after.index("## 2511.03773")
-    assert before[:start_b] == after[:start_a]
+    head_b, head_a = before[:start_b].splitlines(), after[:start_a].splitlines()
+    changed = [(b, a) for b, a in zip(head_b, head_a, strict=True) if b != a]
+    assert [a for _, a in changed] == [
+        "2. [V-Thinker: Interactive Thinking with Images](#251104460) (👍 65) — "
+        "다시 요약한 gist 항목의 한국어 문장입니다."
+    ]
     assert before[end_b:] == after[end_a:]
     assert str(path.resolve()) in out
 
@@ -249,13 +255,19 @@ def test_resummarize_writes_the_schema_that_worked_when_another_fails(env: AppEn
     def handler(body: dict[str, object]) -> dict[str, object]:
         schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
         seven = "overview" in schema["properties"]
-        text = "This answer is in English." if seven else "다시 요약한 한국어 문장입니다."
-        return {k: (None if k == "masking" else text) for k in schema["properties"]}
+        return {
+            k: None
+            if k == "masking"
+            else "This answer is in English."
+            if seven
+            else f"다시 요약한 {k} 항목의 한국어 문장으로, 시험을 위해 쓴 것이다."
+            for k in schema["properties"]
+        }
 
     env.fake.chat_handler = handler
     code, out, err = run_cli("resummarize", "2511.04460")
     assert code == 3, err
-    assert "다시 요약한 한국어 문장입니다." in jekyll.read_text(encoding="utf-8")
+    assert "다시 요약한 method 항목의 한국어 문장으로" in jekyll.read_text(encoding="utf-8")
     assert str(jekyll.resolve()) in out
 
 

@@ -80,7 +80,7 @@ def _korean_answer(body: dict[str, Any], overrides: dict[str, str]) -> dict[str,
     answer: dict[str, Any] = {}
     for name, prop in schema["properties"].items():
         nullable = any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
-        answer[name] = None if nullable else korean_sentence(arxiv_id, name)
+        answer[name] = None if nullable else korean_sentence(arxiv_id, name, schema["title"])
     answer.update(overrides)
     return answer
 
@@ -431,7 +431,9 @@ def test_figures_of_the_data_block_header_are_not_verified(
         match = re.search(r"cut to about (\d+) tokens", body["messages"][1]["content"])
         assert match is not None
         counts.append(match.group(1))
-        return _korean_answer(body, {"results": f"본문은 약 {counts[-1]}개 토큰입니다."})
+        return _korean_answer(
+            body, {"results": f"본문은 약 {counts[-1]}개 토큰으로 이루어져 있습니다."}
+        )
 
     env.fake.chat_handler = handler
 

@@ -160,10 +160,13 @@ def test_model_obeying_an_injection_cannot_put_links_or_html_in_the_digest(
 
     def obeying_model(body: dict[str, Any]) -> dict[str, Any]:
         schema = body["response_format"]["json_schema"]["schema"]
-        answer = {name: korean * 3 for name in schema["properties"]}
+        # distinct fields, and the overview's opening: the content checks pass
+        answer = {name: f"{name} 항목에서 " + korean * 3 for name in schema["properties"]}
         answer["masking"] = None
-        answer["overview"] = korean * 3 + payload
-        answer["results"] = korean * 3 + "\n\n[참고]: javascript:alert(1)"
+        answer["overview"] = "해당 논문은 " + korean * 3 + payload
+        answer["results"] = "결과: " + korean * 3 + "\n\n[참고]: javascript:alert(1)"
+        # The TL;DR line: under the gist's 80 characters, so it is published, not re-asked.
+        answer["gist"] = "새 방법을 제안합니다. [클릭](javascript:alert(1)) <b>굵게</b>"
         return answer
 
     env.fake.chat_handler = obeying_model

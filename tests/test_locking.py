@@ -19,8 +19,9 @@ OTHER_DAY = "2025-11-06"
 
 def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
     """Two runs of one day at once: the second waits; each paper is asked exactly once."""
-    # The first run is slow at the model until the second is seen waiting for the lock.
-    env.fake.chat_latency = 1.0
+    # The first run is slow at the model (each call held up to 4 s, under the 5 s client
+    # timeout) until the second is seen waiting for the lock, then released at once.
+    env.fake.chat_latency = 4.0
     first = spawn(env.tmp_path, "run", "--date", DAY)
     second = None
     try:

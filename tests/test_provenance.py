@@ -88,3 +88,17 @@ def test_show_lists_the_unverified_figures_of_a_flagged_summary(
     assert len(attempts) == 3
     assert all("+37.5%" in failure for failure in attempts)
     assert "  unverified figures: +37.5%\n" in result.stdout
+
+
+def test_show_prints_the_closest_source_figure_of_each_flagged_figure(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each unverified figure is shown with the closest source figure the check found."""
+    monkeypatch.setenv("PAPERDIGEST_MAX_ATTEMPTS", "1")
+    env.fake.chat_faults_by_id[PAPER] = ["invented_figure"]
+    assert _cli("run", "--date", DAY, "--limit", "1").exit_code == 0
+
+    result = _cli("show", PAPER)
+
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^    \+37\.5%: closest in the source: \S", result.stdout, re.MULTILINE)

@@ -16,10 +16,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from paperdigest.checks.closest import FigureFlag, flag
 from paperdigest.checks.numbers import SCALE_LETTERS, Figure, mask, parse_number, scan
+from paperdigest.checks.words import word_figures
 from paperdigest.fulltext import CELL_SEPARATOR
 
-__all__ = ["unverified_figures"]
+__all__ = ["FigureFlag", "figure_flags", "figures_problem", "unverified_figures"]
 
 _ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
 
@@ -179,6 +181,7 @@ class _SourceValues:
     percent: frozenset[Decimal]  # "56%", "56.0\\%", "5.42% points", bare cells of % tables
     multiplier: frozenset[Decimal]  # "3.5x", "4.3\\times", "3-fold", cells of speedup tables
     decimals: frozenset[Decimal]  # bare fractional numbers: "75.53", "0.56"; not "16.0", "21.7s"
+    figures: tuple[Figure, ...]  # the figures in order, for the closest one to a flagged figure
 
 
 def _source_values(source_text: str) -> _SourceValues:
@@ -198,15 +201,43 @@ def _source_values(source_text: str) -> _SourceValues:
         for match in _WORD_MULTIPLIER_RE.finditer(source_text)
     )
     multiplier.update(_context_multipliers(source_text))
+    words = word_figures(source_text)
+    percent.update(words.percent)
+    multiplier.update(words.multiplier)
     return _SourceValues(
-        every=frozenset(figure.value for figure in figures),
+        every=frozenset(figure.value for figure in figures) | words.every | words.multiplier,
         percent=frozenset(percent),
         multiplier=frozenset(multiplier),
         decimals=frozenset(figure.value for figure in bare if figure.value % 1),
+        figures=tuple(figures),
     )
 
 
 def unverified_figures(answer_text: str, source_text: str) -> list[str]:
+    """The spellings of :func:`figure_flags`: the answer's figures the source lacks."""
+    return [item.figure for item in figure_flags(answer_text, source_text)]
+
+
+def figures_problem(flags: list[FigureFlag]) -> str:
+    """The re-ask message for the flagged figures of one answer, addressed to the model.
+
+    Names every figure, then each unit slip :mod:`paperdigest.checks.closest` found, e.g.
+    ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in
+    the paper text, exactly as written. Check the unit conversion: the paper says "1.6
+    billion" = 16억; you wrote 1.6억 (= 160 million).``
+    """
+    message = (
+        "these figures do not occur in the paper text: "
+        + ", ".join(item.figure for item in flags)
+        + ". Use only figures that appear in the paper text, exactly as written."
+    )
+    for item in flags:
+        if item.conversion:
+            message += f" Check the unit conversion: {item.conversion}."
+    return message
+
+
+def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
     """Figures of the answer that the source does not contain: the invented-number guard.
 
     Both texts are read with the rules of :func:`extract_figures`. A unit makes a claim, so
@@ -257,9 +288,16 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
         source_text: the paper text the answer was written from (abstract, full text,
             tables as :mod:`paperdigest.fulltext` writes them).
 
+    Not figures of the answer (not claims): numbers that are part of a name ("MATH 500",
+    "AIME 2024", "Gemini 2.5 Flash", "Llama 3.1 405B") and ordinals ("제14조~17조"), see
+    :func:`paperdigest.checks.numbers.extract_figures`. The source's figures also include
+    those written in English words ("five hundred", "a dozen", "an order of magnitude"),
+    read by :mod:`paperdigest.checks.words`.
+
     Returns:
-        The answer's unverified figures as originally spelled (``"+3%"``, ``"30.5%"``), white
-        space collapsed, in order, without duplicates; empty if every figure is verified.
+        One :class:`FigureFlag` per unverified answer figure: its spelling (``"+3%"``,
+        ``"30.5%"``, white space collapsed), the closest source figure and the unit slip
+        if any; in order, without duplicate spellings; empty if every figure is verified.
     """
     source = _source_values(source_text)
     loose = set(source.every)
@@ -269,7 +307,7 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
         if match.group(1):
             loose.add(number.scaleb(SCALE_LETTERS[match.group(1)]))
 
-    unverified: dict[str, None] = {}
+    unverified: dict[str, FigureFlag] = {}
     for figure in scan(answer_text):
         value = figure.value
         if figure.kind == "%":
@@ -287,6 +325,6 @@ def unverified_figures(answer_text: str, source_text: str) -> list[str]:
                 or value * 100 in source.percent
                 or value in loose
             )
-        if not verified:
-            unverified.setdefault(figure.spelling, None)
-    return list(unverified)
+        if not verified and figure.spelling not in unverified:
+            unverified[figure.spelling] = flag(figure, list(source.figures))
+    return list(unverified.values())

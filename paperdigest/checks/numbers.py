@@ -42,13 +42,34 @@ _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
 _KOREAN_BIG_UNITS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
 _KOREAN_THOUSAND_RE = re.compile(r"[ \t]?천")
-_KOREAN_BIG_RE = re.compile(r"[ \t]?([조억만])(?!큼)")
+_KOREAN_BIG_RE = re.compile(r"[ \t]?(조(?![항건])|억|만(?!큼))")  # 조항: an article
 _KOREAN_NEXT_NUMBER_RE = re.compile(r"[ \t]?((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)")
 _KOREAN_TRAILING_RE = re.compile(
     r"[ \t]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{2,})(?![0-9.,])(?![ \t]?(?:[%％xX×천조억만]|배|\\%))"
 )
 
 _SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
+# LaTeX powers of ten, as abstracts write them: "10^{-3}", "10^-3", and "3.2 \\times 10^{-4}"
+# or "3.2×10^4" after a number (the mantissa).
+_POWER_RE = re.compile(r"\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
+_TIMES_POWER_RE = re.compile(r"[ \t]*(?:\\times|×|[xX])[ \t]*10\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
+# "제14조", "제3장": an ordinal names an article or a chapter; the syllable after it is no
+# unit (조 would read as 10^12).
+_ORDINAL_BEFORE = "제"
+_ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
+# What makes a number after a name token a name part rather than a claim: a unit-less
+# integer ("MATH 500", "AIME 2024", "Llama 2", "OpenVision 2"), or a decimal or a model size
+# followed by another name part ("Gemini 2.5 Flash", "Llama 3.1 405B").
+_NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
+_NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
+# A measuring unit or a Korean counter after a number makes it a claim even after a name:
+# "MATH 500개", "GPU 80GB", "Whisper 9배". Scale letters (7B) are model sizes, read apart.
+MEASURE_UNIT_RE = re.compile(
+    r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
+    r"|[ \t]?(?:개|편|건|명|배|[%％]|\\%)"
+    r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
+    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?|percent)(?![A-Za-z])"
+)
 SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
 _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
 _SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
@@ -84,16 +105,21 @@ class Figure:
     value: Decimal  # absolute value, units applied: 325800, 56, 7000000000
     kind: str  # "" (plain number), "%" (percent or percentage points) or "x" (multiplier)
     plain_integer: bool  # written as bare digits: no decimals, no unit, no scale
+    scaled: bool  # written with a scale: 만/억/조/천, k/M/B/T, million, 10^k, 5e-4
     start: int  # offset in the scanned text where the figure starts (its sign included)
     end: int  # offset just after the figure, its unit included
 
 
 def mask(text: str) -> str:
-    """Blank out what holds digits but no figures (URLs); mark "224x224" dimensions.
+    """Blank out what holds digits but no figures (URLs) and LaTeX math delimiters; mark
+    "224x224" dimensions.
 
+    The ``$`` of inline math becomes a space, so ``2$\\times$`` (as Hugging Face abstracts
+    keep it) reads as ``2 \\times``, a multiplier, and ``$10^{-3}$`` as ``10^{-3}``.
     Every replacement keeps the length, so offsets into the result are offsets into ``text``.
     """
     text = _URL_RE.sub(lambda m: " " * len(m.group()), text)
+    text = text.replace("$", " ")
     return _DIGIT_X_DIGIT_RE.sub("×", text)
 
 
@@ -191,6 +217,37 @@ def _left_context(work: str, start: int, previous: Figure | None, previous_end: 
     return "plain"
 
 
+def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
+    """The end of a number that is part of a name, or None when it is a figure.
+
+    A number is a name part when it follows a Latin-script name token (a capitalised word or
+    an acronym, then a space: "MATH 500", "AIME 2024", "Gemini 2.5 Flash") or another name
+    part (``chained``: "405B" in "Llama 3.1 405B"), carries no measuring unit, Korean counter,
+    % or 배, nor opens a range of them ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
+    63–97%" are claims), and is an integer
+    (optionally with a model-size letter, "Qwen 7B") or is followed by another name part
+    ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a figure.
+    """
+    if not chained and _NAME_TOKEN_RE.search(work, max(0, start - 40), start) is None:
+        return None
+    if MEASURE_UNIT_RE.match(work, end) or _KOREAN_THOUSAND_RE.match(work, end):
+        return None
+    if _KOREAN_BIG_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end):
+        return None
+    gap = _RANGE_GAP_RE.match(work, end)
+    if (
+        gap
+        and (upper := _NUMBER_RE.match(work, gap.end()))
+        and MEASURE_UNIT_RE.match(work, upper.end())
+    ):
+        return None  # "GenEval 63–97%": a range of percentages
+    scale = _SCALE_LETTER_RE.match(work, end)
+    stop = scale.end() if scale else end
+    if "." in digits and not scale and not _NAME_FOLLOWS_RE.match(work, stop):
+        return None
+    return stop
+
+
 def scan(text: str, *, markers: bool = True) -> list[Figure]:
     """Find every figure of ``text``, in order (see :func:`extract_figures` for the rules).
 
@@ -199,6 +256,8 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
     work = mask(text)
     figures: list[Figure] = []
     previous_end = -1
+    ordinal_end = -1  # end of the last ordinal ("제14조"), for ranges "제14조~17조"
+    name_end = -1  # end of the last name part, for chains "Llama 3.1 405B"
     pos = 0
     while (match := _NUMBER_RE.search(work, pos)) is not None:
         start, end = match.span()
@@ -210,6 +269,17 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
             continue
         if _ARXIV_ID_RE.fullmatch(digits):
             continue
+        if (start > 0 and work[start - 1] == _ORDINAL_BEFORE) or (
+            ordinal_end >= 0 and _RANGE_GAP_RE.fullmatch(work, ordinal_end, start)
+        ):
+            tail = _ORDINAL_TAIL_RE.match(work, end)
+            ordinal_end = pos = tail.end() if tail else end
+            continue
+        chained = name_end >= 0 and work[name_end:start] in (" ", "\t")
+        name_stop = _name_part_end(work, start, end, digits, chained)
+        if name_stop is not None:
+            name_end = pos = name_stop
+            continue
         previous = figures[-1] if figures else None
         context = _left_context(work, start, previous, previous_end)
         if context == "name":
@@ -218,22 +288,28 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
             continue
         value = parse_number(digits)
         plain_integer = "." not in digits
+        scaled = True
         korean = _korean_tail(work, end, value)
         if korean is not None:
             value, end = korean
-            plain_integer = False
         elif scientific := _SCIENTIFIC_RE.match(work, end):
             value = value.scaleb(int(scientific.group(1)))
             end = scientific.end()
-            plain_integer = False
+        elif digits == "10" and (power := _POWER_RE.match(work, end)):
+            value = Decimal(1).scaleb(int(power.group(1).replace("−", "-")))
+            end = power.end()
+        elif times_power := _TIMES_POWER_RE.match(work, end):
+            value = value.scaleb(int(times_power.group(1).replace("−", "-")))
+            end = times_power.end()
         elif scale := _SCALE_LETTER_RE.match(work, end):
             value = value.scaleb(SCALE_LETTERS[scale.group(1)])
             end = scale.end()
-            plain_integer = False
         elif scale := _SCALE_WORD_RE.match(work, end):
             value = value.scaleb(_SCALE_WORDS[scale.group(1).lower()])
             end = scale.end()
-            plain_integer = False
+        else:
+            scaled = False
+        plain_integer = plain_integer and not scaled
         kind = ""
         for unit_kind, unit_re in _UNIT_RES:
             unit = unit_re.match(work, end)
@@ -251,6 +327,7 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
                 value=value,
                 kind=kind,
                 plain_integer=plain_integer and not kind,
+                scaled=scaled,
                 start=start,
                 end=end,
             )

@@ -31,7 +31,6 @@ calls (a batch's size is fixed, and logged, when it is submitted).
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -43,7 +42,7 @@ from paperdigest.flows.batchapi import submit, wait_and_ingest
 from paperdigest.flows.batchfile import cache_key, read_results, request_line, write_requests
 from paperdigest.flows.day import PreparedDay, load_source, prepare_day
 from paperdigest.flows.ingest import IngestResult, ingest
-from paperdigest.flows.runtime import Runtime
+from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.model.client import make_openai_client
 from paperdigest.papers import Paper
 from paperdigest.sources import http
@@ -224,14 +223,9 @@ async def ingest_file(
         StoreError: the database failed.
     """
     records = read_results(path)
-    started = time.monotonic()
-    run_id = rt.store.start_run("batch", str(path))
-    ingested = IngestResult()
-    status = "failed"
-    try:
+    with recorded_run(rt.store, "batch", str(path)) as run:
         ingested = ingest(rt, records, path.name)
-        status = "partial" if ingested.invalid or ingested.failed else "done"
-    finally:
-        rt.store.finish_run(run_id, status, ingested.stats(rt, time.monotonic() - started))
+        run.stats = ingested.stats(rt)
+        run.status = "partial" if ingested.invalid or ingested.failed else "done"
     result = await run_days(rt, days, schema, template, output_dir, progress=progress)
     return result, ingested

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import openai
 from openai.types import Batch
 
-from paperdigest.errors import BatchError, ConfigError
+from paperdigest.errors import BatchError
 from paperdigest.flows.backfill import SILENT, Progress
 from paperdigest.flows.batchfile import ENDPOINT, jsonl_bytes, parse_jsonl
 from paperdigest.flows.ingest import IngestResult, ingest
-from paperdigest.flows.runtime import Runtime
+from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.fulltext import estimate_tokens
+from paperdigest.model.client import api_error
 
 __all__ = ["submit", "wait_and_ingest"]
 
@@ -34,16 +34,8 @@ async def _api(call: Awaitable[_T], batch_id: str, what: str) -> _T:
     """Await one Files/Batches call, turning the openai client's errors into ours."""
     try:
         return await call
-    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-        raise ConfigError(f"the model API refused the key (HTTP {exc.status_code})") from exc
-    except openai.NotFoundError as exc:
-        raise BatchError(batch_id, "not found", f"{what}: HTTP 404") from exc
     except openai.APIError as exc:
-        status = getattr(exc, "status_code", None)
-        detail = f"HTTP {status}" if status else type(exc).__name__
-        raise BatchError(
-            batch_id, "unfinished", f"{what} failed ({detail}); rerun to resume"
-        ) from exc
+        raise api_error(exc, batch_id=batch_id, what=what) from exc
 
 
 async def submit(
@@ -154,11 +146,8 @@ async def wait_and_ingest(
         ConfigError: the API refused the key.
         StoreError: the database failed.
     """
-    started = time.monotonic()
-    run_id = rt.store.start_run("batch", label)
     result = IngestResult()
-    status = "failed"
-    try:
+    with recorded_run(rt.store, "batch", label) as run:
         try:
             batch = await _poll(rt, client, batch_id, label, schema, record, progress)
         except BatchError as exc:
@@ -167,6 +156,7 @@ async def wait_and_ingest(
             raise
         if batch.status in ("completed", "expired"):
             result = ingest(rt, await _download(client, batch), batch_id)
+            run.stats = result.stats(rt)
             rt.store.save_batch(batch_id, label, schema, "ingested", record)
         else:
             rt.store.save_batch(batch_id, label, schema, "failed", record)
@@ -176,7 +166,5 @@ async def wait_and_ingest(
             if batch.status == "expired":
                 detail = f"{result.stored} answers stored; rerun to submit the rest"
             raise BatchError(batch_id, batch.status, detail)
-        status = "partial" if result.invalid or result.failed else "done"
-    finally:
-        rt.store.finish_run(run_id, status, result.stats(rt, time.monotonic() - started))
+        run.status = "partial" if result.invalid or result.failed else "done"
     return result

@@ -27,10 +27,9 @@ from paperdigest.errors import (
     SummaryError,
 )
 from paperdigest.flows.digests import make_entry
-from paperdigest.flows.runtime import Runtime, Status, shorten_reason, write_atomic
-from paperdigest.model.client import make_openai_client
+from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
 from paperdigest.model.prompts import Prompt
-from paperdigest.model.reask import Summarizer, Summary
+from paperdigest.model.reask import Summary
 from paperdigest.papers import Paper, SourceText
 from paperdigest.render import (
     FAILED,
@@ -52,6 +51,7 @@ __all__ = [
     "load_source",
     "prepare_day",
     "run_day",
+    "run_recorded_day",
     "summarize_papers",
     "text_cache_budget",
 ]
@@ -181,6 +181,10 @@ async def summarize_papers(
         for paper in papers:
             source = await load_source(store, client, paper, settings, pacer)
             texts[paper.arxiv_id].set_result(source)
+
+    # Only a run with papers to summarize pays for importing the openai client.
+    from paperdigest.model.client import make_openai_client
+    from paperdigest.model.reask import Summarizer
 
     openai_client = make_openai_client(settings, rt.limiter)
     summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
@@ -424,3 +428,22 @@ async def run_day(
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
     return DayResult(day, path, stats, omitted, prep.skipped)
+
+
+def run_recorded_day(
+    rt: Runtime,
+    day: date,
+    schema: str,
+    template: str,
+    output_dir: Path,
+    limit: int | None = None,
+) -> DayResult:
+    """The ``run`` command: :func:`run_day` under the day's lock, recorded as a ``runs``
+    row of command ``run`` (see :func:`~paperdigest.flows.runtime.recorded_day`).
+
+    Raises:
+        LockTimeout: another run of the day held its lock past the wait limit.
+        as :func:`run_day` otherwise.
+    """
+    with recorded_day(rt, "run", day) as record:
+        return record.done(asyncio.run(run_day(rt, day, schema, template, output_dir, limit)))

@@ -31,7 +31,7 @@ def make_entry(number: int, paper: Paper, summary: Summary) -> Entry:
 def paper_section(paper: Paper, summary: Summary) -> str:
     """``paper``'s section as the plain ``digest`` template writes it (from its ``## id``
     heading on, without the digest's title), for a summary no digest lists."""
-    text = render_digest(date.today(), "digest", [make_entry(1, paper, summary)])
+    text = render_digest(date.today(), "digest", [make_entry(1, paper, summary)], tldr=False)
     return text[text.index(f"## {paper.arxiv_id}") :].strip("\n")
 
 

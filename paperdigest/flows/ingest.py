@@ -6,6 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from openai.types.chat import ChatCompletion
+from pydantic import ValidationError
+
 from paperdigest.errors import redact
 from paperdigest.flows.batchfile import parse_cache_key
 from paperdigest.flows.day import text_cache_budget
@@ -37,8 +40,9 @@ class IngestResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
-    def stats(self, rt: Runtime, wall_seconds: float) -> RunStats:
-        """The counts as a ``runs`` row (papers = lines, model calls = answers)."""
+    def stats(self, rt: Runtime) -> RunStats:
+        """The counts as a ``runs`` row (papers = lines, model calls = answers); the wall
+        time is left to :func:`~paperdigest.flows.runtime.recorded_run`."""
         return RunStats(
             papers=self.answers,
             summarized=self.stored,
@@ -48,8 +52,17 @@ class IngestResult:
             prompt_tokens=self.prompt_tokens,
             completion_tokens=self.completion_tokens,
             cost_usd=rt.cost(self.prompt_tokens, self.completion_tokens),
-            wall_seconds=wall_seconds,
         )
+
+
+def _completion(body: object) -> ChatCompletion | None:
+    """The chat completion of a batch line's ``response.body``; None when the body is not
+    one (an error body, a proxy page) or has no choice."""
+    try:
+        completion = ChatCompletion.model_validate(body)
+    except ValidationError:
+        return None
+    return completion if completion.choices else None
 
 
 def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestResult:
@@ -80,21 +93,27 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
             result.ignored += 1
             continue
         arxiv_id, schema, prompt_hash, model = key
-        response = record.get("response") or {}
-        body = response.get("body") if isinstance(response, dict) else None
-        choices = body.get("choices") if isinstance(body, dict) else None
-        if record.get("error") or response.get("status_code") != 200 or not choices:
-            detail = record.get("error") or (body or {}).get("error") or "no answer"
+        response = record.get("response")
+        response = response if isinstance(response, dict) else {}
+        completion = _completion(response.get("body"))
+        if record.get("error") or response.get("status_code") != 200 or completion is None:
+            body = response.get("body")
+            detail = (
+                record.get("error")
+                or (body.get("error") if isinstance(body, dict) else None)
+                or "no answer"
+            )
             log.warning("%s: batch request failed (%s)", arxiv_id, redact(str(detail))[:200])
             result.failed += 1
             continue
-        assert isinstance(body, dict)
-        choice = choices[0] if isinstance(choices[0], dict) else {}
-        content = str((choice.get("message") or {}).get("content") or "")
-        finish_reason = str(choice.get("finish_reason") or "stop")
-        usage = body.get("usage") or {}
-        prompt_tokens = int(usage.get("prompt_tokens") or 0)
-        completion_tokens = int(usage.get("completion_tokens") or estimate_tokens(content))
+        choice = completion.choices[0]
+        content = choice.message.content or ""
+        finish_reason = choice.finish_reason or "stop"
+        usage = completion.usage
+        prompt_tokens = usage.prompt_tokens if usage else 0
+        completion_tokens = (
+            usage.completion_tokens if usage and usage.completion_tokens else None
+        ) or estimate_tokens(content)
         result.prompt_tokens += prompt_tokens
         result.completion_tokens += completion_tokens
         paper = store.get_paper(arxiv_id)

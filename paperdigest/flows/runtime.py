@@ -8,6 +8,7 @@ import os
 import stat
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ __all__ = [
     "day_lock",
     "open_runtime",
     "recorded_day",
+    "recorded_run",
     "shorten_reason",
     "write_atomic",
 ]
@@ -90,7 +92,8 @@ def open_runtime(settings: Settings) -> Runtime:
         StoreError: the database cannot be opened.
     """
     settings.api_key()  # fail early, before any request
-    prompts = load_prompts(PROMPTS_DIR)
+    # Beside the database: the response formats, so a cached rerun need not import openai.
+    prompts = load_prompts(PROMPTS_DIR, settings.db_path.parent / ".paperdigest-formats.json")
     try:
         settings.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -176,38 +179,56 @@ def day_lock(settings: Settings, day: date) -> Iterator[None]:
 
 @dataclass
 class RecordedRun:
-    """The ``runs`` row of one day's run, filled by :meth:`done` when the day completes."""
+    """The ``runs`` row of one run, written when the run's block ends (see
+    :func:`recorded_run`).
 
-    result: DayResult | None = None
+    ``status`` stays ``failed`` unless the block sets it; ``stats`` are the counts so far
+    (the block may set them before it raises, so a failed run keeps what it did). A
+    ``wall_seconds`` left at 0 is filled with the block's wall time.
+    """
+
+    status: str = "failed"
+    stats: RunStats = field(default_factory=RunStats)
 
     def done(self, result: DayResult) -> DayResult:
-        """Keep ``result`` for the row (status and counts); returns it unchanged."""
-        self.result = result
+        """Keep a day's ``result`` for the row (status and counts); returns it unchanged."""
+        self.status, self.stats = result.status, result.stats
         return result
+
+
+@contextmanager
+def recorded_run(store: Store, command: str, label: str) -> Iterator[RecordedRun]:
+    """Record the block as a ``runs`` row of ``command`` (``run``, ``backfill``, ``batch``)
+    for ``label`` (a day ``YYYY-MM-DD``, a batch's day range or a results file): started on
+    the way in, finished on the way out with the :class:`RecordedRun`'s status and counts,
+    also when the block raises.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    started = time.monotonic()
+    run_id = store.start_run(command, label)
+    record = RecordedRun()
+    try:
+        yield record
+    finally:
+        if not record.stats.wall_seconds:
+            record.stats.wall_seconds = time.monotonic() - started
+        store.finish_run(run_id, record.status, record.stats)
 
 
 @contextmanager
 def recorded_day(rt: Runtime, command: str, day: date) -> Iterator[RecordedRun]:
     """Hold the day's lock (:func:`day_lock`) and record the run as a ``runs`` row of
-    ``command``: started under the lock, finished on the way out with the status and counts
-    given to :meth:`RecordedRun.done`, or ``failed`` and no counts when the block raised.
+    ``command`` (:func:`recorded_run`), started under the lock: the block gives its
+    :class:`DayResult` to :meth:`RecordedRun.done`.
 
     Raises:
         LockTimeout: as :func:`day_lock`.
         StoreError: the database failed.
     """
-    with day_lock(rt.settings, day):
-        run_id = rt.store.start_run(command, day.isoformat())
-        record = RecordedRun()
-        try:
-            yield record
-        finally:
-            result = record.result
-            rt.store.finish_run(
-                run_id,
-                result.status if result else "failed",
-                result.stats if result else RunStats(),
-            )
+    with day_lock(rt.settings, day), recorded_run(rt.store, command, day.isoformat()) as record:
+        yield record
 
 
 def shorten_reason(text: str) -> str:

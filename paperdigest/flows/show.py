@@ -39,6 +39,14 @@ def provenance(settings: Settings, arxiv_id: str) -> list[str]:
             lines.append(f"  attempt {a['attempt']}{via}: {a['error'] or 'ok'}")
         if summary.unverified:
             lines.append(f"  unverified figures: {', '.join(summary.unverified)}")
+            closest: dict[str, str | None] = {}
+            for a in summary.attempts:  # the kept answer is the last flagged one
+                closest.update(a.get("closest") or {})
+            for figure in summary.unverified:
+                if figure in closest:  # older summaries have no closest figures
+                    lines.append(
+                        f"    {figure}: closest in the source: {closest[figure] or 'none'}"
+                    )
         view = SCHEMAS[summary.schema].view(summary.content)
         lines.append(view.overview)
         for label, text in (*view.intro, *view.sections):

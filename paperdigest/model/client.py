@@ -7,9 +7,59 @@ import httpx2
 import openai
 
 from paperdigest.config import Settings
+from paperdigest.errors import (
+    BatchError,
+    ConfigError,
+    ModelUnavailable,
+    PaperdigestError,
+    SummaryError,
+    redact,
+)
 from paperdigest.model.limits import RateLimiter
 
-__all__ = ["make_openai_client"]
+__all__ = ["api_error", "make_openai_client"]
+
+
+def api_error(
+    exc: openai.APIError,
+    *,
+    model: str = "",
+    arxiv_id: str = "",
+    batch_id: str | None = None,
+    what: str = "",
+) -> PaperdigestError:
+    """The project error for an error of the openai client, which has already retried the
+    transient ones (connection, timeout, 429, 5xx: ``max_retries``, honouring Retry-After),
+    so this is the one retry layer's verdict. Used by the direct path and the Batch API.
+
+    Args:
+        exc: the openai client's error.
+        model: the configured model (named when the server does not know it; chat only).
+        arxiv_id: the paper of a chat completion (direct path).
+        batch_id: set for a Files/Batches call: the batch (``(none)`` before it exists).
+        what: the Files/Batches step (``upload``, ``create``, ``poll``, ``download``).
+
+    Returns:
+        - :class:`ConfigError` when the key is refused (401/403), whatever the call;
+        - for a Files/Batches call, :class:`BatchError` of status ``not found`` (404) or
+          ``unfinished`` (anything else: a rerun resumes);
+        - for a chat completion, :class:`ConfigError` for an unknown model (404),
+          :class:`SummaryError` for a request rejected as bad (400: not re-asked), else
+          :class:`ModelUnavailable`.
+    """
+    status = getattr(exc, "status_code", None)
+    detail = f"HTTP {status}" if status else type(exc).__name__
+    if isinstance(exc, openai.AuthenticationError | openai.PermissionDeniedError):
+        return ConfigError(f"the model API refused the key ({detail})")
+    if batch_id is not None:
+        if isinstance(exc, openai.NotFoundError):
+            return BatchError(batch_id, "not found", f"{what}: HTTP 404")
+        return BatchError(batch_id, "unfinished", f"{what} failed ({detail}); rerun to resume")
+    if isinstance(exc, openai.NotFoundError):
+        return ConfigError(f"the model API does not know model {model!r} (HTTP 404)")
+    if isinstance(exc, openai.BadRequestError):
+        return SummaryError(arxiv_id, 1, f"request rejected: {redact(exc.message)}")
+    return ModelUnavailable(arxiv_id, 1, f"model API error: {detail}")
 
 
 def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.AsyncOpenAI:

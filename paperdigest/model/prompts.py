@@ -6,19 +6,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from dataclasses import dataclass
+from importlib.metadata import version
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
-from openai.lib import type_to_response_format_param
+from pydantic import BaseModel
 
 from paperdigest.errors import ConfigError
 from paperdigest.model.schemas import SCHEMAS, SchemaSpec
 from paperdigest.papers import Paper, SourceText
 
-__all__ = ["PROMPTS_DIR", "Prompt", "build_messages", "load_prompts"]
+__all__ = ["PROMPTS_DIR", "Prompt", "build_messages", "load_prompts", "response_formats"]
 
 # The prompt files (one per schema) ship inside the package as package data, read through
 # importlib.resources, so a wheel or pipx install finds them whatever the working folder is.
@@ -39,12 +41,65 @@ class Prompt:
     prompt_hash: str
 
 
-def load_prompts(prompts_dir: Path | Traversable = PROMPTS_DIR) -> dict[str, Prompt]:
+def _format_key(model: type[BaseModel]) -> str:
+    """What a response format is a function of: the model's name and pydantic JSON schema,
+    and the openai version that makes the schema strict."""
+    basis = [model.__name__, model.model_json_schema(), version("openai")]
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def response_formats(cache: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Every schema's strict ``json_schema`` response format, as openai's
+    ``type_to_response_format_param`` builds it from the schema's pydantic model.
+
+    Importing openai takes longer than the rest of a cached rerun, and the format (part of
+    the prompt hash) only changes with the model's JSON schema or the openai version; so
+    the formats are kept in ``cache`` under a key of those (:func:`_format_key`) and openai
+    is imported only when a key is missing. An unreadable or unwritable cache is ignored.
+
+    Returns:
+        The response format by schema name.
+    """
+    keys = {name: _format_key(spec.model) for name, spec in SCHEMAS.items()}
+    stored: dict[str, Any] = {}
+    if cache is not None:
+        try:
+            loaded = json.loads(cache.read_text(encoding="utf-8"))
+            stored = loaded if isinstance(loaded, dict) else {}
+        except (OSError, ValueError):
+            stored = {}
+    formats: dict[str, dict[str, Any]] = {}
+    for name, spec in SCHEMAS.items():
+        cached = stored.get(keys[name])
+        if isinstance(cached, dict):
+            formats[name] = cached
+            continue
+        from openai.lib import type_to_response_format_param  # the slow import, once
+
+        formats[name] = dict(type_to_response_format_param(spec.model))  # type: ignore[arg-type]
+    fresh = {keys[name]: formats[name] for name in SCHEMAS}
+    if cache is not None and fresh != stored:
+        try:  # a temp file per writer, then an atomic replace: runs of two days may race
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=cache.parent, prefix=f".{cache.name}.", delete=False
+            ) as fh:
+                fh.write(json.dumps(fresh, ensure_ascii=False))
+            Path(fh.name).replace(cache)
+        except OSError:
+            pass  # a cache only: the next run computes the formats again
+    return formats
+
+
+def load_prompts(
+    prompts_dir: Path | Traversable = PROMPTS_DIR, formats_cache: Path | None = None
+) -> dict[str, Prompt]:
     """Load and check the prompt file of every schema (run at start-up).
 
     Args:
         prompts_dir: the folder with ``seven.md`` and ``gmr.md`` (default: the package's
             own ``paperdigest/prompts``).
+        formats_cache: a JSON file that keeps the response formats between runs (see
+            :func:`response_formats`); None computes them every time.
 
     Returns:
         A :class:`Prompt` by schema name.
@@ -54,6 +109,7 @@ def load_prompts(prompts_dir: Path | Traversable = PROMPTS_DIR) -> dict[str, Pro
             that the ``<paper>`` block is data.
     """
     prompts: dict[str, Prompt] = {}
+    formats = response_formats(formats_cache)
     for name, spec in SCHEMAS.items():
         path = prompts_dir / spec.prompt_file
         try:
@@ -62,7 +118,7 @@ def load_prompts(prompts_dir: Path | Traversable = PROMPTS_DIR) -> dict[str, Pro
             raise ConfigError(f"prompt file {path} cannot be read: {exc}") from exc
         if "<paper>" not in system:
             raise ConfigError(f"prompt file {path} must explain the <paper> data block")
-        response_format = dict(type_to_response_format_param(spec.model))  # type: ignore[arg-type]
+        response_format = formats[name]
         digest = hashlib.sha256(
             (system + json.dumps(response_format, sort_keys=True, ensure_ascii=False)).encode()
         ).hexdigest()[:16]

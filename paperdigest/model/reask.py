@@ -17,16 +17,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-import openai
 from pydantic import ValidationError
 
 from paperdigest import checks
 from paperdigest.config import Settings
 from paperdigest.errors import (
     BudgetExceeded,
-    ConfigError,
     ModelUnavailable,
     SummaryError,
     redact,
@@ -36,6 +34,9 @@ from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.model.schemas import SchemaSpec
 from paperdigest.papers import Paper, SourceText
+
+if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached rerun
+    import openai
 
 __all__ = ["PriorAnswer", "Summarizer", "Summary", "figure_source", "validate_answer"]
 
@@ -123,9 +124,13 @@ def validate_answer(
     parsed, problems = Summarizer._validate(spec, content, finish_reason)
     figures: list[str] = []
     if parsed is not None and not problems:
-        answer_text = "\n".join(v for v in parsed.values() if isinstance(v, str))
-        figures = checks.unverified_figures(answer_text, source_blob)
+        figures = checks.unverified_figures(answer_text(parsed), source_blob)
     return parsed, problems, figures
+
+
+def answer_text(fields: dict[str, Any]) -> str:
+    """The text fields of an answer joined by newlines: what its figures are read from."""
+    return "\n".join(v for v in fields.values() if isinstance(v, str))
 
 
 class Summarizer:
@@ -221,11 +226,11 @@ class Summarizer:
                     summary.content = parsed
                     return summary
                 soft = (parsed, figures)
-                problems = [
-                    "these figures do not occur in the paper text: "
-                    + ", ".join(figures)
-                    + ". Use only figures that appear in the paper text, exactly as written."
-                ]
+                # The closest source figure of each is kept with the attempt, for `show`;
+                # a unit slip (1.6억 for "1.6 billion") is named in the re-ask.
+                flags = checks.figure_flags(answer_text(parsed), source_blob)
+                record["closest"] = {f.figure: f.closest for f in flags}
+                problems = [checks.figures_problem(flags)]
             last_error = record["error"] = redact("; ".join(problems))
             log.debug("%s attempt %d rejected: %s", paper.arxiv_id, attempt, last_error)
             if attempt < max_attempts:
@@ -258,6 +263,10 @@ class Summarizer:
             ModelUnavailable: any other API failure after the client's retries, or a reply
                 that is not a chat completion.
         """
+        import openai  # already loaded by the client: no cost here
+
+        from paperdigest.model.client import api_error
+
         estimate = sum(estimate_tokens(m["content"]) for m in messages)
         await self._limiter.acquire(estimate + _EXPECTED_OUTPUT_TOKENS)
         try:
@@ -267,22 +276,13 @@ class Summarizer:
                 response_format=cast(Any, prompt.response_format),
                 max_completion_tokens=self._settings.max_output_tokens,
             )
-        except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
-            raise ConfigError(f"the model API refused the key (HTTP {exc.status_code})") from exc
-        except openai.NotFoundError as exc:
-            raise ConfigError(
-                f"the model API does not know model {self._settings.model!r} (HTTP 404)"
-            ) from exc
-        except openai.BadRequestError as exc:
-            raise SummaryError(arxiv_id, 1, f"request rejected: {redact(exc.message)}") from exc
         except openai.APIError as exc:
-            # Connection errors, timeouts, 429 and 5xx: the client has already retried them
-            # (max_retries, honouring Retry-After); that is the one retry layer.
-            status = getattr(exc, "status_code", None)
-            what = f"HTTP {status}" if status else type(exc).__name__
-            log.warning("%s: model API error after retries: %s", arxiv_id, what)
-            self._budget.add(0, 0)
-            raise ModelUnavailable(arxiv_id, 1, f"model API error: {what}") from exc
+            error = api_error(exc, model=self._settings.model, arxiv_id=arxiv_id)
+            if isinstance(error, ModelUnavailable):
+                what = error.last_error.removeprefix("model API error: ")
+                log.warning("%s: model API error after retries: %s", arxiv_id, what)
+                self._budget.add(0, 0)
+            raise error from exc
         try:
             choice = completion.choices[0]
             content = choice.message.content or ""
@@ -331,4 +331,7 @@ class Summarizer:
             value = parsed.get(name)
             if isinstance(value, str) and checks.is_filler(value):
                 parsed[name] = None  # "정보가 제공되지 않습니다" is what null means here
-        return parsed, checks.check_answer(parsed, spec.labels)
+        parsed, content_problems = checks.check_content(
+            spec.name, parsed, spec.labels, spec.nullable
+        )
+        return parsed, checks.check_answer(parsed, spec.labels) + content_problems

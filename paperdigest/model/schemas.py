@@ -12,11 +12,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-__all__ = ["SCHEMAS", "GmrSummary", "SchemaSpec", "SevenSummary", "View", "get_schema"]
+__all__ = [
+    "GIST_MAX_CHARS",
+    "SCHEMAS",
+    "GmrSummary",
+    "SchemaSpec",
+    "SevenSummary",
+    "View",
+    "get_schema",
+]
 
 _NO_MD_HEADINGS = " 마크다운 제목(#)이나 코드 블록은 쓰지 않는다."
+
+GIST_MAX_CHARS = 80
+"""Longest ``gist`` (characters, white space collapsed): the digest's TL;DR line holds the
+title, organization and upvotes too, and ~80 characters of Korean is one sentence that still
+reads as one line (issue 9 §4). A longer gist fails validation and is re-asked."""
+
+_GIST_DESCRIPTION = (
+    f"TL;DR: 논문의 핵심을 담은 한국어 한 문장. 줄바꿈 없이 {GIST_MAX_CHARS}자 이내로 쓴다. "
+    "마크다운, 목록, 링크는 쓰지 않는다."
+)
+
+
+def _check_gist(value: str) -> str:
+    """The gist's length rule (:data:`GIST_MAX_CHARS`); the message is the re-ask text."""
+    length = len(" ".join(value.split()))
+    if length > GIST_MAX_CHARS:
+        raise ValueError(
+            f"the gist must be one Korean sentence of at most {GIST_MAX_CHARS} characters; "
+            f"it has {length}. Shorten it to the paper's single main point"
+        )
+    return value
 
 
 class SevenSummary(BaseModel):
@@ -53,6 +82,9 @@ class SevenSummary(BaseModel):
     )
     limitations: str = Field(description="6. 한계점 및 잠재적 실패 요인." + _NO_MD_HEADINGS)
     future_work: str = Field(description="7. 후속 연구 아이디어 또는 확장 방향." + _NO_MD_HEADINGS)
+    gist: str = Field(description=_GIST_DESCRIPTION + " 격식체(~습니다).")
+
+    _gist_length = field_validator("gist")(_check_gist)
 
 
 class GmrSummary(BaseModel):
@@ -69,19 +101,24 @@ class GmrSummary(BaseModel):
     )
     limitations: str = Field(description="Limitations: 한계점 한두 문장. ~다 체.")
     conclusion: str = Field(description="Conclusion: 결론 한 문장. ~다 체.")
+    gist: str = Field(description=_GIST_DESCRIPTION + " ~다 체.")
+
+    _gist_length = field_validator("gist")(_check_gist)
 
 
 @dataclass(frozen=True)
 class View:
     """A summary as templates see it, whatever its schema.
 
-    ``overview`` is the one-paragraph gist; ``intro`` short labelled items; ``sections``
-    titled bodies (markdown paragraphs or bullets, never headings or fences).
+    ``overview`` is the one-paragraph summary; ``intro`` short labelled items; ``sections``
+    titled bodies (markdown paragraphs or bullets, never headings or fences); ``gist`` the
+    one-sentence TL;DR, None for a summary stored before the field existed.
     """
 
     overview: str
     intro: tuple[tuple[str, str], ...]
     sections: tuple[tuple[str, str], ...]
+    gist: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +140,11 @@ class SchemaSpec:
         )
 
     def view(self, content: dict[str, Any]) -> View:
-        """Build the :class:`View` of a validated answer (a dict of this schema's fields)."""
+        """Build the :class:`View` of a validated answer (a dict of this schema's fields).
+
+        A stored answer without ``gist`` (written before the field existed) gives a view
+        whose ``gist`` is None."""
+        gist = content.get("gist") or None
         if self.name == "seven":
             setup = [f"- **사용된 데이터셋**: {content['datasets']}"]
             setup.append(f"- **비교 대상(Baseline)**: {content['baselines']}")
@@ -118,7 +159,7 @@ class SchemaSpec:
                 (self.labels["limitations"], content["limitations"]),
                 (self.labels["future_work"], content["future_work"]),
             ]
-            return View(content["overview"], (), tuple(sections))
+            return View(content["overview"], (), tuple(sections), gist)
         return View(
             content["goal"],
             (("Motivation", content["motivation"]), ("Contribution", content["contribution"])),
@@ -126,6 +167,7 @@ class SchemaSpec:
                 (self.labels[k], content[k])
                 for k in ("method", "results", "limitations", "conclusion")
             ),
+            gist,
         )
 
 
@@ -144,6 +186,7 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "results": "5. 정량적 결과",
             "limitations": "6. 한계점 및 잠재적 실패 요인",
             "future_work": "7. 후속 연구 아이디어 또는 확장 방향",
+            "gist": "TL;DR",
         },
         prompt_file="seven.md",
     ),
@@ -158,6 +201,7 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "results": "Results",
             "limitations": "Limitations",
             "conclusion": "Conclusion",
+            "gist": "TL;DR",
         },
         prompt_file="gmr.md",
     ),

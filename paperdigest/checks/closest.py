@@ -1,0 +1,118 @@
+"""What a flagged figure was probably meant to be: the closest source figure, and the unit
+conversion that went wrong, named for the re-ask.
+
+Korean counts in 만 (10^4), 억 (10^8) and 조 (10^12) where English counts in thousand,
+million and billion, and models slip by a factor of ten when converting: "1.6 billion" is
+16억, not 1.6억 (reference digest 002, issue 11). Likewise a fraction (0.52) written as a
+percentage (0.52%). When the answer's value is a source value times 10^k, the re-ask says
+so, in numbers the model can check::
+
+    the paper says "1.6 billion" = 16억; you wrote 1.6억 (= 160 million)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from paperdigest.checks.numbers import Figure, format_value
+
+__all__ = ["FigureFlag", "english_amount", "flag", "korean_amount"]
+
+# Farthest a source figure may be from the flagged one and still be shown as "closest"
+# (a ratio): beyond a factor of 10 the two are unrelated, and "none" is more honest.
+CLOSEST_MAX_RATIO = Decimal(10)
+# Largest power of ten a unit slip spans: 조 (10^12) against a bare count.
+_MAX_POWER = 12
+
+_KOREAN_PLACES = ((12, "조"), (8, "억"), (4, "만"))
+_ENGLISH_PLACES = ((12, "trillion"), (9, "billion"), (6, "million"), (3, "thousand"))
+
+
+@dataclass(frozen=True, slots=True)
+class FigureFlag:
+    """One answer figure that the source text does not hold.
+
+    ``figure`` is the answer's spelling ("1.6억"); ``closest`` the spelling of the nearest
+    source figure by ratio ("1.6 billion"), None when none lies within a factor of 10;
+    ``conversion`` the re-ask's note when the two differ by a unit slip (a power of ten with
+    a scale on either side, or a percentage against a fraction), else None.
+    """
+
+    figure: str
+    closest: str | None = None
+    conversion: str | None = None
+
+
+def korean_amount(value: Decimal) -> str:
+    """``value`` in Korean places: 1600000000 -> "16억", 80000 -> "8만", 512 -> "512"."""
+    for power, name in _KOREAN_PLACES:
+        if value >= Decimal(10) ** power:
+            return f"{format_value(value.scaleb(-power))}{name}"
+    return format_value(value)
+
+
+def english_amount(value: Decimal) -> str:
+    """``value`` in English scale words: 160000000 -> "160 million", 512 -> "512"."""
+    for power, name in _ENGLISH_PLACES:
+        if value >= Decimal(10) ** power:
+            return f"{format_value(value.scaleb(-power))} {name}"
+    return format_value(value)
+
+
+def _power_of_ten(ratio: Decimal) -> int | None:
+    """k when ``ratio`` is exactly 10^k (k != 0, |k| <= 12), else None."""
+    normalized = ratio.normalize()
+    digits, exponent = normalized.as_tuple().digits, normalized.as_tuple().exponent
+    if digits != (1,) or not isinstance(exponent, int) or exponent == 0:
+        return None
+    return exponent if abs(exponent) <= _MAX_POWER else None
+
+
+def _other_notation(figure: Figure) -> str:
+    """A percentage as a fraction ("= 0.52"), a fraction as a percentage ("= 52%")."""
+    if figure.kind == "%":
+        return format_value(figure.value / 100)
+    return f"{format_value(figure.value * 100)}%"
+
+
+def _conversion(answer: Figure, source: Figure) -> str | None:
+    """The re-ask's note when ``answer`` is ``source`` with a unit slip, else None."""
+    if not source.value or answer.kind == "x" or source.kind == "x":
+        return None
+    power = _power_of_ten(answer.value / source.value)
+    if power is None:
+        return None
+    percent_kinds = (answer.kind == "%") + (source.kind == "%")
+    if abs(power) == 2 and percent_kinds:
+        return (
+            f'the paper says "{source.spelling}" = {_other_notation(source)}; you wrote '
+            f"{answer.spelling} (= {_other_notation(answer)})"
+        )
+    if percent_kinds or not (answer.scaled or source.scaled):
+        return None
+    return (
+        f'the paper says "{source.spelling}" = {korean_amount(source.value)}; you wrote '
+        f"{answer.spelling} (= {english_amount(answer.value)})"
+    )
+
+
+def flag(answer: Figure, sources: list[Figure]) -> FigureFlag:
+    """Describe one unverified answer figure against the figures of its source.
+
+    A source figure that explains it by a unit slip wins; otherwise the nearest by ratio
+    within :data:`CLOSEST_MAX_RATIO`, ties to the first in the source.
+    """
+    for source in sources:
+        note = _conversion(answer, source)
+        if note is not None:
+            return FigureFlag(answer.spelling, source.spelling, note)
+    best: tuple[Decimal, str] | None = None
+    if answer.value:
+        for source in sources:
+            if not source.value:
+                continue
+            ratio = max(answer.value, source.value) / min(answer.value, source.value)
+            if ratio <= CLOSEST_MAX_RATIO and (best is None or ratio < best[0]):
+                best = (ratio, source.spelling)
+    return FigureFlag(answer.spelling, best[1] if best else None)

@@ -1,0 +1,134 @@
+"""Figures a source writes in English words: "over five hundred recent works" (500),
+"fifteen benchmarks" (15), "a dozen tasks" (12), "an order of magnitude faster" (10x).
+
+Papers spell counts out, and a faithful Korean answer writes them in digits ("500개 이상",
+"15개 벤치마크"); without these values the figure check would flag them as invented.
+
+The words are read by text2num (``text_to_num.alpha2digit``, pinned ``>=3,<4``), which
+covers English cardinal numbers: units, teens, tens, compounds with or without a hyphen
+("thirty-two", "one hundred and twenty three"), scales up to billions ("two million"), and
+decimals with "point" ("seventy two point five"). It leaves alone what it cannot read as a
+cardinal: ordinals ("second"), "dozen", "order(s) of magnitude" and words glued to a suffix
+("four-step", "ten-fold"), which this module reads itself or which
+:mod:`paperdigest.checks.figures` reads (the "-fold" multipliers).
+
+What is not taken: a scale word alone ("thousands of", "hundreds of", the "billion" of
+"1.6 billion" whose digits :mod:`paperdigest.checks.numbers` reads), because text2num would
+turn it into a bare 1000 or 1000000000 that no author wrote as a count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from text_to_num import alpha2digit
+
+__all__ = ["WordFigures", "word_figures"]
+
+_UNITS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_SCALES = ("hundred", "thousand", "million", "billion", "trillion")
+_WORD = "|".join((*_UNITS, *_TENS, *_SCALES))
+# A run of number words joined by spaces, hyphens or "and" ("one hundred and twenty-three");
+# not glued to letters or to a hyphen that a suffix follows ("four-step", "ten-fold").
+_RUN_RE = re.compile(
+    rf"(?<![A-Za-z-])(?:{_WORD})(?:(?:[ \t]+|[ \t]*\n[ \t]*|-|[ \t]+and[ \t]+)(?:{_WORD}))*"
+    r"(?![A-Za-z])(?!-[A-Za-z])",
+    re.IGNORECASE,
+)
+_PERCENT_AFTER_RE = re.compile(r"[ \t\n]+(?:percent|per[ \t]+cent)(?![A-Za-z])|[ \t]?\\?%")
+_TIMES_AFTER_RE = re.compile(
+    r"[ \t\n]+times[ \t\n]+(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater)"
+    r"(?![A-Za-z])",
+    re.IGNORECASE,
+)
+_DOZEN_RE = re.compile(r"(?<![A-Za-z])(?:a|one)[ \t\n]+dozen(?![A-Za-z])", re.IGNORECASE)
+# "an order of magnitude" = 10x; "two orders of magnitude" / "2 orders of magnitude" = 100x.
+_MAGNITUDE_RE = re.compile(
+    rf"(?<![A-Za-z])(?P<count>an?|one|{'|'.join(_UNITS[2:11])}|[0-9]+)[ \t\n]+orders?[ \t\n]+"
+    r"of[ \t\n]+magnitude(?![A-Za-z])",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WordFigures:
+    """The values of a text's figures written in words, grouped as the figure check uses
+    them: ``every`` (any count: "fifteen benchmarks", "a dozen"), ``percent`` ("five
+    percent"), ``multiplier`` ("three times faster", "an order of magnitude")."""
+
+    every: frozenset[Decimal]
+    percent: frozenset[Decimal]
+    multiplier: frozenset[Decimal]
+
+
+def _run_value(run: str) -> Decimal | None:
+    """The value text2num reads from one run of number words, or None (a scale word alone)."""
+    words = re.split(r"[\s-]+|\band\b", run.lower())
+    if all(word in _SCALES for word in words if word):
+        return None
+    converted = str(alpha2digit(" ".join(run.split()), "en"))
+    try:
+        return Decimal(converted.replace(" ", ""))
+    except InvalidOperation:  # text2num left part of the run as words ("one" alone)
+        digits = re.findall(r"[0-9]+(?:\.[0-9]+)?", converted)
+        return Decimal(digits[0]) if len(digits) == 1 else None
+
+
+def word_figures(text: str) -> WordFigures:
+    """Read the figures ``text`` writes in English words (see the module docstring).
+
+    Args:
+        text: a source text (an abstract or a paper's text; hard wraps are fine).
+
+    Returns:
+        The values, grouped by kind; a value is in ``every`` whatever its kind.
+    """
+    every: set[Decimal] = set()
+    percent: set[Decimal] = set()
+    multiplier: set[Decimal] = set()
+    for match in _RUN_RE.finditer(text):
+        value = _run_value(match.group())
+        if value is None:
+            continue
+        every.add(value)
+        if _PERCENT_AFTER_RE.match(text, match.end()):
+            percent.add(value)
+        if _TIMES_AFTER_RE.match(text, match.end()):
+            multiplier.add(value)
+    if _DOZEN_RE.search(text):
+        every.add(Decimal(12))
+    for match in _MAGNITUDE_RE.finditer(text):
+        count = match.group("count").lower()
+        if count in ("a", "an", "one"):
+            power = 1
+        elif count.isdigit():
+            power = int(count)
+        else:
+            power = _UNITS.index(count)
+        if power <= 12:
+            multiplier.add(Decimal(10) ** power)
+    return WordFigures(frozenset(every), frozenset(percent), frozenset(multiplier))
