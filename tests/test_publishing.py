@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from datetime import date
@@ -19,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import AppEnv
+from fakeserver import _fill, _prompt_arxiv_id
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 from realtools import require_command, require_node_package
@@ -39,7 +41,6 @@ MATH = "$$k$$"
 HOSTILE_TITLE = f"Re:Form -- {LIQUID_IF} {LIQUID_VAR} {LIQUID_INCLUDE} a | b {JSX} {MATH}"
 LINK_TITLE = "Attack [click](javascript:alert(1)): the subtitle {{ theta }}"
 HOSTILE_ABSTRACT = f"We study {LIQUID_IF} and {{{{ theta }}}} with {SET}. {JSX} {LIQUID_INCLUDE}"
-KOREAN = "이 논문은 새로운 방법을 제안하고 여러 벤치마크에서 성능을 평가합니다."
 MODEL_TAIL = (
     f" 조건 {LIQUID_IF} 변수 {LIQUID_VAR} 포함 {LIQUID_INCLUDE} 집합 {SET} "
     f"코드 `a | b` 태그 {JSX} 수식 {MATH} 가격 $ 단위 {{:.red}}"
@@ -52,12 +53,16 @@ def _hostile_day(env: AppEnv, template: str) -> Path:
     """Run DAY with two hostile papers and a model that echoes hostile text; the digest path."""
 
     def model(body: dict[str, Any]) -> dict[str, Any]:
+        # The fake model's own valid answer, with hostile text added to every field.
         schema = body["response_format"]["json_schema"]["schema"]
-        answer: dict[str, Any] = {name: KOREAN * 3 + MODEL_TAIL for name in schema["properties"]}
-        if "masking" in answer:  # the seven schema's optional field
-            answer["masking"] = None
-        bullets = KOREAN * 3 + "\n\n- 항목 " + SET + "\n- 다음 | 항목 | 표"
-        answer["results" if "results" in answer else "method"] = bullets
+        answer: dict[str, Any] = _fill(schema, schema, _prompt_arxiv_id(body), "root")
+        for name, value in answer.items():
+            if isinstance(value, str):
+                answer[name] = value + (
+                    " {x | x < n}" if name == "gist" else f" {name}" + MODEL_TAIL
+                )
+        last = next(n for n in ("results", "method") if n in answer)
+        answer[last] += "\n\n- 항목 " + SET + "\n- 다음 | 항목 | 표"
         return answer
 
     papers = [
@@ -163,7 +168,9 @@ def test_mdx_compiles_the_golden_docusaurus_digest() -> None:
     """The golden docusaurus digest compiles with @mdx-js/mdx 3 and renders every paper."""
     (result,) = _mdx(GOLDEN / f"{DAY}.docusaurus.md").values()
     assert result["ok"], result.get("error")
-    assert result["html"].count("<h2>") == 15
+    assert (
+        len(re.findall(r'<h2>\d+\. <a href="https://huggingface.co/papers/', result["html"])) == 15
+    )
 
 
 def test_mdx_compiles_the_hostile_day_and_shows_its_text_literally(env: AppEnv) -> None:
