@@ -185,7 +185,9 @@ def cost_text(usd: float | None) -> str:
 def _report(result: DayResult) -> int:
     s = result.stats
     for o in result.omitted:
-        _say(f"{o.arxiv_id} not in digest: {o.reason}", logging.WARNING)
+        if o.kind != "filtered":  # asked for: named in the digest's last line, no warning
+            _say(f"{o.arxiv_id} not in digest: {o.reason}", logging.WARNING)
+    filtered = sum(1 for o in result.omitted if o.kind == "filtered")
     # The counts add up to the papers; records of the list that are no paper at all
     # (in RunStats.skipped too) are counted apart.
     not_done = sum(1 for o in result.omitted if o.kind == "not_done")
@@ -200,7 +202,8 @@ def _report(result: DayResult) -> int:
         s.failed - not_done,
         not_done,
         s.skipped - unusable,
-        f", {unusable} unusable list record(s) skipped" if unusable else "",
+        (f", {unusable} unusable list record(s) skipped" if unusable else "")
+        + (f", {filtered} filtered out" if filtered else ""),
         s.model_calls,
         s.prompt_tokens,
         s.completion_tokens,
@@ -216,6 +219,28 @@ def _report(result: DayResult) -> int:
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
 LogJson = Annotated[bool, typer.Option("--log-json", help="Log lines as JSON.")]
+MinUpvotes = Annotated[
+    int | None,
+    typer.Option(
+        help="Only papers with at least K upvotes [PAPERDIGEST_MIN_UPVOTES].", metavar="K"
+    ),
+]
+Include = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated words: keep only papers whose title, abstract or HF keywords "
+        "contain one [PAPERDIGEST_INCLUDE].",
+        metavar="WORDS",
+    ),
+]
+Exclude = Annotated[
+    str | None,
+    typer.Option(
+        help="Comma-separated words: drop papers whose title, abstract or HF keywords contain "
+        "one [PAPERDIGEST_EXCLUDE].",
+        metavar="WORDS",
+    ),
+]
 
 
 @app.command()
@@ -226,7 +251,12 @@ def run(
     schema: Annotated[SchemaName | None, typer.Option(help="Summary schema.")] = None,
     template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
-    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N papers.")] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Only the N most upvoted papers after filtering.")
+    ] = None,
+    min_upvotes: MinUpvotes = None,
+    include: Include = None,
+    exclude: Exclude = None,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
@@ -235,9 +265,12 @@ def run(
     with _boundary(verbose):
         from paperdigest.config import load_settings
         from paperdigest.flows.day import run_recorded_day
+        from paperdigest.flows.filters import filter_overrides
         from paperdigest.flows.runtime import open_runtime
 
-        settings = load_settings(output_dir=output_dir)
+        settings = load_settings(
+            output_dir=output_dir, **filter_overrides(min_upvotes, include, exclude)
+        )
         day = parse_day(date_, settings)  # before _runtime creates folder and database
         rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
@@ -387,6 +420,9 @@ def backfill(
         Path | None,
         typer.Option(help="Store the answers of a batch results JSONL, then run the days."),
     ] = None,
+    min_upvotes: MinUpvotes = None,
+    include: Include = None,
+    exclude: Exclude = None,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
@@ -397,11 +433,13 @@ def backfill(
 
         from paperdigest.config import load_settings
         from paperdigest.flows.backfill import days_between, run_days
+        from paperdigest.flows.filters import filter_overrides
         from paperdigest.flows.runtime import open_runtime
 
         if batch + (batch_file is not None) + (ingest is not None) > 1:
             raise InputError("use only one of --batch, --batch-file and --ingest")
-        settings = load_settings()  # dates first: bad input must not create the database
+        # dates and filters first: bad input must not create the database
+        settings = load_settings(**filter_overrides(min_upvotes, include, exclude))
         days = days_between(parse_day(from_, settings), parse_day(to, settings))
         rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -32,6 +33,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
+from paperdigest.flows.filters import split_words
 
 __all__ = ["Settings", "load_settings"]
 
@@ -45,15 +47,23 @@ class Settings(BaseSettings):
 
     hf_base_url: str = Field(
         "https://huggingface.co",
-        description="Hugging Face base URL; the daily papers list is GET /api/daily_papers?date=.",
+        description="Hugging Face base URL; the daily papers list is GET /api/daily_papers?date=. "
+        "The public site: the list exists nowhere else (tests point it at a local server).",
     )
     arxiv_api_url: str = Field(
-        "https://export.arxiv.org/api/query", description="arXiv API query endpoint."
+        "https://export.arxiv.org/api/query",
+        description="arXiv API query endpoint: export.arxiv.org is the host arXiv asks "
+        "programs to use, so that they do not load the main site.",
     )
     arxiv_html_url: str = Field(
-        "https://arxiv.org/html", description="arXiv HTML full texts: {url}/{id}v{N}."
+        "https://arxiv.org/html",
+        description="arXiv HTML full texts: {url}/{id}v{N}. arXiv's own rendering, the only "
+        "source of the HTML text.",
     )
-    arxiv_pdf_url: str = Field("https://arxiv.org/pdf", description="arXiv PDFs: {url}/{id}v{N}.")
+    arxiv_pdf_url: str = Field(
+        "https://arxiv.org/pdf",
+        description="arXiv PDFs: {url}/{id}v{N}. arXiv's own copy, for papers without HTML.",
+    )
     arxiv_delay_seconds: float = Field(
         3.0,
         ge=0,
@@ -61,7 +71,10 @@ class Settings(BaseSettings):
         "every three seconds.",
     )
     fulltext: bool = Field(
-        True, description="Fetch the HTML (or PDF) full text; false summarizes abstracts only."
+        True,
+        description="Fetch the HTML (or PDF) full text; false summarizes abstracts only. On "
+        "by default: the seven sections ask for architecture, data and results that an "
+        "abstract rarely gives.",
     )
     source_tokens: int = Field(
         12_000,
@@ -69,54 +82,94 @@ class Settings(BaseSettings):
         description="Token budget of the paper text sent to the model (estimated at 4 characters "
         "a token): ~12k keeps a call well inside small models' context and cost.",
     )
-    model: str = Field("gpt-4o-mini", description="Chat model that fills the summary schema.")
-    openai_api_key: SecretStr | None = Field(
-        None, validation_alias=AliasChoices("OPENAI_API_KEY"), repr=False
+    model: str = Field(
+        "gpt-4o-mini",
+        description="Chat model that fills the summary schema. gpt-4o-mini: supports strict "
+        "structured outputs and writes Korean well enough for the checks, at a small price "
+        "for ~40 papers a day.",
     )
-    openai_base_url: str | None = Field(None, validation_alias=AliasChoices("OPENAI_BASE_URL"))
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_API_KEY"),
+        repr=False,
+        description="Model API key. No default: a key is a secret of the user's; the openai "
+        "client's own variable, so one setting serves both.",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("OPENAI_BASE_URL"),
+        description="OpenAI-compatible server (vLLM, Ollama, llama.cpp). None: the openai "
+        "client's default, OpenAI's API.",
+    )
     max_attempts: int = Field(
         3,
         ge=1,
         le=10,
         description="Model calls per paper (first answer plus re-asks); a rejected batch "
-        "answer comes on top.",
+        "answer comes on top. 3: one re-ask with the errors named fixes most answers, a second "
+        "catches the rest; more costs tokens for little gain.",
     )
     max_output_tokens: int = Field(
         4_000, ge=256, description="Completion token limit per call; a summary needs ~1.5k."
     )
     model_timeout_seconds: float = Field(
-        120.0, gt=0, description="Timeout of one model call; long answers take a minute."
+        120.0,
+        gt=0,
+        description="Timeout of one model call: a long answer takes about a minute, so twice "
+        "that before a call counts as hung.",
     )
     model_max_retries: int = Field(
         3,
         ge=0,
         description="Retries of transient model API errors (connection, timeout, 429, 5xx), done "
-        "by the openai client itself, which honours Retry-After.",
+        "by the openai client itself, which honours Retry-After. 3 rides out a short outage "
+        "or rate-limit burst; a longer one stops the run (3 papers in a row) instead.",
     )
     http_timeout_seconds: float = Field(
-        30.0, gt=0, description="Timeout of one Hugging Face or arXiv request."
+        30.0,
+        gt=0,
+        description="Timeout of one Hugging Face or arXiv request: a PDF of tens of MB arrives "
+        "well within it; a server silent for 30 s is retried instead.",
     )
     http_retries: int = Field(
         4,
         ge=0,
         description="Retries of a Hugging Face or arXiv full-text request that failed "
-        "transiently (connect/read error, 429, 5xx).",
+        "transiently (connect/read error, 429, 5xx). 4 with backoff spans about a minute: "
+        "enough for a restart or a rate-limit window, short for a morning cron run.",
     )
     retry_max_wait_seconds: float = Field(
-        30.0, ge=0, description="Longest backoff between two HTTP retries (jittered, exponential)."
+        30.0,
+        ge=0,
+        description="Longest backoff between two HTTP retries (jittered, exponential): caps "
+        "the exponential growth so four retries stay near a minute.",
     )
-    concurrency: int = Field(4, ge=1, le=64, description="Papers summarized at once.")
+    concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description="Papers summarized at once. 4: a 40-paper day takes minutes, not tens of "
+        "them, while a small self-hosted server or a low rate tier is not flooded.",
+    )
     requests_per_minute: int = Field(
-        500, ge=1, description="Model requests per minute; the limiter keeps under it."
+        500,
+        ge=1,
+        description="Model requests per minute; the limiter keeps under it. 500: OpenAI's "
+        "first usage tier for gpt-4o-mini; set your own tier's limit.",
     )
     tokens_per_minute: int = Field(
-        2_000_000, ge=1000, description="Model tokens per minute; the limiter keeps under it."
+        2_000_000,
+        ge=1000,
+        description="Model tokens per minute; the limiter keeps under it. 2M: high enough "
+        "that a 40-paper day (~0.7M tokens) is paced by requests_per_minute alone; set your "
+        "tier's limit when it is lower.",
     )
     max_tokens_per_run: int = Field(
         2_000_000,
         ge=0,
         description="Cap on model tokens (in + out) one run may spend, re-asks included; "
-        "0 means no cap. A 40-paper day needs ~0.7M.",
+        "0 means no cap. A 40-paper day needs ~0.7M, so 2M leaves room for re-asks and stops "
+        "a runaway run at $0.3-1.2 at the default model's price.",
     )
     prices: dict[str, tuple[NonNegativeFloat, NonNegativeFloat]] = Field(
         default_factory=lambda: {"gpt-4o-mini": (0.15, 0.60)},
@@ -131,14 +184,64 @@ class Settings(BaseSettings):
     price_output_per_mtok: float | None = Field(
         None, ge=0, description="USD per million completion tokens; overrides the price table."
     )
-    output_dir: Path = Field(Path("output"), description="Folder the digests are written to.")
-    db: Path | None = Field(None, description="SQLite database; default OUTPUT_DIR/paperdigest.db.")
-    timezone: str = Field("Asia/Seoul", description="Time zone that decides 'today'.")
-    lock_timeout_seconds: float = Field(
-        1800.0, ge=0, description="How long a run waits for another run of the same day."
+    output_dir: Path = Field(
+        Path("output"),
+        description="Folder the digests are written to; ./output keeps a checkout's results "
+        "in one place.",
     )
-    batch_poll_seconds: float = Field(30.0, gt=0, description="Batch API poll interval.")
-    log_format: Literal["text", "json"] = Field("text", description="Log lines as text or JSON.")
+    db: Path | None = Field(
+        None,
+        description="SQLite database; default OUTPUT_DIR/paperdigest.db, beside the digests it "
+        "describes, so moving the folder moves both.",
+    )
+    timezone: str = Field(
+        "Asia/Seoul",
+        description="Time zone that decides 'today': the digests are written for Korean readers.",
+    )
+    lock_timeout_seconds: float = Field(
+        1800.0,
+        ge=0,
+        description="How long a run waits for another run of the same day: 30 minutes covers "
+        "a slow full day of model calls, and a stuck run still ends before the next cron day.",
+    )
+    batch_poll_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Batch API poll interval: a batch takes minutes to hours, so 30 s adds "
+        "little delay for few requests (at most ~2900 in the 24 h window).",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="Log lines as text or JSON; text for a person at a terminal, JSON for a "
+        "log collector.",
+    )
+    min_upvotes: int = Field(
+        0,
+        ge=0,
+        description="Summarize only papers with at least this many upvotes (--min-upvotes); "
+        "0 keeps every paper, as the daily list itself is the curation.",
+    )
+    include: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated words (--include): keep only papers whose title, abstract "
+        "or Hugging Face ai_keywords contain one (case-insensitive). Empty: no such filter.",
+    )
+    exclude: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Comma-separated words (--exclude): drop papers whose title, abstract or "
+        "ai_keywords contain one (case-insensitive). Empty: no such filter.",
+    )
+
+    @field_validator("include", "exclude", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str | list | tuple):
+            words = split_words(value)
+            if not words and isinstance(value, str) and value.strip():
+                # " , " is a typo, not "no filter" (an unset or empty value is that)
+                raise ValueError("needs at least one word (comma-separated)")
+            return words
+        return value
 
     @field_validator("timezone")
     @classmethod

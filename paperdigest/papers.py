@@ -46,6 +46,8 @@ class Paper(BaseModel):
     ``title`` and ``abstract`` are white-space normalized. ``abstract_source`` says
     whether the abstract came from arXiv (``"arxiv"``) or only from Hugging Face
     (``"hf"``, the ``paper.summary`` field) because arXiv did not return the paper.
+    ``ai_keywords`` are Hugging Face's keywords of the paper (``paper.ai_keywords``), read
+    by the filters; empty on days the list has none and in records stored before them.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -61,6 +63,7 @@ class Paper(BaseModel):
     comment: str | None = None
     published: str | None = None
     abstract_source: Literal["hf", "arxiv"] = "hf"
+    ai_keywords: tuple[str, ...] = ()
 
     @property
     def versioned_id(self) -> str:

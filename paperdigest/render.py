@@ -26,6 +26,7 @@ from paperdigest.papers import Paper
 
 __all__ = [
     "FAILED",
+    "FILTERED",
     "NOT_DONE",
     "SKIPPED",
     "TEMPLATES",
@@ -119,13 +120,15 @@ def split_title(title: str) -> tuple[str, str | None]:
 FAILED = "요약 실패"  # every attempt failed validation, or the API refused the request
 NOT_DONE = "미완료"  # the run's token cap was reached first
 SKIPPED = "건너뜀"  # nothing to summarize from (no abstract, no full text)
+FILTERED = "필터로 제외"  # left out by --min-upvotes/--include/--exclude/--limit: no model call
 
 
 @dataclass(frozen=True)
 class Omitted:
     """A paper of the day's list that the digest does not summarize, and why.
 
-    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE` or :data:`SKIPPED`.
+    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE`, :data:`SKIPPED` or
+    :data:`FILTERED` (named in the digest's last line, not among the failures).
     """
 
     arxiv_id: str
@@ -133,8 +136,10 @@ class Omitted:
     reason: str
 
     @property
-    def kind(self) -> Literal["failed", "not_done", "skipped"]:
+    def kind(self) -> Literal["failed", "not_done", "skipped", "filtered"]:
         """What the reason's first word says; an unknown reason counts as failed."""
+        if self.reason.startswith(FILTERED):
+            return "filtered"
         if self.reason.startswith(SKIPPED):
             return "skipped"
         if self.reason.startswith(NOT_DONE):
@@ -294,7 +299,8 @@ def render_digest(
         day: the digest's date (the only date in it: reruns give the same bytes).
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
-        omitted: papers not summarized (failed, skipped, not done), listed at the end.
+        omitted: papers not summarized (failed, skipped, not done), listed at the end, and
+            papers filtered out (:data:`FILTERED`), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, linking to its section).
 
     Returns:
@@ -308,7 +314,9 @@ def render_digest(
     text = _env.get_template(f"{template}.md.j2").render(
         day=day.isoformat(),
         entries=entries,
-        omitted=omitted or [],
+        omitted=[o for o in omitted or [] if o.kind != "filtered"],
+        filtered=[o for o in omitted or [] if o.kind == "filtered"],
+        filtered_label=FILTERED,
         description=_description(day, entries),
         tldr=tldr,
     )

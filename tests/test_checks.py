@@ -426,9 +426,16 @@ def test_unverified_figures_are_deduplicated() -> None:
 
 
 def test_small_bare_integers_are_exempt() -> None:
-    """Counts 0..10 in bare digits ("2가지", "3단계", "10개") are not checked."""
-    answer = "2가지 과제 범주와 3단계 절차, 10개 모델로 평가했습니다."
+    """Integers 0..10 in bare digits without a counter ("4차원", "8 에폭") are not checked."""
+    answer = "4차원 텐서와 8 에폭으로 평가했습니다."
     assert unverified_figures(answer, abstract(SORA)) == []
+
+
+def test_small_counts_with_a_counter_are_checked_against_number_words() -> None:
+    """ "2가지 과제 범주" is verified by "two task categories"; the invented "3단계" and "10개"
+    are reported."""
+    answer = "2가지 과제 범주와 3단계 절차, 10개 모델로 평가했습니다."
+    assert unverified_figures(answer, abstract(SORA)) == ["3", "10"]
 
 
 def test_small_integers_with_a_unit_are_checked() -> None:

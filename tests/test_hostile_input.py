@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from runhelpers import (
     run_day,
     user_prompts,
 )
+from typer.testing import Result
 
 from paperdigest.render import digest_filename
 
@@ -75,49 +77,131 @@ def _outside(root: Path, out_dir: Path) -> set[Path]:
     return {p for p in root.rglob("*") if out_dir not in (p, *p.parents)}
 
 
-@pytest.mark.parametrize("template", ["digest", "jekyll", "docusaurus"])
-def test_hostile_list_gives_valid_markdown_and_writes_only_the_output_folder(
-    env: AppEnv, template: str
-) -> None:
-    """A hostile list gives valid markdown, files only in the output folder, no traceback."""
+@dataclass
+class HostileDay:
+    """One run of the hostile list: what it printed, what it wrote, and what was outside
+    the output folder before it ran."""
+
+    env: AppEnv
+    template: str
+    result: Result
+    outside_before: set[Path]
+
+    @property
+    def text(self) -> str:
+        """The day's digest in :attr:`template`."""
+        path = self.env.out_dir / digest_filename(date(2025, 11, 7), self.template)
+        return path.read_text(encoding="utf-8")
+
+    @property
+    def body(self) -> str:
+        """The digest after its front matter (jekyll, docusaurus): front matter values are
+        YAML strings, where a plain title in the description is data, not markup."""
+        text = self.text
+        return text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+
+
+def _run_hostile(env: AppEnv, template: str) -> HostileDay:
     env.fake.hf_bodies[DAY] = json.dumps(_hostile_list()).encode()
     outside_before = _outside(env.tmp_path, env.out_dir)
+    return HostileDay(env, template, run_day("--template", template), outside_before)
 
-    result = run_day("--template", template)
 
+@pytest.fixture(params=["digest", "jekyll", "docusaurus"])
+def hostile_day(env: AppEnv, request: pytest.FixtureRequest) -> HostileDay:
+    """The hostile list run in each template."""
+    return _run_hostile(env, request.param)
+
+
+def test_hostile_list_run_ends_without_a_traceback(hostile_day: HostileDay) -> None:
+    """A hostile list is a normal day: exit 0 and no traceback."""
+    result = hostile_day.result
     assert result.exit_code == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert _outside(env.tmp_path, env.out_dir) == outside_before
+
+
+def test_hostile_list_writes_only_the_output_folder(hostile_day: HostileDay) -> None:
+    """Path-shaped ids write nothing outside the output folder, nor a file named after them."""
+    env = hostile_day.env
+    assert _outside(env.tmp_path, env.out_dir) == hostile_day.outside_before
     names = [p.name for p in env.out_dir.iterdir()]
     assert not any("passwd" in n or ".." in n or "9000" in n for n in names), names
-    text = (env.out_dir / digest_filename(date(2025, 11, 7), template)).read_text(encoding="utf-8")
-    assert markdown_problems(text) == []
-    # Front matter values are YAML strings (plain titles in a description are data there).
-    body = text.split("\n---\n", 1)[1] if text.startswith("---\n") else text
+
+
+def test_hostile_list_gives_valid_markdown(hostile_day: HostileDay) -> None:
+    """The digest of a hostile list is valid markdown."""
+    assert markdown_problems(hostile_day.text) == []
+
+
+def test_hostile_titles_put_no_html_in_the_digest(hostile_day: HostileDay) -> None:
+    """Script and image tags in titles do not reach the digest as HTML."""
+    body = hostile_day.body
     assert "<script" not in body and "<img" not in body
-    assert "passwd" not in text
-    if template == "docusaurus":  # MDX: braces are expressions
-        assert "{mdx}" not in body
-    hs = headings(body)
+
+
+def test_path_shaped_ids_do_not_reach_the_digest(hostile_day: HostileDay) -> None:
+    """A path-shaped id is not listed in the digest."""
+    assert "passwd" not in hostile_day.text
+
+
+def test_heading_like_titles_make_no_headings(hostile_day: HostileDay) -> None:
+    """A title written as a heading or a quote stays inside its paper's part."""
+    hs = headings(hostile_day.body)
     assert not any(h.startswith(("Heading-like", "quote")) for h in hs), hs
 
 
-def test_hostile_list_skips_and_names_what_it_cannot_use(env: AppEnv) -> None:
-    """Path-shaped ids, duplicates and an empty abstract are skipped, each by name."""
-    env.fake.hf_bodies[DAY] = json.dumps(_hostile_list()).encode()
-    result = run_day()
-    assert result.exit_code == 0, result.stderr
-    text = day_digest(env.out_dir)
-    assert digest_ids(text) == SUMMARIZED
+def test_braces_in_titles_are_no_mdx_expressions(env: AppEnv) -> None:
+    """In the docusaurus (MDX) digest, braces in a title are escaped, not expressions."""
+    assert "{mdx}" not in _run_hostile(env, "docusaurus").body
+
+
+@pytest.fixture
+def default_day(env: AppEnv) -> HostileDay:
+    """The hostile list run in the default template."""
+    return _run_hostile(env, "digest")
+
+
+def test_hostile_list_summarizes_the_usable_papers_in_list_order(default_day: HostileDay) -> None:
+    """Every usable record is summarized, in list order."""
+    assert default_day.result.exit_code == 0, default_day.result.stderr
+    assert digest_ids(day_digest(default_day.env.out_dir)) == SUMMARIZED
+
+
+def test_title_of_just_zero_is_a_title(default_day: HostileDay) -> None:
+    """A title that is the number 0 is shown as the title "0"."""
+    assert "**0**" in day_digest(default_day.env.out_dir)  # a title of just 0 is a title
+
+
+def test_empty_abstract_is_skipped_and_listed(default_day: HostileDay) -> None:
+    """A paper with an empty abstract is listed as skipped in the digest and in a warning."""
+    text = day_digest(default_day.env.out_dir)
     assert omitted_ids(text) == ["2511.90003"]
     assert "건너뜀" in text
-    skipped = re.findall(r"^warning: (.+) skipped: (.+)$", result.stderr, re.MULTILINE)
+    skipped = _skipped(default_day.result)
+    assert any(ident == "2511.90003" for ident, _ in skipped)
+
+
+def test_path_shaped_ids_are_skipped_by_name(default_day: HostileDay) -> None:
+    """Path-shaped ids are skipped, each named in a warning."""
+    skipped = _skipped(default_day.result)
     assert ("'../../etc/passwd'", "not a new-style arXiv id") in skipped
     assert ("'2511.90002/../../x'", "not a new-style arXiv id") in skipped
-    assert ("record #5 (2511.90001)", "duplicate of an earlier record") in skipped
-    assert any(ident == "2511.90003" for ident, _ in skipped)
-    assert "**0**" in text  # a title of just 0 is a title
-    assert env.fake.errors == []
+
+
+def test_duplicate_record_is_skipped_by_name(default_day: HostileDay) -> None:
+    """A second record of the same paper is skipped, named by its place in the list."""
+    assert ("record #5 (2511.90001)", "duplicate of an earlier record") in _skipped(
+        default_day.result
+    )
+
+
+def test_hostile_list_sends_only_well_formed_requests(default_day: HostileDay) -> None:
+    """No request the app makes for a hostile list is malformed (the fake server saw none)."""
+    assert default_day.env.fake.errors == []
+
+
+def _skipped(result: Result) -> list[tuple[str, str]]:
+    return re.findall(r"^warning: (.+) skipped: (.+)$", result.stderr, re.MULTILINE)
 
 
 def test_huge_abstract_is_cut_at_a_sentence_within_the_token_budget(

@@ -40,6 +40,8 @@ _BARE_SPELLING_RE = re.compile(r"[+±\-−]?[0-9][0-9,]*(?:\.[0-9]+)?")
 # A unit other than % and x right after a number, so the number is no percentage: letters
 # glued to it ("21.7s", "0.5fps", "5-shot") or a measurement word after a space ("21.7
 # seconds", "3.2 GB"). Other words after a space are not units: "75.53 on MMMU".
+# A Korean counter after a small integer: the integer is a claimed count ("4개 벤치마크").
+_COUNTER_RE = re.compile(r"[ \t]?(?:개|편|가지|단계|명|건)")
 _OTHER_UNIT_RE = re.compile(
     r"[-/]?[A-Za-zµμ°]"
     r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
@@ -269,9 +271,11 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
       its unit; a source percentage of value x100 (answer ``0.56``, source ``56%``); or a
       number anywhere in the source, even inside a name (source ``Gemini2.5-Pro``, answer
       ``Gemini 2.5 Pro``: the model re-spaced a name). Integers 0..10 written as bare
-      digits are exempt: counts like "3가지 방법", "2단계" usually come from words ("three
-      stages", "two-stage") that hold no digits, so checking them would reject faithful
-      answers. ``3%``, ``3배`` and ``3.0`` are not exempt.
+      digits are exempt ("4차원", "8 에폭", a ratio "2/3": small numbers a paper often
+      writes in words or leaves implicit), unless a Korean counter follows them (개, 편,
+      가지, 단계, 명, 건: "4개 벤치마크", "3단계"), which makes them a claimed count; such a
+      count is verified by the source's number words too ("four benchmarks", "two-stage"),
+      see :mod:`paperdigest.checks.words`. ``3%``, ``3배`` and ``3.0`` are not exempt.
 
     Tables are recognised as :func:`paperdigest.fulltext.extract_html` writes them: a block
     of lines (between blank lines) with two or more rows of cells joined by ``" | "`` (each
@@ -308,6 +312,7 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
             loose.add(number.scaleb(SCALE_LETTERS[match.group(1)]))
 
     unverified: dict[str, FigureFlag] = {}
+    answer_work = mask(answer_text)
     for figure in scan(answer_text):
         value = figure.value
         if figure.kind == "%":
@@ -320,7 +325,11 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
             verified = value in source.multiplier
         else:
             verified = (
-                (figure.plain_integer and value <= 10)
+                (
+                    figure.plain_integer
+                    and value <= 10
+                    and not _COUNTER_RE.match(answer_work, figure.end)
+                )
                 or value in source.every
                 or value * 100 in source.percent
                 or value in loose

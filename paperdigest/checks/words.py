@@ -8,9 +8,9 @@ The words are read by text2num (``text_to_num.alpha2digit``, pinned ``>=3,<4``),
 covers English cardinal numbers: units, teens, tens, compounds with or without a hyphen
 ("thirty-two", "one hundred and twenty three"), scales up to billions ("two million"), and
 decimals with "point" ("seventy two point five"). It leaves alone what it cannot read as a
-cardinal: ordinals ("second"), "dozen", "order(s) of magnitude" and words glued to a suffix
-("four-step", "ten-fold"), which this module reads itself or which
-:mod:`paperdigest.checks.figures` reads (the "-fold" multipliers).
+cardinal: ordinals ("second"), "dozen" and "order(s) of magnitude", which this module reads
+itself. A hyphenated suffix ends a run, so "two-stage" and "four-step" give 2 and 4 ("ten-fold"
+as a multiplier is :mod:`paperdigest.checks.figures`' business).
 
 What is not taken: a scale word alone ("thousands of", "hundreds of", the "billion" of
 "1.6 billion" whose digits :mod:`paperdigest.checks.numbers` reads), because text2num would
@@ -52,11 +52,11 @@ _UNITS = [
 _TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
 _SCALES = ("hundred", "thousand", "million", "billion", "trillion")
 _WORD = "|".join((*_UNITS, *_TENS, *_SCALES))
-# A run of number words joined by spaces, hyphens or "and" ("one hundred and twenty-three");
-# not glued to letters or to a hyphen that a suffix follows ("four-step", "ten-fold").
+# A run of number words joined by spaces, hyphens or "and" ("one hundred and twenty-three"),
+# not glued to letters; a hyphenated suffix ends the run ("two-stage" gives 2).
 _RUN_RE = re.compile(
     rf"(?<![A-Za-z-])(?:{_WORD})(?:(?:[ \t]+|[ \t]*\n[ \t]*|-|[ \t]+and[ \t]+)(?:{_WORD}))*"
-    r"(?![A-Za-z])(?!-[A-Za-z])",
+    r"(?![A-Za-z])",
     re.IGNORECASE,
 )
 _PERCENT_AFTER_RE = re.compile(r"[ \t\n]+(?:percent|per[ \t]+cent)(?![A-Za-z])|[ \t]?\\?%")
@@ -90,7 +90,9 @@ def _run_value(run: str) -> Decimal | None:
     words = re.split(r"[\s-]+|\band\b", run.lower())
     if all(word in _SCALES for word in words if word):
         return None
-    converted = str(alpha2digit(" ".join(run.split()), "en"))
+    # threshold=0: a run is read even when it is one small isolated word ("two-stage"), which
+    # alpha2digit leaves as words by default.
+    converted = str(alpha2digit(" ".join(run.split()), "en", threshold=0))
     try:
         return Decimal(converted.replace(" ", ""))
     except InvalidOperation:  # text2num left part of the run as words ("one" alone)

@@ -27,12 +27,14 @@ from paperdigest.errors import (
     SummaryError,
 )
 from paperdigest.flows.digests import make_entry
+from paperdigest.flows.filters import Filters, select
 from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
 from paperdigest.model.prompts import Prompt
 from paperdigest.model.reask import Summary
 from paperdigest.papers import Paper, SourceText
 from paperdigest.render import (
     FAILED,
+    FILTERED,
     NOT_DONE,
     SKIPPED,
     TEMPLATES,
@@ -78,7 +80,7 @@ class DayResult:
     @property
     def status(self) -> Status:
         """``partial`` when a paper failed or was left undone, else ``done``."""
-        return "partial" if any(o.kind != "skipped" for o in self.omitted) else "done"
+        return "partial" if any(o.kind in ("failed", "not_done") for o in self.omitted) else "done"
 
 
 def _remove_stale_temps(output_dir: Path, day: date) -> None:
@@ -268,18 +270,25 @@ def _merge_stored(paper: Paper, stored: Paper | None) -> Paper:
     if stored is None or stored.abstract_source != "arxiv":
         return paper
     return stored.model_copy(
-        update={"title": paper.title, "organization": paper.organization, "upvotes": paper.upvotes}
+        update={
+            "title": paper.title,
+            "organization": paper.organization,
+            "upvotes": paper.upvotes,
+            "ai_keywords": paper.ai_keywords,
+        }
     )
 
 
 @dataclass
 class PreparedDay:
-    """One day's list before any model call: the papers in list order (merged with arXiv
-    metadata and stored) and the records the list parser skipped."""
+    """One day's list before any model call: the papers to summarize in list order (merged
+    with arXiv metadata and stored), the records the list parser skipped, and the papers the
+    filters left out (:mod:`paperdigest.flows.filters`; stored, never summarized)."""
 
     day: date
     papers: list[Paper]
     skipped: list[hf.Skipped] = field(default_factory=list)
+    filtered: list[Paper] = field(default_factory=list)
 
 
 async def prepare_day(
@@ -289,9 +298,10 @@ async def prepare_day(
     schema: str,
     limit: int | None = None,
 ) -> PreparedDay:
-    """Fetch one day's list and its arXiv metadata (one request for the whole day, and only
-    for papers without a cached ``schema`` summary whose record lacks arXiv's abstract),
-    and store the merged paper records.
+    """Fetch one day's list, apply the filters (the settings' ``min_upvotes``, ``include``,
+    ``exclude``, and ``limit``: the N most upvoted after them), fetch the arXiv metadata of
+    the papers kept (one request for the whole day, and only for papers without a cached
+    ``schema`` summary whose record lacks arXiv's abstract), and store the paper records.
 
     Raises:
         FetchError: the daily papers list could not be fetched.
@@ -300,9 +310,16 @@ async def prepare_day(
     settings, store = rt.settings, rt.store
     prompt = rt.prompts[schema]
     daily = await hf.fetch_daily_list(client, settings, day)
-    papers = daily.papers[:limit] if limit else daily.papers
+    rule = Filters(settings.min_upvotes, settings.include, settings.exclude, limit)
+    selection = select(daily.papers, rule)
+    for p in selection.dropped:  # stored for the digest's line (and a later resummarize)
+        stored_one = store.get_paper(p.arxiv_id)
+        merged_one = _merge_stored(p, stored_one)
+        if merged_one != stored_one:
+            store.save_paper(merged_one)
+    papers = selection.kept
     if not papers:
-        return PreparedDay(day, [], daily.skipped)
+        return PreparedDay(day, [], daily.skipped, selection.dropped)
     cached = {
         p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
         for p in papers
@@ -322,7 +339,7 @@ async def prepare_day(
         if paper != stored[p.arxiv_id]:
             store.save_paper(paper)
         merged.append(paper)
-    return PreparedDay(day, merged, daily.skipped)
+    return PreparedDay(day, merged, daily.skipped, selection.dropped)
 
 
 async def run_day(
@@ -342,7 +359,7 @@ async def run_day(
         schema: ``seven`` or ``gmr``.
         template: ``digest``, ``jekyll`` or ``docusaurus``.
         output_dir: where the digest goes.
-        limit: only the first N papers of the list.
+        limit: only the N most upvoted papers left by the filters.
         prepared: the day's :func:`prepare_day` result when the caller already has it
             (the batch backfill), so the list and metadata are not fetched twice;
             ``limit`` is then ignored.
@@ -364,7 +381,7 @@ async def run_day(
         prep = prepared or await prepare_day(rt, client, day, schema, limit)
         merged = prep.papers
         stats.papers, stats.skipped = len(merged), len(prep.skipped)
-        if not merged:
+        if not merged and not prep.filtered:
             stats.wall_seconds = time.monotonic() - started
             return DayResult(day, None, stats, skipped=prep.skipped)
 
@@ -405,6 +422,9 @@ async def run_day(
                 stats.skipped += 1
             else:
                 stats.failed += 1
+    for paper in prep.filtered:
+        omitted.append(Omitted(paper.arxiv_id, paper.title, FILTERED))
+        digest_list.append((paper.arxiv_id, FILTERED))
 
     path = output_dir / digest_filename(day, template)
     _remove_stale_temps(output_dir, day)

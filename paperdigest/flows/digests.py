@@ -13,6 +13,7 @@ from paperdigest.model.schemas import SCHEMAS
 from paperdigest.papers import Paper
 from paperdigest.render import (
     FAILED,
+    FILTERED,
     Entry,
     Omitted,
     render_digest,
@@ -40,8 +41,9 @@ def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list
     of ``day``, ``YYYY-MM-DD``, when given: the caller holds that day's lock).
 
     That paper's part is rendered from ``fresh``; every other part as the digest last showed
-    it: the same stored summaries, and a paper it listed as not summarized stays listed so
-    with its reason, even if a summary has been stored since. Nothing else in the file
+    it: the same stored summaries, and a paper it listed as not summarized (or filtered
+    out, ``fresh`` itself too) stays listed so with its reason, even if a summary has been
+    stored since. Nothing else in the file
     changes. Digests whose file is gone are skipped.
 
     Returns:
@@ -62,8 +64,10 @@ def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list
             paper = store.get_paper(aid)
             if paper is None:
                 continue
-            if aid == fresh.arxiv_id:
-                summary: Summary | None = fresh
+            if status.startswith(FILTERED):  # filtered out: stays so, summarized or not
+                summary: Summary | None = None
+            elif aid == fresh.arxiv_id:
+                summary = fresh
             elif status != "ok":
                 summary = None
             else:

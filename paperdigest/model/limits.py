@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 
 from aiolimiter import AsyncLimiter
 
@@ -26,7 +27,17 @@ class RateLimiter:
     # Lowest share of the configured request rate a run of 429s can bring it to.
     MIN_RATE_FACTOR = 1 / 8
 
-    def __init__(self, requests_per_minute: int, tokens_per_minute: int) -> None:
+    def __init__(
+        self,
+        requests_per_minute: int,
+        tokens_per_minute: int,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """Limits of ``requests_per_minute`` and ``tokens_per_minute``; ``clock`` (seconds)
+        and ``sleep`` time the pause after a 429 (tests pass a fake clock)."""
+        self._clock = clock
+        self._sleep = sleep
         self._requests = AsyncLimiter(requests_per_minute, 60)
         self._requests_max = requests_per_minute
         self._tokens = AsyncLimiter(tokens_per_minute, 60)
@@ -39,7 +50,7 @@ class RateLimiter:
     @property
     def rate_factor(self) -> float:
         """Share of ``requests_per_minute`` now allowed: 1.0, or less after recent 429s."""
-        if time.monotonic() - self._last_429 > self.RECOVERY_SECONDS:
+        if self._clock() - self._last_429 > self.RECOVERY_SECONDS:
             self._factor = 1.0
         return self._factor
 
@@ -48,13 +59,13 @@ class RateLimiter:
         halve the request rate (see the class)."""
         self.slowdowns += 1
         self._factor = max(self.rate_factor / 2, self.MIN_RATE_FACTOR)
-        self._last_429 = time.monotonic()
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        self._last_429 = self._clock()
+        self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     async def acquire(self, tokens: int) -> None:
         """Wait until one request of about ``tokens`` tokens fits both limits."""
-        while (pause := self._paused_until - time.monotonic()) > 0:
-            await asyncio.sleep(pause)
+        while (pause := self._paused_until - self._clock()) > 0:
+            await self._sleep(pause)
         # At rate factor 1/k a request takes k slots of the requests bucket.
         slots = min(round(1 / self.rate_factor), self._requests_max)
         await self._requests.acquire(slots)

@@ -4,7 +4,8 @@ Field facts (from recorded responses): each item is ``{"paper": {...}, "title", 
 "organization"?, ...}``; ``paper.id`` is the arXiv id without version, the abstract is
 ``paper.summary`` (there is no ``abstract`` key), ``paper.upvotes`` orders the list,
 ``paper.organization`` / item ``organization`` (``name``, ``fullname``) exist only on recent
-days, optional fields are absent rather than null, titles and abstracts carry hard wraps.
+days, ``paper.ai_keywords`` (a list of strings) on most records, optional fields are absent
+rather than null, titles and abstracts carry hard wraps.
 An empty list is a normal answer (weekends).
 """
 
@@ -151,6 +152,10 @@ def _parse_item(item: Any) -> tuple[Paper | None, str | None]:
         for a in (raw_authors if isinstance(raw_authors, list) else [])
         if isinstance(a, dict) and _text(a.get("name"))
     )
+    raw_keywords = paper.get("ai_keywords")
+    keywords = tuple(
+        k for k in (_text(w) for w in (raw_keywords if isinstance(raw_keywords, list) else [])) if k
+    )
     return (
         Paper(
             arxiv_id=arxiv_id,
@@ -160,6 +165,7 @@ def _parse_item(item: Any) -> tuple[Paper | None, str | None]:
             organization=_organization(paper) or _organization(item),
             upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else 0,
             abstract_source="hf",
+            ai_keywords=keywords,
         ),
         None,
     )
