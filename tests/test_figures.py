@@ -360,9 +360,16 @@ def test_figure_post_compiles_with_real_mdx(env: AppEnv) -> None:
     result = run_day("--limit", "1", "--template", "docusaurus")
     assert result.exit_code == 0, result.stderr
     post = result.stdout.strip().splitlines()[-1]
+    # Docusaurus's remark plugins, as tests/mdx_compile.mjs uses them; compile only (running
+    # the module would import the image, which webpack does in a real site).
     script = (
         "import {compile} from '@mdx-js/mdx'; import {readFileSync} from 'node:fs';"
-        "console.log(String(await compile(readFileSync(process.argv[1], 'utf8'))))"
+        "import remarkComment from '@slorber/remark-comment';"
+        "import remarkDirective from 'remark-directive';"
+        "import remarkFrontmatter from 'remark-frontmatter'; import remarkGfm from 'remark-gfm';"
+        "const plugins = [remarkFrontmatter, remarkDirective, remarkGfm, remarkComment];"
+        "const source = readFileSync(process.argv[1], 'utf8');"
+        "console.log(String(await compile(source, {remarkPlugins: plugins})))"
     )
 
     out = subprocess.run(
