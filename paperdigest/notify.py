@@ -128,7 +128,11 @@ def _url_secrets(url: str) -> Iterator[str]:
     ``tgram://BOT:TOKEN/chat``), and every path segment and query value of
     :data:`_TOKEN_CHARS` characters or more.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket: mask all after the scheme
+        yield url.partition("://")[2]
+        return
     for piece in re.split(r"[:@]", parts.netloc):
         piece = unquote(piece)
         if "." in piece or piece == "localhost" or (piece.isdigit() and len(piece) <= 5):

@@ -21,6 +21,7 @@ from fakeserver import gist_sentence
 from runhelpers import DAY, DAY_IDS, invoke, run_day
 from typer.testing import Result
 
+from paperdigest.errors import ConfigError
 from paperdigest.notify import Notifier
 
 TITLE = f"📰 Hugging Face Daily Papers – {DAY} (15편)"
@@ -238,3 +239,25 @@ def test_tldr_line_is_title_and_gist_or_the_title_alone() -> None:
     note = notifier.note(date(2025, 11, 7), Path("out/2025-11-07.md"), [with_gist, without], [])
     assert note.lines == ("A Paper — 한 줄 요지.", "B Paper")
     assert note.location == "out/2025-11-07.md"
+
+
+@pytest.mark.parametrize("url", ["tgram://not-a-bot-token/", "json://[::1/hook", "no-scheme"])
+def test_urls_apprise_cannot_use_raise_config_error(url: str) -> None:
+    """Each unusable URL is a ConfigError naming its position, never its text past the scheme."""
+    with pytest.raises(ConfigError, match=r"^setting PAPERDIGEST_NOTIFY: URL 2 \(") as caught:
+        Notifier.from_settings(["json://127.0.0.1:9/ok", url], None, enabled=True)
+    assert url.split("://")[-1] not in str(caught.value)
+
+
+def test_failed_backfill_sends_one_failure_message(
+    env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backfill stopped by Hugging Face being down (exit 1): one failure message, and no
+    digest message for the range."""
+    env.fake.hf_faults += [503] * 10
+    _notify(monkeypatch, sink.url("hook"))
+    result = invoke("backfill", "--from", "2025-11-06", "--to", "2025-11-07")
+    assert result.exit_code == 1
+    (message,) = sink.messages("hook")
+    assert message["title"] == "⚠️ paperdigest backfill 2025-11-06~2025-11-07 실패"
+    assert "HTTP 503" in message["message"]
