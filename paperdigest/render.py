@@ -31,6 +31,7 @@ __all__ = [
     "Entry",
     "Omitted",
     "digest_filename",
+    "model_markdown",
     "render_digest",
 ]
 
@@ -145,6 +146,12 @@ def _text_md(value: str) -> str:
     # escaped brackets make [x](url), ![x](url) and [x]: url plain text ("[CLS]" still shows).
     text = text.replace("[", "\\[").replace("]", "\\]")
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def model_markdown(value: str) -> str:
+    """Model text made safe for markdown exactly as the digests do it (no raw HTML, links,
+    images or control characters); for other outputs built from summaries (the feed)."""
+    return _text_md(value)
 
 
 def _text_mdx(value: str) -> str:

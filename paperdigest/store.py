@@ -393,6 +393,16 @@ class Store:
             for r in rows
         ]
 
+    def all_digests(self) -> list[DigestRecord]:
+        """Every digest recorded, by day then path (files since removed included)."""
+        rows = self._db.execute("SELECT * FROM digests ORDER BY day, path").fetchall()
+        return [
+            DigestRecord(
+                r["path"], r["day"], r["schema"], r["template"], r["model"], r["prompt_hash"]
+            )
+            for r in rows
+        ]
+
     def digest_papers(self, path: str) -> list[tuple[str, str]]:
         """The (arXiv id, status) a digest lists, in order."""
         rows = self._db.execute(
