@@ -78,6 +78,11 @@ def test_a_unit_after_a_name_still_makes_a_claim() -> None:
     assert unverified_figures(answer, "no figures here") == ["85.2%", "500", "85.2", "9배"]
 
 
+def test_a_korean_counter_after_a_name_makes_a_claim() -> None:
+    """ "BLEU 35점" and "Top 1위" claim something; "MATH 500 점수" names MATH 500's score."""
+    assert extract_figures("BLEU 35점, Top 1위, MATH 500 점수") == ["35", "1"]
+
+
 def test_a_range_of_percentages_after_a_name_is_a_claim() -> None:
     """ "GenEval 63–97%" is a range of scores, not a name."""
     assert extract_figures("GenEval 63–97%") == ["63", "97"]

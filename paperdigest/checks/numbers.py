@@ -63,10 +63,11 @@ _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
 _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
 # A measuring unit or a Korean counter after a number makes it a claim even after a name:
-# "MATH 500개", "GPU 80GB", "Whisper 9배". Scale letters (7B) are model sizes, read apart.
+# "MATH 500개", "BLEU 35점" (not "MATH 500 점수", a score of MATH 500), "GPU 80GB",
+# "Whisper 9배". Scale letters (7B) are model sizes, read apart.
 MEASURE_UNIT_RE = re.compile(
     r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
-    r"|[ \t]?(?:개|편|건|명|배|[%％]|\\%)"
+    r"|[ \t]?(?:개|편|건|명|배|가지|단계|층|시간|개월|토큰|점(?!수)|위(?![한해치])|[%％]|\\%)"
     r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
     r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?|percent)(?![A-Za-z])"
 )
