@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -22,6 +22,7 @@ import typer
 
 from paperdigest import __version__
 from paperdigest.errors import ConfigError, InputError, PaperdigestError, redact
+from paperdigest.notify import Notifier
 
 # Everything else is imported by the command that uses it, so that --version and --help
 # start at once and a cached rerun loads no model client.
@@ -141,27 +142,31 @@ def _say(message: str, level: int) -> None:
         typer.echo(f"paperdigest: {prefix}{redact(message)}", err=True)
 
 
-def _fail(exc: BaseException, code: int) -> NoReturn:
+def _fail(exc: BaseException, code: int, on_failure: Callable[[str], None] | None) -> NoReturn:
     _say(str(exc), logging.ERROR)
+    if code == 1 and on_failure is not None:
+        on_failure(redact(str(exc)))  # e.g. the failure notification
     raise typer.Exit(code)
 
 
 @contextmanager
-def _boundary(verbose: bool) -> Iterator[None]:
-    """Our errors become one line and their exit code; anything else exit 1, no traceback."""
+def _boundary(verbose: bool, on_failure: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Our errors become one line and their exit code; anything else exit 1, no traceback.
+    ``on_failure`` is called with the line when the exit code is 1."""
     try:
         yield
     except typer.Exit:
         raise
     except PaperdigestError as exc:
-        _fail(exc, exc.exit_code)
+        _fail(exc, exc.exit_code, on_failure)
     except KeyboardInterrupt:
         _say("interrupted; everything validated so far is stored", logging.WARNING)
         raise typer.Exit(130) from None
     except Exception as exc:
         if verbose:
             logging.getLogger("paperdigest").exception("unexpected error")
-        _fail(Exception(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"), 1)
+        message = f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"
+        _fail(Exception(message), 1, on_failure)
 
 
 def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[str, str]:
@@ -241,6 +246,14 @@ Exclude = Annotated[
         metavar="WORDS",
     ),
 ]
+NoNotify = Annotated[
+    bool, typer.Option("--no-notify", help="Send no notification (PAPERDIGEST_NOTIFY) this time.")
+]
+
+
+def _notifier(settings: Settings, no_notify: bool) -> Notifier:
+    """The command's notifier; checks PAPERDIGEST_NOTIFY (ConfigError) before any model call."""
+    return Notifier.from_settings(settings.notify, settings.site_url, enabled=not no_notify)
 
 
 @app.command()
@@ -257,12 +270,14 @@ def run(
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
+    no_notify: NoNotify = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of one day's daily papers list."""
     _setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
+    with _boundary(verbose, lambda message: notifier.failed(f"run {date_}", message)):
         from paperdigest.config import load_settings
         from paperdigest.flows.day import run_recorded_day
         from paperdigest.flows.filters import filter_overrides
@@ -272,6 +287,7 @@ def run(
             output_dir=output_dir, **filter_overrides(min_upvotes, include, exclude)
         )
         day = parse_day(date_, settings)  # before _runtime creates folder and database
+        notifier = _notifier(settings, no_notify)
         rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
         log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
@@ -279,6 +295,8 @@ def run(
             rt, day, schema_name, template_name, rt.settings.output_dir, limit
         )
         code = _report(result)
+        if result.path is not None:
+            notifier.digest(notifier.note(day, result.path, result.entries, result.omitted))
     raise typer.Exit(code)
 
 
@@ -423,12 +441,14 @@ def backfill(
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
+    no_notify: NoNotify = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of every day in a range; days already complete cost nothing."""
     _setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
+    with _boundary(verbose, lambda message: notifier.failed(f"backfill {from_}~{to}", message)):
         import asyncio
 
         from paperdigest.config import load_settings
@@ -441,6 +461,7 @@ def backfill(
         # dates and filters first: bad input must not create the database
         settings = load_settings(**filter_overrides(min_upvotes, include, exclude))
         days = days_between(parse_day(from_, settings), parse_day(to, settings))
+        notifier = _notifier(settings, no_notify)
         rt = open_runtime(settings)
         schema_name, template_name = _choose(schema, template)
         out = rt.settings.output_dir
@@ -467,6 +488,9 @@ def backfill(
             else:
                 result = asyncio.run(run_days(rt, days, schema_name, template_name, out, None, bar))
         code = _report_backfill(result, ingested, rt)
+        notifier.backfill(
+            [notifier.note(d.day, d.path, d.entries, d.omitted) for d in result.days if d.path]
+        )
     raise typer.Exit(code)
 
 

@@ -34,6 +34,7 @@ from pydantic_settings import (
 
 from paperdigest.errors import ConfigError, register_secret
 from paperdigest.flows.filters import split_words
+from paperdigest.notify import split_urls
 
 __all__ = ["Settings", "load_settings"]
 
@@ -244,6 +245,17 @@ class Settings(BaseSettings):
         description="Comma-separated words (--exclude): drop papers whose title, abstract or "
         "ai_keywords contain one (case-insensitive). Empty: no such filter.",
     )
+    notify: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        repr=False,  # the URLs carry tokens
+        description="apprise URLs told of each run (spaces or commas between them; a list in "
+        "TOML). Empty by default: nothing leaves the machine unless asked for.",
+    )
+    site_url: str | None = Field(
+        None,
+        description="Base URL where the digests are published; a notification links the "
+        "digest as SITE_URL/FILE_NAME. Unset, it names the file's path (no site is assumed).",
+    )
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -264,6 +276,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("notify", mode="before")
+    @classmethod
+    def _split_notify(cls, value: object) -> object:
+        return split_urls(value) if isinstance(value, str) else value
 
     @property
     def db_path(self) -> Path:

@@ -32,6 +32,8 @@ from __future__ import annotations
 import os
 import re
 
+from paperdigest.text import collapse_space
+
 __all__ = [
     "BatchError",
     "BudgetExceeded",
@@ -89,7 +91,7 @@ class PaperdigestError(Exception):
     exit_code: int = 1
 
     def __init__(self, message: str) -> None:
-        self.message = redact(" ".join(message.split()))
+        self.message = redact(collapse_space(message))
         super().__init__(self.message)
 
     def __str__(self) -> str:

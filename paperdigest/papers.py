@@ -8,17 +8,13 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from paperdigest.errors import InputError
+from paperdigest.text import collapse_space as normalize_space  # re-exported for sources
 
 __all__ = ["ARXIV_ID_RE", "Paper", "SourceText", "normalize_space", "parse_arxiv_id"]
 
 # New-style arXiv identifiers (since 2007-04): YYMM.NNNN or YYMM.NNNNN, optional version.
 # https://info.arxiv.org/help/arxiv_identifier.html
 ARXIV_ID_RE = re.compile(r"^(?P<id>\d{4}\.\d{4,5})(?:v(?P<version>\d+))?$")
-
-
-def normalize_space(text: str) -> str:
-    """Collapse hard wraps and white-space runs (HF titles and abstracts have them) to one space."""
-    return " ".join(text.split())
 
 
 def parse_arxiv_id(value: str) -> tuple[str, int | None]:

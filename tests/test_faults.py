@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import dataclass
 
 import pytest
 from conftest import AppEnv
 from fakeserver import ENGLISH_SENTENCE
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, markdown_problems, run_day
+from typer.testing import Result
 
 FIRST = DAY_IDS[0]
 TRANSPORT_FAULTS = {"http_429", "http_500", "http_503", "reset", "timeout"}
@@ -90,34 +92,69 @@ def test_reask_tells_the_model_what_failed(env: AppEnv) -> None:
     assert "finish_reason=length" in second[-1]["content"]
 
 
-def test_day_with_every_first_answer_broken_publishes_clean_digest(
-    env: AppEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every paper's first answer broken, a different fault each: complete digest, exit 0."""
+@dataclass
+class BrokenDay:
+    """A day whose every first answer was broken: the run's result and its digest."""
+
+    env: AppEnv
+    result: Result
+
+    @property
+    def text(self) -> str:
+        """The day's digest."""
+        return day_digest(self.env.out_dir)
+
+
+@pytest.fixture
+def broken_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> BrokenDay:
+    """Every paper's first answer broken, a different fault each (the last two papers get two
+    faults in a row, still within the 3 attempts), and the day run."""
     _fast_timeouts(env, monkeypatch)
     faults = sorted(FAULT_COST)
     assert len(faults) == 13
     for arxiv_id, fault in zip(DAY_IDS, faults, strict=False):
         env.fake.chat_faults_by_id[arxiv_id] = [fault]
-    # The two papers left get two faults in a row (still within the 3 attempts).
     env.fake.chat_faults_by_id[DAY_IDS[13]] = ["malformed_json", "missing_field"]
     env.fake.chat_faults_by_id[DAY_IDS[14]] = ["english", "http_503"]
+    return BrokenDay(env, run_day())
 
-    result = run_day()
 
+def test_day_with_every_first_answer_broken_exits_0(broken_day: BrokenDay) -> None:
+    """Every first answer broken, a different fault each: the run still ends with exit 0 and
+    no traceback."""
+    result = broken_day.result
     assert result.exit_code == 0, result.stderr
-    text = day_digest(env.out_dir)
+    assert "Traceback" not in result.stderr
+
+
+def test_day_with_every_first_answer_broken_publishes_every_paper(broken_day: BrokenDay) -> None:
+    """Every paper is in the digest, in list order, and none is listed as not summarized."""
+    text = broken_day.text
     assert digest_ids(text) == DAY_IDS
     assert "요약하지 못한 논문" not in text
+
+
+def test_broken_first_answers_leave_no_trace_in_the_digest(broken_day: BrokenDay) -> None:
+    """No unverified figure, English answer, code fence or model heading reaches the digest."""
+    text = broken_day.text
     assert "⚠️" not in text  # no unverified figure survived
     assert ENGLISH_SENTENCE not in text
     assert "```" not in text
     assert "## 요약" not in text
-    assert markdown_problems(text) == []
-    assert sorted(set(asked_ids(env.fake))) == sorted(DAY_IDS)
-    assert all(not q for q in env.fake.chat_faults_by_id.values())  # every fault was served
-    assert "Traceback" not in result.stderr
-    assert env.fake.errors == []
+
+
+def test_day_with_every_first_answer_broken_gives_valid_markdown(broken_day: BrokenDay) -> None:
+    """The digest of a day of broken first answers is valid markdown."""
+    assert markdown_problems(broken_day.text) == []
+
+
+def test_every_fault_is_served_and_every_paper_asked(broken_day: BrokenDay) -> None:
+    """Every paper was asked and every injected fault was served (the test really broke
+    each first answer), with no malformed request."""
+    fake = broken_day.env.fake
+    assert sorted(set(asked_ids(fake))) == sorted(DAY_IDS)
+    assert all(not q for q in fake.chat_faults_by_id.values())  # every fault was served
+    assert fake.errors == []
 
 
 @pytest.mark.parametrize(

@@ -44,22 +44,52 @@ def _outcomes(stderr: str) -> dict[str, list[tuple[str, str]]]:
     return dict(found)
 
 
-def test_one_line_per_paper_names_its_outcome_and_why(env: AppEnv) -> None:
-    """Each paper gets exactly one line: summarized, cached, skipped or failed, and why."""
+@pytest.fixture
+def mixed_outcomes(env: AppEnv) -> dict[str, list[tuple[str, str]]]:
+    """A day with one paper of each outcome, run: each paper's (outcome, rest) lines."""
     _mixed_day(env)
     result = run_day()
     assert result.exit_code == 3
-    outcomes = _outcomes(result.stderr)
+    return _outcomes(result.stderr)
+
+
+def test_one_line_per_paper(mixed_outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    """Each paper of the list (usable or not) gets exactly one outcome line."""
+    outcomes = mixed_outcomes
     assert set(outcomes) == {OK, EMPTY, FAILING, CACHED, repr(BAD_ID)}
     assert all(len(lines) == 1 for lines in outcomes.values()), outcomes
+
+
+def test_summarized_line_counts_attempts(mixed_outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    """A summarized paper's line says so, with its attempts."""
+    outcomes = mixed_outcomes
     assert outcomes[OK][0][0] == "summarized" and "1 attempt(s)" in outcomes[OK][0][1]
-    assert outcomes[CACHED][0][0] == "cached"
+
+
+def test_cached_line(mixed_outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    """A paper whose summary is stored gets a "cached" line."""
+    assert mixed_outcomes[CACHED][0][0] == "cached"
+
+
+def test_skipped_lines_say_why(mixed_outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    """A paper without text and a record without a usable id are skipped, each with why."""
+    outcomes = mixed_outcomes
     assert outcomes[EMPTY][0] == ("skipped", ": no abstract and no full text")
     assert outcomes[repr(BAD_ID)][0] == ("skipped", ": not a new-style arXiv id")
-    status, why = outcomes[FAILING][0]
+
+
+def test_failed_line_says_why_and_how_to_rerun(
+    mixed_outcomes: dict[str, list[tuple[str, str]]],
+) -> None:
+    """A failed paper's line gives the attempts, the gist of why, and the rerun command."""
+    status, why = mixed_outcomes[FAILING][0]
     assert status == "failed" and "after 3 attempt(s)" in why and "Korean" in why
     assert f"rerun: paperdigest resummarize {FAILING}" in why
-    # Nine identical "not Korean" complaints are cut to the gist (-v has them all).
+
+
+def test_failed_line_is_cut_to_the_gist(mixed_outcomes: dict[str, list[tuple[str, str]]]) -> None:
+    """Nine identical "not Korean" complaints are cut to the gist (-v has them all)."""
+    _, why = mixed_outcomes[FAILING][0]
     assert len(why) < 300, why
 
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from paperdigest.text import collapse_space
+
 __all__ = [
     "FIELD_FLOORS",
     "OVERVIEW_OPENING",
@@ -142,7 +144,7 @@ def _sentences(text: str) -> list[str]:
     """The sentences of ``text`` without bullets, bold and the final period."""
     out = []
     for piece in _SENTENCE_SPLIT_RE.split(text):
-        sentence = " ".join(_DECORATION_RE.sub("", piece).split())
+        sentence = collapse_space(_DECORATION_RE.sub("", piece))
         if sentence:
             out.append(sentence)
     return out
@@ -203,16 +205,16 @@ def check_content(
                 f'field "{label}" is only a placeholder ("{value.strip()}"); write its content '
                 "from the paper in Korean, or say in one sentence what the paper does not report"
             )
-        elif len(" ".join(value.split())) < FIELD_FLOORS.get(name, 0):
+        elif len(collapse_space(value)) < FIELD_FLOORS.get(name, 0):
             problems.append(
-                f'field "{label}" is too short ({len(" ".join(value.split()))} characters, at '
+                f'field "{label}" is too short ({len(collapse_space(value))} characters, at '
                 f"least {FIELD_FLOORS[name]} are needed); write what the paper says in full "
                 "sentences"
             )
         cleaned[name] = value
     overview = cleaned.get("overview")
     if schema == "seven" and overview and not overview.lstrip().startswith(OVERVIEW_OPENING):
-        shown = " ".join(overview.split())[:20]
+        shown = collapse_space(overview)[:20]
         problems.append(
             f'field "{labels.get("overview", "overview")}" must open with "{OVERVIEW_OPENING}" '
             f'(e.g. "{OVERVIEW_OPENING} …을 제안합니다"); it opens with "{shown}"'

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 
 from markdown_it import MarkdownIt
 
+from paperdigest.text import collapse_space
+
 __all__ = [
     "KOREAN_SHARE_MIN",
     "SHORT_TEXT_WORDS",
@@ -283,7 +285,7 @@ def is_filler(text: str) -> bool:
         or two clauses) whose every clause says "not provided / not stated / no
         information".
     """
-    body = " ".join(text.split())
+    body = collapse_space(text)
     if not body or len(body) > FILLER_MAX_CHARS or any(c.isdigit() for c in body):
         return False
     # Every clause must say "not given": "…를 사용하며, 세부 비율은 명시되어 있지 않습니다"

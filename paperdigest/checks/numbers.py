@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from paperdigest.checks.korean import is_hangul
+from paperdigest.text import collapse_space
 
 __all__ = [
     "SCALE_LETTERS",
@@ -324,7 +325,7 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
             figures[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
         figures.append(
             Figure(
-                spelling=" ".join(text[start:end].split()),
+                spelling=collapse_space(text[start:end]),
                 value=value,
                 kind=kind,
                 plain_integer=plain_integer and not kind,

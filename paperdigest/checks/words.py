@@ -25,6 +25,8 @@ from decimal import Decimal, InvalidOperation
 
 from text_to_num import alpha2digit
 
+from paperdigest.text import collapse_space
+
 __all__ = ["WordFigures", "word_figures"]
 
 _UNITS = [
@@ -92,7 +94,7 @@ def _run_value(run: str) -> Decimal | None:
         return None
     # threshold=0: a run is read even when it is one small isolated word ("two-stage"), which
     # alpha2digit leaves as words by default.
-    converted = str(alpha2digit(" ".join(run.split()), "en", threshold=0))
+    converted = str(alpha2digit(collapse_space(run), "en", threshold=0))
     try:
         return Decimal(converted.replace(" ", ""))
     except InvalidOperation:  # text2num left part of the run as words ("one" alone)

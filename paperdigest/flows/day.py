@@ -77,6 +77,7 @@ class DayResult:
     stats: RunStats
     omitted: list[Omitted] = field(default_factory=list)
     skipped: list[hf.Skipped] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)  # the digest's papers (notifications)
 
     @property
     def status(self) -> Status:
@@ -449,7 +450,7 @@ async def run_day(
     stats.completion_tokens = rt.budget.completion_tokens - out0
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
-    return DayResult(day, path, stats, omitted, prep.skipped)
+    return DayResult(day, path, stats, omitted, prep.skipped, entries)
 
 
 def run_recorded_day(

@@ -14,6 +14,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from paperdigest.text import collapse_space
+
 __all__ = [
     "GIST_MAX_CHARS",
     "SCHEMAS",
@@ -39,7 +41,7 @@ _GIST_DESCRIPTION = (
 
 def _check_gist(value: str) -> str:
     """The gist's length rule (:data:`GIST_MAX_CHARS`); the message is the re-ask text."""
-    length = len(" ".join(value.split()))
+    length = len(collapse_space(value))
     if length > GIST_MAX_CHARS:
         raise ValueError(
             f"the gist must be one Korean sentence of at most {GIST_MAX_CHARS} characters; "
