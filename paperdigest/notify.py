@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from paperdigest.errors import ConfigError, redact, register_secret
+from paperdigest.text import collapse_space
 
 if TYPE_CHECKING:  # render loads jinja2; a message needs only the entries' attributes
     from paperdigest.render import Entry, Omitted
@@ -244,7 +245,7 @@ class Notifier:
                 log.warning(
                     "notification via %s failed: %s",
                     target.service,
-                    redact(" ".join(reason.split())),
+                    redact(collapse_space(reason)),
                 )
         return failed
 
@@ -255,7 +256,7 @@ class Notifier:
         (:class:`~paperdigest.render.Entry`, :class:`~paperdigest.render.Omitted`)."""
         lines = []
         for entry in entries:
-            title = " ".join(entry.paper.title.split())
+            title = collapse_space(entry.paper.title)
             gist = entry.view.gist  # None for a summary stored before the gist existed
             lines.append(f"{title} — {' '.join(gist.split())}" if gist else title)
         left_out = tuple(f"{o.arxiv_id} {' '.join(o.title.split())}: {o.reason}" for o in omitted)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from paperdigest.errors import InputError
 from paperdigest.papers import Paper
+from paperdigest.text import collapse_space
 
 __all__ = ["Filters", "Selection", "filter_overrides", "select", "split_words"]
 
@@ -24,7 +25,7 @@ def split_words(value: str | Iterable[str]) -> tuple[str, ...]:
     list, as a TOML array gives them), white space trimmed and collapsed, lower-cased,
     empty pieces dropped, duplicates kept once in order."""
     pieces = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    words = (" ".join(p.split()).casefold() for p in pieces)
+    words = (collapse_space(p).casefold() for p in pieces)
     return tuple(dict.fromkeys(w for w in words if w))
 
 
