@@ -345,6 +345,63 @@ def show(
     raise typer.Exit(0)
 
 
+def _day_range(from_: str | None, to: str | None) -> tuple[Path, date | None, date | None]:
+    from paperdigest.config import load_settings
+
+    settings = load_settings()
+    first = parse_day(from_, settings) if from_ is not None else None
+    last = parse_day(to, settings) if to is not None else None
+    return settings.db_path, first, last
+
+
+def _print_tables(*tables: object) -> None:
+    from rich.console import Console
+
+    # A pipe or file gets whole rows (rich assumes 80 columns when stdout is no terminal).
+    Console(width=None if sys.stdout.isatty() else 200).print(*tables)
+
+
+From = Annotated[str | None, typer.Option("--from", help="First day: YYYY-MM-DD.")]
+To = Annotated[str | None, typer.Option("--to", help="Last day (included): YYYY-MM-DD.")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+@app.command("list")
+def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
+    """One row per stored day: digests, papers, calls, tokens and estimated cost."""
+    from paperdigest.flows import report  # only this command needs it
+
+    _setup_logging(False, False)
+    with _boundary(False):
+        rows = report.list_days(*_day_range(from_, to))
+        if not rows:
+            typer.echo(report.NOTHING_STORED, err=as_json)
+        if as_json:
+            typer.echo(report.list_json(rows))
+        elif rows:
+            _print_tables(report.list_table(rows))
+    raise typer.Exit(0)
+
+
+@app.command()
+def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
+    """Totals of the stored days, and papers, text size, re-asks and flagged figures by source."""
+    from paperdigest.flows import report  # only this command needs it
+
+    _setup_logging(False, False)
+    with _boundary(False):
+        result = report.stats(*_day_range(from_, to))
+        if result is None:
+            typer.echo(report.NOTHING_STORED, err=as_json)
+            if as_json:
+                typer.echo(report.stats_json(report.StatsReport(report.Totals(), [])))
+        elif as_json:
+            typer.echo(report.stats_json(result))
+        else:
+            _print_tables(*report.stats_table(result))
+    raise typer.Exit(0)
+
+
 class _Bar:
     """backfill's progress stages as rich progress bars."""
 

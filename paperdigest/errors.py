@@ -19,6 +19,8 @@ one-line message and an exit code::
     │                                 reset, a reply that is no chat completion)    exit 3
     ├── BudgetExceeded                the run's token cap was reached (.used, .cap)  exit 3
     ├── StoreError                    the SQLite database cannot be used (.path)     exit 1
+    │   └── NewerDatabase             written by a newer paperdigest (.version);
+    │                                 refused and left untouched                    exit 1
     ├── LockTimeout                   another run of the same day held the lock past
     │                                 the wait limit (.path, .seconds)              exit 1
     └── BatchError                    a Batch API job failed or expired (.batch_id) exit 1
@@ -42,6 +44,7 @@ __all__ = [
     "InputError",
     "LockTimeout",
     "ModelUnavailable",
+    "NewerDatabase",
     "PaperdigestError",
     "StoreError",
     "SummaryError",
@@ -173,11 +176,25 @@ class BudgetExceeded(PaperdigestError):
 
 
 class StoreError(PaperdigestError):
-    """The SQLite database cannot be opened or written (``.path``)."""
+    """The SQLite database cannot be opened, read or written (``.path``); the message says
+    what the store was doing (e.g. ``reading the summary of 2511.04460``) and SQLite's error."""
 
     def __init__(self, path: str, detail: str) -> None:
         self.path = path
         super().__init__(f"database {path}: {detail}")
+
+
+class NewerDatabase(StoreError):
+    """The database's schema version (``.version``, ``PRAGMA user_version``) is newer than
+    this paperdigest knows: it was written by a later release. Refused before any write, so
+    the file stays byte-identical; upgrade paperdigest to use it."""
+
+    def __init__(self, path: str, version: int) -> None:
+        self.path = path
+        self.version = version
+        PaperdigestError.__init__(
+            self, f"database {path} was written by a newer paperdigest (schema {version})"
+        )
 
 
 class LockTimeout(PaperdigestError):

@@ -63,7 +63,7 @@ lines after the first hold it is a table (:mod:`paperdigest.checks` reads cells 
 EXTRACTION_VERSION = 2
 """Bumped whenever extraction or selection changes what text a paper yields (2: selection in
 rounds), so texts cached by an older version are extracted again (see
-``pipeline.text_cache_budget``)."""
+``flows.day.text_cache_key``)."""
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from paperdigest.flows.runtime import Runtime
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 from paperdigest.model.reask import PriorAnswer
-from paperdigest.store import Store
+from paperdigest.store import Store, TextKey
 
 DAYS = ["--from", "2025-11-06", "--to", "2025-11-08"]
 # 2025-11-06 has 11 papers, 2025-11-07 has 15, 2025-11-08 (a Saturday) none.
@@ -162,11 +162,12 @@ def test_rejected_batch_answer_about_another_text_is_not_replayed(env: AppEnv) -
     store = Store(env.tmp_path / "store.db")
     key = ("2511.03773", "seven", "hash", "fake-model")
     answer = PriorAnswer("{}", "stop", 10, 5, "batch_1")
-    store.save_rejected(key, 1, 1_200_002, answer)
-    assert store.pop_rejected(key, 2, 1_200_002) is None
-    assert store.pop_rejected(key, 1, 1_200_002) is None  # dropped by the first pop
-    store.save_rejected(key, 1, 1_200_002, answer)
-    assert store.pop_rejected(key, 1, 1_200_002) == answer
+    text = TextKey(12_000, 2)
+    store.save_rejected(key, 1, text, answer)
+    assert store.pop_rejected(key, 2, text) is None
+    assert store.pop_rejected(key, 1, text) is None  # dropped by the first pop
+    store.save_rejected(key, 1, text, answer)
+    assert store.pop_rejected(key, 1, text) == answer
     store.close()
 
 

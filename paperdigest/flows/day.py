@@ -46,7 +46,7 @@ from paperdigest.render import (
 )
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import hf, http
-from paperdigest.store import DigestRecord, RunStats, Store
+from paperdigest.store import DigestRecord, RunStats, Store, TextKey
 
 __all__ = [
     "DayResult",
@@ -56,7 +56,7 @@ __all__ = [
     "run_day",
     "run_recorded_day",
     "summarize_papers",
-    "text_cache_budget",
+    "text_cache_key",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -100,14 +100,14 @@ class _Outcome:
     reason: str | None = None
 
 
-def text_cache_budget(settings: Settings) -> int:
-    """The ``budget`` part of a cached text's key: ``source_tokens * 100`` plus
-    :data:`~paperdigest.fulltext.EXTRACTION_VERSION`, so that a new budget or a new way of
-    extracting and selecting re-extracts rather than reusing an older text; 0 when full
-    texts are off (the abstract alone)."""
+def text_cache_key(settings: Settings) -> TextKey:
+    """The key part of a cached text beside its arXiv id and version: the token budget
+    (``source_tokens``) and :data:`~paperdigest.fulltext.EXTRACTION_VERSION`, so that a new
+    budget or a new way of extracting and selecting re-extracts rather than reusing an older
+    text; ``(0, 0)`` when full texts are off (the abstract alone)."""
     if not settings.fulltext:
-        return 0
-    return settings.source_tokens * 100 + fulltext.EXTRACTION_VERSION
+        return TextKey(0, 0)
+    return TextKey(settings.source_tokens, fulltext.EXTRACTION_VERSION)
 
 
 async def load_source(
@@ -122,7 +122,7 @@ async def load_source(
     fetched (HTML, PDF, abstract: :func:`~paperdigest.sources.arxiv.fetch_source`) and cached,
     so that a rerun with another model or prompt, or a ``resummarize``, asks arxiv.org nothing.
 
-    The cache key is (id, version, :func:`text_cache_budget`), so a new budget, a new
+    The cache key is (id, version, :func:`text_cache_key`), so a new budget, a new
     extraction version or switching full texts on re-extracts.
 
     Args:
@@ -138,8 +138,8 @@ async def load_source(
     Raises:
         StoreError: the database failed.
     """
-    budget = text_cache_budget(settings)
-    source = store.get_source(paper.arxiv_id, paper.version, budget)
+    key = text_cache_key(settings)
+    source = store.get_source(paper.arxiv_id, paper.version, key)
     if source is None:
         try:
             source = await arxiv_source.fetch_source(client, paper, settings, pacer)
@@ -151,7 +151,7 @@ async def load_source(
             if source is not None:
                 source = source.model_copy(update={"provisional": True})
         if source is not None and (keep_provisional or not source.provisional):
-            store.save_source(paper.arxiv_id, paper.version, budget, source)
+            store.save_source(paper.arxiv_id, paper.version, key, source)
     return source
 
 
@@ -210,7 +210,7 @@ async def summarize_papers(
             prior = store.pop_rejected(
                 (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model),
                 paper.version,
-                text_cache_budget(settings),
+                text_cache_key(settings),
             )
             try:
                 summary = await summarizer.summarize(prompt, paper, source, prior)

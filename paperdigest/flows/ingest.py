@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from paperdigest.errors import redact
 from paperdigest.flows.batchfile import parse_cache_key
-from paperdigest.flows.day import text_cache_budget
+from paperdigest.flows.day import text_cache_key
 from paperdigest.flows.runtime import Runtime, shorten_reason
 from paperdigest.fulltext import estimate_tokens
 from paperdigest.model.reask import PriorAnswer, Summary, figure_source, validate_answer
@@ -81,7 +81,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         StoreError: the database failed.
     """
     settings, store = rt.settings, rt.store
-    budget = text_cache_budget(settings)
+    text_key = text_cache_key(settings)
     result = IngestResult()
     for record in records:
         result.answers += 1
@@ -117,7 +117,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         result.prompt_tokens += prompt_tokens
         result.completion_tokens += completion_tokens
         paper = store.get_paper(arxiv_id)
-        source = store.get_source(arxiv_id, paper.version, budget) if paper else None
+        source = store.get_source(arxiv_id, paper.version, text_key) if paper else None
         if paper is None or source is None:
             log.warning("%s: paper or text not in the store; batch answer ignored", arxiv_id)
             result.ignored += 1
@@ -138,7 +138,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
             store.save_rejected(
                 key,
                 paper.version,
-                budget,
+                text_key,
                 PriorAnswer(content, finish_reason, prompt_tokens, completion_tokens, origin),
             )
             result.invalid += 1

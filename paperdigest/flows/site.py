@@ -35,7 +35,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 def _listed(rt: Runtime) -> list[DigestRecord]:
     """The recorded digests whose files exist in the output folder."""
     folder = rt.settings.output_dir.resolve()
-    records = rt.store.all_digests()
+    records = rt.store.digests_between()
     return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
 
 

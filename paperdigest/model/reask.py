@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
@@ -34,6 +33,7 @@ from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.model.schemas import SchemaSpec
 from paperdigest.papers import Paper, SourceText
+from paperdigest.store.records import PriorAnswer, Summary
 
 if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached rerun
     import openai
@@ -49,48 +49,6 @@ _OUTER_FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n(?P<body>.*?)\n\s*```\s*$", re.
 
 # Completion tokens expected per call, reserved in the tokens-per-minute limiter.
 _EXPECTED_OUTPUT_TOKENS = 1500
-
-
-@dataclass
-class Summary:
-    """A validated summary with its provenance.
-
-    ``content`` holds the schema's fields; ``attempts`` one dict per answer asked
-    (``attempt``, ``error`` or None, tokens); ``unverified`` the figures of the published
-    answer not found in the source text (published with a visible warning).
-    """
-
-    arxiv_id: str
-    schema: str
-    prompt_hash: str
-    model: str
-    content: dict[str, Any]
-    source_kind: str
-    source_tokens: int
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    attempts: list[dict[str, Any]] = field(default_factory=list)
-    unverified: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class PriorAnswer:
-    """An answer already paid for elsewhere (a Batch API line) that failed validation: the
-    direct path starts from it, as attempt 1, with a re-ask naming its problems.
-
-    Attributes:
-        content: the answer's message content, as received.
-        finish_reason: its finish reason (``length`` means cut off).
-        prompt_tokens: tokens billed for it (already counted by the batch's own run).
-        completion_tokens: likewise.
-        origin: where it came from, e.g. ``batch_abc123``; kept in the attempt record.
-    """
-
-    content: str
-    finish_reason: str
-    prompt_tokens: int
-    completion_tokens: int
-    origin: str
 
 
 def figure_source(paper: Paper, source: SourceText) -> str:

@@ -1,0 +1,509 @@
+"""SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
+answers, runs, digests.
+
+A summary is committed the moment it is validated, so a crash loses at most the call in
+flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
+same prompt and model asks the model nothing new.
+
+WAL with ``synchronous=NORMAL`` survives a killed process (``kill -9``) without losing a
+committed row; only an OS crash or power loss may drop the last transactions.
+
+Schema versions: opening applies the migrations of :mod:`paperdigest.store.migrations`
+(``PRAGMA user_version``); a database written by a newer paperdigest is refused untouched
+(:class:`~paperdigest.errors.NewerDatabase`). Every SQLite error, on reads too, is raised as
+:class:`~paperdigest.errors.StoreError` naming what the store was doing.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from paperdigest.errors import NewerDatabase, StoreError
+from paperdigest.papers import Paper, SourceText
+from paperdigest.store.migrations import LATEST, NewerSchema, migrate, schema_version
+from paperdigest.store.records import (
+    DigestRecord,
+    PriorAnswer,
+    RunRecord,
+    RunStats,
+    Summary,
+    TextKey,
+)
+
+__all__ = ["DigestRecord", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
+
+# Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
+_DAY_COMMANDS = ("backfill", "run")
+
+# Seconds a statement waits for another process's write lock before failing: a parallel run
+# of another day commits one summary at a time, so 30 s is far beyond any real wait.
+_BUSY_TIMEOUT = 30.0
+
+_SUMMARY_KEY = "arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _refuse_newer(path: Path) -> None:
+    """Raise NewerDatabase when ``path``'s schema is newer than this code, reading it through a
+    read-only connection, so a refused file is not written (not even its journal mode)."""
+    if not path.is_file():
+        return
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT)
+    try:
+        version = schema_version(db)
+    finally:
+        db.close()
+    if version > LATEST:
+        raise NewerDatabase(str(path), version)
+
+
+class Store:
+    """The database. One instance per process, used from one thread.
+
+    Raises:
+        NewerDatabase: on open, when a newer paperdigest wrote the database (left untouched).
+        StoreError: on open, when the file cannot be created, is not a database, or a
+            migration fails; on any later read or write that SQLite refuses.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _refuse_newer(path)
+            # Autocommit: every transaction is an explicit BEGIN IMMEDIATE (see _tx).
+            self._db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(str(path), f"opening: {exc}") from exc
+        try:
+            self._db.row_factory = sqlite3.Row
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            migrate(self._db)
+        except NewerSchema as exc:  # a newer paperdigest migrated it since the check
+            self._db.close()
+            raise NewerDatabase(str(path), exc.version) from None
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreError(str(path), f"opening (schema migration): {exc}") from exc
+
+    def close(self) -> None:
+        """Close the connection.
+
+        Raises:
+            StoreError: SQLite failed to close (e.g. the final WAL checkpoint failed).
+        """
+        try:
+            self._db.close()
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"closing: {exc}") from exc
+
+    @contextmanager
+    def _tx(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``: the write lock is taken up front, so a
+        read-then-write never fails on a lock upgrade); rolled back on any error."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"{what}: {exc}") from exc
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException as exc:
+            if self._db.in_transaction:
+                with suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(str(self.path), f"{what}: {exc}") from exc
+            raise
+
+    def _rows(self, what: str, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"{what}: {exc}") from exc
+
+    def _decode(self, what: str, exc: ValueError) -> StoreError:
+        return StoreError(str(self.path), f"{what}: a stored row cannot be read ({exc})")
+
+    def schema_version(self) -> int:
+        """The database's schema version (``PRAGMA user_version``).
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        return int(self._rows("reading the schema version", "PRAGMA user_version")[0][0])
+
+    # papers -------------------------------------------------------------
+
+    def save_paper(self, paper: Paper) -> None:
+        """Insert or replace a paper record."""
+        with self._tx(f"saving paper {paper.arxiv_id}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO papers (arxiv_id, data, updated_at) VALUES (?, ?, ?)",
+                (paper.arxiv_id, paper.model_dump_json(), _now()),
+            )
+
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        """The stored record of ``arxiv_id``, or None."""
+        what = f"reading paper {arxiv_id}"
+        rows = self._rows(what, "SELECT data FROM papers WHERE arxiv_id = ?", (arxiv_id,))
+        try:
+            return Paper.model_validate_json(rows[0]["data"]) if rows else None
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+    # sources ------------------------------------------------------------
+
+    def save_source(
+        self, arxiv_id: str, version: int | None, key: TextKey, src: SourceText
+    ) -> None:
+        """Cache the text extracted for a paper version under its :class:`TextKey`."""
+        with self._tx(f"saving the text of {arxiv_id}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sources (arxiv_id, version, budget_tokens, "
+                "extraction_version, kind, text, tokens, truncated, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    arxiv_id,
+                    version or 0,
+                    key.budget_tokens,
+                    key.extraction_version,
+                    src.kind,
+                    src.text,
+                    src.tokens,
+                    int(src.truncated),
+                    _now(),
+                ),
+            )
+
+    def get_source(self, arxiv_id: str, version: int | None, key: TextKey) -> SourceText | None:
+        """The cached text of this paper version under ``key``, or None."""
+        what = f"reading the text of {arxiv_id}"
+        rows = self._rows(
+            what,
+            "SELECT kind, text, tokens, truncated FROM sources WHERE arxiv_id = ? AND version = ? "
+            "AND budget_tokens = ? AND extraction_version = ?",
+            (arxiv_id, version or 0, key.budget_tokens, key.extraction_version),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        try:
+            return SourceText(
+                kind=row["kind"],
+                text=row["text"],
+                tokens=row["tokens"],
+                truncated=bool(row["truncated"]),
+            )
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+    # summaries ----------------------------------------------------------
+
+    def save_summary(self, s: Summary) -> None:
+        """Commit a validated summary (replacing one with the same key)."""
+        with self._tx(f"saving the summary of {s.arxiv_id}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO summaries (arxiv_id, schema, prompt_hash, model, content, "
+                "source_kind, source_tokens, prompt_tokens, completion_tokens, attempts, "
+                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    s.arxiv_id,
+                    s.schema,
+                    s.prompt_hash,
+                    s.model,
+                    json.dumps(s.content, ensure_ascii=False),
+                    s.source_kind,
+                    s.source_tokens,
+                    s.prompt_tokens,
+                    s.completion_tokens,
+                    json.dumps(s.attempts, ensure_ascii=False),
+                    json.dumps(s.unverified, ensure_ascii=False),
+                    _now(),
+                ),
+            )
+
+    def get_summary(
+        self, arxiv_id: str, schema: str, prompt_hash: str, model: str
+    ) -> Summary | None:
+        """The cached summary for this key, or None."""
+        what = f"reading the summary of {arxiv_id}"
+        rows = self._rows(
+            what,
+            f"SELECT * FROM summaries WHERE {_SUMMARY_KEY}",
+            (arxiv_id, schema, prompt_hash, model),
+        )
+        return self._summaries(what, rows)[0] if rows else None
+
+    def summaries_of(self, arxiv_id: str) -> list[tuple[Summary, str]]:
+        """Every stored summary of a paper with its creation time, newest first."""
+        what = f"reading the summaries of {arxiv_id}"
+        rows = self._rows(
+            what,
+            "SELECT * FROM summaries WHERE arxiv_id = ? ORDER BY created_at DESC",
+            (arxiv_id,),
+        )
+        summaries = self._summaries(what, rows)
+        return [(s, r["created_at"]) for s, r in zip(summaries, rows, strict=True)]
+
+    def _summaries(self, what: str, rows: list[sqlite3.Row]) -> list[Summary]:
+        try:
+            return [_summary(r) for r in rows]
+        except (ValueError, KeyError) as exc:
+            raise self._decode(what, ValueError(str(exc))) from exc
+
+    # rejected batch answers ---------------------------------------------
+
+    def save_rejected(
+        self,
+        key: tuple[str, str, str, str],
+        version: int | None,
+        text_key: TextKey,
+        answer: PriorAnswer,
+    ) -> None:
+        """Keep a batch answer that failed validation under its summary key (arXiv id,
+        schema, prompt hash, model) with the text it was written from (paper version and
+        :class:`TextKey`), for the direct path to re-ask from."""
+        with self._tx(f"saving the rejected batch answer for {key[0]}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO rejected_answers (arxiv_id, schema, prompt_hash, model, "
+                "version, budget_tokens, extraction_version, content, finish_reason, "
+                "prompt_tokens, completion_tokens, origin, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    *key,
+                    version or 0,
+                    text_key.budget_tokens,
+                    text_key.extraction_version,
+                    answer.content,
+                    answer.finish_reason,
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    answer.origin,
+                    _now(),
+                ),
+            )
+
+    def pop_rejected(
+        self, key: tuple[str, str, str, str], version: int | None, text_key: TextKey
+    ) -> PriorAnswer | None:
+        """Take the rejected batch answer kept under this summary key: it is removed, so it
+        seeds one direct attempt only. None when there is none, or when it was written from
+        another text (paper version or text key) than the one the direct path will send."""
+        what = f"taking the rejected batch answer for {key[0]}"
+        rows = self._rows(what, f"SELECT * FROM rejected_answers WHERE {_SUMMARY_KEY}", key)
+        if not rows:  # the usual case: no write transaction per paper
+            return None
+        row = rows[0]
+        with self._tx(what) as db:
+            db.execute(f"DELETE FROM rejected_answers WHERE {_SUMMARY_KEY}", key)
+        written_from = (row["version"], TextKey(row["budget_tokens"], row["extraction_version"]))
+        if written_from != (version or 0, text_key):
+            return None
+        return PriorAnswer(
+            row["content"],
+            row["finish_reason"],
+            row["prompt_tokens"],
+            row["completion_tokens"],
+            row["origin"],
+        )
+
+    # runs ---------------------------------------------------------------
+
+    def start_run(self, command: str, day: str | None) -> int:
+        """Record a run's start; returns its id.
+
+        ``run`` and ``backfill`` call it holding the day's lock, so a row of that day still
+        ``running`` belongs to a run that was killed (``kill -9``, power loss): it is marked
+        ``killed`` here.
+        """
+        with self._tx(f"recording the start of {command}") as db:
+            if command in _DAY_COMMANDS and day is not None:
+                marks = ", ".join("?" * len(_DAY_COMMANDS))
+                db.execute(
+                    "UPDATE runs SET status = 'killed' WHERE day = ? AND status = 'running' "
+                    f"AND command IN ({marks})",
+                    (day, *_DAY_COMMANDS),
+                )
+            cur = db.execute(
+                "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, 'running')",
+                (command, day, _now()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, status: str, stats: RunStats) -> None:
+        """Record a run's end, its status (``done``/``partial``/``failed``) and counts.
+
+        A row never finished stays ``running`` until the next run of its day marks it
+        ``killed``.
+        """
+        with self._tx(f"recording the end of run {run_id}") as db:
+            db.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, stats = ? WHERE id = ?",
+                (_now(), status, json.dumps(stats.__dict__), run_id),
+            )
+
+    def day_runs(self, first: str | None = None, last: str | None = None) -> list[RunRecord]:
+        """The ``run`` and ``backfill`` rows of the days from ``first`` to ``last``
+        (``YYYY-MM-DD``, both included; None: unbounded), by day, then oldest first.
+
+        Raises:
+            StoreError: SQLite failed, or a row's ``stats`` is not JSON.
+        """
+        what = "reading the runs"
+        rows = self._rows(
+            what,
+            "SELECT id, command, day, status, started_at, stats FROM runs "
+            "WHERE command IN (?, ?) AND day IS NOT NULL "
+            "AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day, id",
+            (*_DAY_COMMANDS, first, first, last, last),
+        )
+        try:
+            return [
+                RunRecord(
+                    r["id"],
+                    r["command"],
+                    r["day"],
+                    r["status"],
+                    r["started_at"],
+                    RunStats.from_json(json.loads(r["stats"])) if r["stats"] else None,
+                )
+                for r in rows
+            ]
+        except (ValueError, TypeError) as exc:
+            raise self._decode(what, ValueError(str(exc))) from exc
+
+    # digests ------------------------------------------------------------
+
+    def save_digest(self, record: DigestRecord, papers: list[tuple[str, str]]) -> None:
+        """Record a written digest and the (arXiv id, status) it lists, in order."""
+        with self._tx(f"recording the digest {record.path}") as db:
+            db.execute("DELETE FROM digest_papers WHERE path = ?", (record.path,))
+            db.execute(
+                "INSERT OR REPLACE INTO digests (path, day, schema, template, model, "
+                "prompt_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    record.path,
+                    record.day,
+                    record.schema,
+                    record.template,
+                    record.model,
+                    record.prompt_hash,
+                    _now(),
+                ),
+            )
+            db.executemany(
+                "INSERT INTO digest_papers (path, position, arxiv_id, status) VALUES (?, ?, ?, ?)",
+                [(record.path, i, aid, status) for i, (aid, status) in enumerate(papers)],
+            )
+
+    def digests_listing(self, arxiv_id: str) -> list[DigestRecord]:
+        """Every digest that lists ``arxiv_id``, by path."""
+        rows = self._rows(
+            f"reading the digests listing {arxiv_id}",
+            "SELECT DISTINCT d.* FROM digests d JOIN digest_papers p ON p.path = d.path "
+            "WHERE p.arxiv_id = ? ORDER BY d.path",
+            (arxiv_id,),
+        )
+        return [_digest(r) for r in rows]
+
+    def digests_between(
+        self, first: str | None = None, last: str | None = None
+    ) -> list[DigestRecord]:
+        """The digests of the days from ``first`` to ``last`` (``YYYY-MM-DD``, both included;
+        None: unbounded), by day, then path."""
+        rows = self._rows(
+            "reading the digests",
+            "SELECT * FROM digests WHERE (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) "
+            "ORDER BY day, path",
+            (first, first, last, last),
+        )
+        return [_digest(r) for r in rows]
+
+    def digest_papers(self, path: str) -> list[tuple[str, str]]:
+        """The (arXiv id, status) a digest lists, in order."""
+        rows = self._rows(
+            f"reading the papers of the digest {path}",
+            "SELECT arxiv_id, status FROM digest_papers WHERE path = ? ORDER BY position",
+            (path,),
+        )
+        return [(r["arxiv_id"], r["status"]) for r in rows]
+
+    def shown_summaries(self, first: str | None = None, last: str | None = None) -> list[Summary]:
+        """Each summary shown by a digest of the days from ``first`` to ``last``
+        (``YYYY-MM-DD``, both included; None: unbounded) once, under the digest's own schema,
+        prompt hash and model, by arXiv id then schema.
+
+        Raises:
+            StoreError: SQLite failed, or a stored summary is not JSON.
+        """
+        what = "reading the summaries of the digests"
+        rows = self._rows(
+            what,
+            "SELECT DISTINCT s.* FROM digests d "
+            "JOIN digest_papers p ON p.path = d.path AND p.status = 'ok' "
+            "JOIN summaries s ON s.arxiv_id = p.arxiv_id AND s.schema = d.schema "
+            "AND s.prompt_hash = d.prompt_hash AND s.model = d.model "
+            "WHERE (? IS NULL OR d.day >= ?) AND (? IS NULL OR d.day <= ?) "
+            "ORDER BY s.arxiv_id, s.schema",
+            (first, first, last, last),
+        )
+        return self._summaries(what, rows)
+
+    # batches ------------------------------------------------------------
+
+    def save_batch(
+        self, batch_id: str, day: str, schema: str, status: str, requests: dict[str, Any]
+    ) -> None:
+        """Record a Batch API job (so a crashed backfill can resume it)."""
+        with self._tx(f"recording batch {batch_id}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO batches (batch_id, day, schema, status, requests, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (batch_id, day, schema, status, json.dumps(requests), _now()),
+            )
+
+    def open_batches(self) -> list[tuple[str, str, str, dict[str, Any]]]:
+        """Batch jobs not yet ingested: (batch id, day, schema, requests)."""
+        what = "reading the open batches"
+        rows = self._rows(
+            what,
+            "SELECT * FROM batches WHERE status NOT IN ('ingested', 'failed') ORDER BY created_at",
+        )
+        try:
+            return [(r["batch_id"], r["day"], r["schema"], json.loads(r["requests"])) for r in rows]
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+
+def _digest(row: sqlite3.Row) -> DigestRecord:
+    return DigestRecord(
+        row["path"], row["day"], row["schema"], row["template"], row["model"], row["prompt_hash"]
+    )
+
+
+def _summary(row: sqlite3.Row) -> Summary:
+    return Summary(
+        arxiv_id=row["arxiv_id"],
+        schema=row["schema"],
+        prompt_hash=row["prompt_hash"],
+        model=row["model"],
+        content=json.loads(row["content"]),
+        source_kind=row["source_kind"],
+        source_tokens=row["source_tokens"],
+        prompt_tokens=row["prompt_tokens"],
+        completion_tokens=row["completion_tokens"],
+        attempts=json.loads(row["attempts"]),
+        unverified=json.loads(row["unverified"]),
+    )

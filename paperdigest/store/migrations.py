@@ -1,0 +1,237 @@
+"""Schema versions of the database: ``PRAGMA user_version`` and the ordered migrations.
+
+A database's ``user_version`` is the number of the last migration applied to it (0: none,
+which is also what the first release, commit 6e09470, left). Opening a database applies
+every later migration in order, each in its own ``BEGIN IMMEDIATE`` transaction together
+with its ``user_version`` bump, so a crash or a concurrent opener leaves the database at one
+version or the next, never between. Migration 1 is the first release's schema exactly, with
+``IF NOT EXISTS``: a fresh database and one written by the first release take the same path.
+
+Rules for a new migration: append it (never edit a released one); write named columns;
+move data with ``INSERT INTO new (…) SELECT … FROM old`` rather than dropping it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["LATEST", "MIGRATIONS", "Migration", "NewerSchema", "migrate", "schema_version"]
+
+# The first release's schema (commit 6e09470), verbatim: do not edit.
+_V1 = (
+    """CREATE TABLE IF NOT EXISTS papers (
+    arxiv_id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS sources (
+    arxiv_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    budget INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    truncated INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, version, budget)
+)""",
+    """CREATE TABLE IF NOT EXISTS summaries (
+    arxiv_id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    content TEXT NOT NULL,
+    source_kind TEXT NOT NULL,
+    source_tokens INTEGER NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    attempts TEXT NOT NULL,
+    unverified TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, schema, prompt_hash, model)
+)""",
+    """CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    command TEXT NOT NULL,
+    day TEXT,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,
+    stats TEXT
+)""",
+    """CREATE TABLE IF NOT EXISTS digests (
+    path TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    template TEXT NOT NULL,
+    model TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+)""",
+    """CREATE TABLE IF NOT EXISTS digest_papers (
+    path TEXT NOT NULL REFERENCES digests(path) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    arxiv_id TEXT NOT NULL,
+    status TEXT NOT NULL,
+    PRIMARY KEY (path, position)
+)""",
+    "CREATE INDEX IF NOT EXISTS digest_papers_by_id ON digest_papers(arxiv_id)",
+    """CREATE TABLE IF NOT EXISTS rejected_answers (
+    arxiv_id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    text_key INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    finish_reason TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, schema, prompt_hash, model)
+)""",
+    """CREATE TABLE IF NOT EXISTS batches (
+    batch_id TEXT PRIMARY KEY,
+    day TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requests TEXT NOT NULL,
+    created_at TEXT NOT NULL
+)""",
+)
+
+# Schema 2: the packed text key (budget_tokens * 100 + extraction version) of ``sources.budget``
+# and ``rejected_answers.text_key`` becomes two columns. Tables are rebuilt, since SQLite
+# cannot change a primary key in place; every row is carried over.
+_V2 = (
+    """CREATE TABLE sources_v2 (
+    arxiv_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    budget_tokens INTEGER NOT NULL,
+    extraction_version INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    truncated INTEGER NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, version, budget_tokens, extraction_version)
+)""",
+    """INSERT INTO sources_v2 (arxiv_id, version, budget_tokens, extraction_version, kind, text,
+    tokens, truncated, fetched_at)
+SELECT arxiv_id, version, budget / 100, budget % 100, kind, text, tokens, truncated, fetched_at
+FROM sources""",
+    "DROP TABLE sources",
+    "ALTER TABLE sources_v2 RENAME TO sources",
+    """CREATE TABLE rejected_answers_v2 (
+    arxiv_id TEXT NOT NULL,
+    schema TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    budget_tokens INTEGER NOT NULL,
+    extraction_version INTEGER NOT NULL,
+    content TEXT NOT NULL,
+    finish_reason TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (arxiv_id, schema, prompt_hash, model)
+)""",
+    """INSERT INTO rejected_answers_v2 (arxiv_id, schema, prompt_hash, model, version,
+    budget_tokens, extraction_version, content, finish_reason, prompt_tokens,
+    completion_tokens, origin, created_at)
+SELECT arxiv_id, schema, prompt_hash, model, version, text_key / 100, text_key % 100, content,
+    finish_reason, prompt_tokens, completion_tokens, origin, created_at
+FROM rejected_answers""",
+    "DROP TABLE rejected_answers",
+    "ALTER TABLE rejected_answers_v2 RENAME TO rejected_answers",
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step: ``version`` is the ``user_version`` it leads to."""
+
+    version: int
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
+    # One execute per statement: executescript() would commit the migration's transaction.
+    def apply(db: sqlite3.Connection) -> None:
+        for statement in sql:
+            db.execute(statement)
+
+    return apply
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
+    Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
+)
+"""Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
+
+LATEST = MIGRATIONS[-1].version
+"""The schema version this code writes."""
+
+
+class NewerSchema(Exception):
+    """The database's ``user_version`` (``.version``) is above :data:`LATEST`."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+        super().__init__(f"schema {version}")
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    """The database's ``PRAGMA user_version`` (0 for a new or a first-release database).
+
+    Raises:
+        sqlite3.Error: the file cannot be read as a database.
+    """
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(db: sqlite3.Connection) -> list[int]:
+    """Bring ``db`` to :data:`LATEST`, one transaction per migration.
+
+    ``db`` must be in autocommit mode (``isolation_level=None``): each migration runs in its
+    own ``BEGIN IMMEDIATE`` … ``COMMIT``, and the version is read again inside it, so two
+    processes opening the same old database apply each migration once.
+
+    Returns:
+        The versions applied (empty when the database was current).
+
+    Raises:
+        NewerSchema: the database was written by a newer paperdigest; nothing is changed.
+        sqlite3.Error: a migration failed; its transaction is rolled back, the earlier ones
+            stay applied.
+    """
+    applied: list[int] = []
+    current = schema_version(db)
+    if current > LATEST:
+        raise NewerSchema(current)
+    for step in MIGRATIONS[current:]:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            now = schema_version(db)
+            if now > LATEST:
+                raise NewerSchema(now)
+            if now >= step.version:  # another process applied it meanwhile
+                db.execute("ROLLBACK")
+                continue
+            step.apply(db)
+            # PRAGMA takes no parameters; step.version is an int from MIGRATIONS.
+            db.execute(f"PRAGMA user_version = {int(step.version)}")
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        applied.append(step.version)
+    return applied

@@ -1,0 +1,189 @@
+"""The store across upgrades: schema versions, a first-release database (commit 6e09470)
+migrated and still used, a newer database refused untouched, SQLite errors as one line."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import AppEnv
+from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
+
+from paperdigest.errors import NewerDatabase, StoreError
+from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
+from paperdigest.store import Store, TextKey
+from paperdigest.store.migrations import LATEST
+
+FIRST_RELEASE_DB = Path(__file__).parent / "fixtures" / "store" / "paperdigest-6e09470.db"
+
+
+@pytest.fixture
+def old_db(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the first release's database, configured as PAPERDIGEST_DB."""
+    db = env.tmp_path / "old.db"
+    shutil.copyfile(FIRST_RELEASE_DB, db)
+    monkeypatch.setenv("PAPERDIGEST_DB", str(db))
+    return db
+
+
+def _user_version(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return int(con.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        con.close()
+
+
+def _schema(db: Path) -> list[tuple[str, str]]:
+    con = sqlite3.connect(db)
+    try:
+        rows = con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        return [(name, " ".join(sql.split())) for name, sql in rows]
+    finally:
+        con.close()
+
+
+def test_first_release_fixture_has_no_schema_version() -> None:
+    """The fixture is what the first release wrote: user_version 0 and the packed budget."""
+    assert _user_version(FIRST_RELEASE_DB) == 0
+    assert "budget INTEGER" in dict(_schema(FIRST_RELEASE_DB))["sources"]
+
+
+def test_first_release_database_is_migrated_to_the_latest_schema(old_db: Path) -> None:
+    """Opening a first-release database brings it to the latest schema version."""
+    Store(old_db).close()
+    assert _user_version(old_db) == LATEST
+
+
+def test_fresh_and_migrated_databases_have_the_same_schema(old_db: Path, tmp_path: Path) -> None:
+    """A new database and an upgraded first-release one end with identical tables."""
+    Store(old_db).close()
+    Store(tmp_path / "fresh.db").close()
+    assert _schema(old_db) == _schema(tmp_path / "fresh.db")
+
+
+def test_first_release_texts_keep_their_key_in_two_columns(old_db: Path) -> None:
+    """A text cached under the packed budget 1200002 is found under (12000 tokens, version 2)."""
+    store = Store(old_db)
+    try:
+        text = store.get_source("2511.04460", None, TextKey(12_000, 2))
+        assert text is not None and text.kind == "abstract"
+        assert store.get_source("2511.04460", None, TextKey(12_000, 3)) is None
+    finally:
+        store.close()
+
+
+def test_first_release_summaries_are_shown(old_db: Path) -> None:
+    """`show` prints a summary the first release stored, with its provenance."""
+    result = invoke("show", "2511.04460")
+    assert result.exit_code == 0, result.output
+    assert "[seven] model fake-model, prompt 8030a6cd2a087b68, source abstract" in result.stdout
+    assert "attempt 1: ok" in result.stdout
+
+
+def test_first_release_summary_with_a_matching_key_is_used_from_the_cache(
+    env: AppEnv, old_db: Path
+) -> None:
+    """A first-release summary whose key (arXiv id, schema, prompt hash, model) matches today's
+    is used as it is: the day's rerun asks the model nothing."""
+    # Made to match the current prompt first, so that prompt edits since then (which rightly
+    # make old summaries stale) do not change what this test proves.
+    current = load_prompts(PROMPTS_DIR)["seven"].prompt_hash
+    con = sqlite3.connect(old_db)
+    with con:
+        con.execute("UPDATE summaries SET prompt_hash = ? WHERE schema = 'seven'", (current,))
+    con.close()
+    result = run_day()
+    assert result.exit_code == 0, result.output
+    assert env.fake.chat_count == 0
+    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS
+
+
+def test_first_release_summary_with_another_prompt_hash_is_asked_again(
+    env: AppEnv, old_db: Path
+) -> None:
+    """A first-release summary under another prompt hash is stale: the paper is asked again."""
+    con = sqlite3.connect(old_db)
+    with con:
+        con.execute("UPDATE summaries SET prompt_hash = 'stale' WHERE arxiv_id = ?", (DAY_IDS[0],))
+    con.close()
+    result = run_day()
+    assert result.exit_code == 0, result.output
+    assert DAY_IDS[0] in asked_ids(env.fake)
+
+
+def _newer_db(tmp_path: Path) -> Path:
+    db = tmp_path / "out" / "paperdigest.db"
+    Store(db).close()
+    con = sqlite3.connect(db)
+    # Another journal mode than ours, so that merely opening it the usual way would write it.
+    con.execute("PRAGMA journal_mode = DELETE")
+    con.execute(f"PRAGMA user_version = {LATEST + 1}")
+    con.close()
+    return db
+
+
+def test_newer_database_is_refused_by_the_store(tmp_path: Path) -> None:
+    """Store() raises NewerDatabase for a schema above the latest one this code knows."""
+    db = _newer_db(tmp_path)
+    with pytest.raises(NewerDatabase) as info:
+        Store(db)
+    assert info.value.version == LATEST + 1
+
+
+@pytest.mark.parametrize("command", [("run", "--date", DAY), ("show", "2511.04460"), ("list",)])
+def test_newer_database_is_refused_with_one_line_and_left_untouched(
+    env: AppEnv, command: tuple[str, ...]
+) -> None:
+    """A database written by a newer paperdigest: one line, exit 1, the file byte-identical."""
+    db = _newer_db(env.tmp_path)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    result = invoke(*command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"paperdigest: error: database {db} was written by a newer paperdigest "
+        f"(schema {LATEST + 1})\n"
+    )
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert env.fake.chat_count == 0
+
+
+def test_read_failure_is_a_store_error_naming_the_read(tmp_path: Path) -> None:
+    """A read SQLite refuses raises StoreError saying what was being read."""
+    db = tmp_path / "store.db"
+    store = Store(db)
+    con = sqlite3.connect(db)
+    con.execute("DROP TABLE summaries")
+    con.close()
+    try:
+        with pytest.raises(StoreError, match=r"reading the summaries of 2511\.04460: no such"):
+            store.summaries_of("2511.04460")
+    finally:
+        store.close()
+
+
+def test_read_failure_reaches_the_user_as_one_line(env: AppEnv, old_db: Path) -> None:
+    """`show` on a database missing a table: one error line, exit 1, no traceback."""
+    Store(old_db).close()
+    con = sqlite3.connect(old_db)
+    con.execute("DROP TABLE summaries")
+    con.close()
+    result = invoke("show", "2511.04460")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"paperdigest: error: database {old_db}: reading the summ")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_file_that_is_not_a_database_is_one_line(env: AppEnv, old_db: Path) -> None:
+    """A file that is no SQLite database: one error line, exit 1."""
+    old_db.write_bytes(b"not a database at all, " * 100)
+    result = invoke("show", "2511.04460")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"paperdigest: error: database {old_db}: opening: file is not a database\n"
+    )
