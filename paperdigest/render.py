@@ -12,7 +12,9 @@ every link is built from the arXiv id alone, never from model output.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -33,6 +35,7 @@ __all__ = [
     "digest_filename",
     "model_markdown",
     "render_digest",
+    "split_title",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -82,15 +85,35 @@ class Entry:
 
     @property
     def main_title(self) -> str:
-        """The title before its first ':' (the docusaurus heading)."""
-        head, sep, tail = self.paper.title.partition(":")
-        return head.strip() if sep and head.strip() and tail.strip() else self.paper.title
+        """The title before its first ``": "`` outside links and code (the docusaurus heading)."""
+        return split_title(self.paper.title)[0]
 
     @property
     def subtitle(self) -> str | None:
-        """The title after its first ':', if any (the docusaurus ``###`` line)."""
-        head, sep, tail = self.paper.title.partition(":")
-        return tail.strip() if sep and head.strip() and tail.strip() else None
+        """The title after that ``": "``, if any (the docusaurus ``###`` line)."""
+        return split_title(self.paper.title)[1]
+
+
+# Spans of a raw title inside which ": " is not a heading/subtitle break: code spans, links
+# `[text](url)` (one level of parentheses in the url, as in `javascript:alert(1)`), and <…>.
+_TITLE_UNSPLITTABLE = re.compile(r"(`+)[^`]*?\1|\[[^\]]*\]\((?:[^()]|\([^()]*\))*\)|<[^<>]*>")
+
+
+def split_title(title: str) -> tuple[str, str | None]:
+    """Split a paper title into heading and subtitle at its first ``": "`` (colon and space)
+    outside any link, code span or angle-bracket span; ``(title, None)`` when there is none or
+    either side would be empty. ``Re:Form -- …`` and ``[x](javascript:alert(1))`` stay whole.
+
+    Source of the rule: issue 9 §2 (a split at the bare first ``:`` cut links and titles).
+    """
+    masked = _TITLE_UNSPLITTABLE.sub(lambda m: "x" * len(m.group(0)), title)
+    cut = masked.find(": ")
+    if cut < 0:
+        return title, None
+    head, tail = title[:cut].strip(), title[cut + 2 :].strip()
+    if not head or not tail:
+        return title, None
+    return head, tail
 
 
 # The first word of an omission reason says its kind; the reason is shown in the digest
@@ -137,15 +160,55 @@ def _title_mdx(value: str) -> str:
     return _title_md(value).replace("{", "\\{").replace("}", "\\}")
 
 
-def _text_md(value: str) -> str:
-    """Model text: kept as markdown, minus raw HTML, links, images, control characters and
-    stray blank runs."""
+# A CommonMark code span on one line: a backtick run, content, the same run. Matched
+# conservatively (not after a backslash, no newline): text wrongly taken for code would be
+# left unescaped, while code wrongly taken for text only shows a stray backslash.
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)[^\n]+?(?<!`)\1(?!`)")
+
+
+def _outside_code(text: str, escape: Callable[[str], str]) -> str:
+    """``text`` with ``escape`` applied to everything but its inline code spans (code is
+    shown literally by every renderer, so an escape there would show)."""
+    parts: list[str] = []
+    pos = 0
+    for match in _CODE_SPAN.finditer(text):
+        parts += [escape(text[pos : match.start()]), match.group(0)]
+        pos = match.end()
+    parts.append(escape(text[pos:]))
+    return "".join(parts)
+
+
+def _md_specials(text: str) -> str:
+    # No raw HTML. A model obeying an injected instruction must not add a link or a tracking
+    # image: escaped brackets make [x](url), ![x](url) and [x]: url plain text ("[CLS]" shows).
+    return text.replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
+
+
+def _mdx_specials(text: str) -> str:
+    # MDX 3: braces are JavaScript expressions.
+    return _md_specials(text).replace("{", "\\{").replace("}", "\\}")
+
+
+def _kramdown_specials(text: str) -> str:
+    # Jekyll's kramdown: a line with `|` is a table row, `{:` / `{::` are attribute lists and
+    # extensions (`{::comment}` hides text), `$$` is math. Each is backslash-escaped.
+    text = _md_specials(text)
+    for char in "|{}$":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _model_text(value: str, escape: Callable[[str], str]) -> str:
+    """Model text kept as markdown (paragraphs, bullets, bold, code), minus control
+    characters and stray blank runs, with ``escape`` applied outside code spans."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROLS.sub("", text).strip().replace("<", "&lt;")
-    # A model obeying an injected instruction must not add a link or a tracking image:
-    # escaped brackets make [x](url), ![x](url) and [x]: url plain text ("[CLS]" still shows).
-    text = text.replace("[", "\\[").replace("]", "\\]")
+    text = _outside_code(_CONTROLS.sub("", text).strip(), escape)
     return re.sub(r"\n{3,}", "\n\n", text)
+
+
+def _text_md(value: str) -> str:
+    """Model text for CommonMark: no raw HTML, links or images."""
+    return _model_text(value, _md_specials)
 
 
 def model_markdown(value: str) -> str:
@@ -155,7 +218,28 @@ def model_markdown(value: str) -> str:
 
 
 def _text_mdx(value: str) -> str:
-    return _text_md(value).replace("{", "\\{").replace("}", "\\}")
+    """Model text for MDX 3 (docusaurus): as :func:`_text_md`, braces escaped too."""
+    return _model_text(value, _mdx_specials)
+
+
+def _text_jekyll(value: str) -> str:
+    """Model text for kramdown (jekyll): as :func:`_text_md`, and no tables, attribute
+    lists or math."""
+    return _model_text(value, _kramdown_specials)
+
+
+def _title_jekyll(value: str) -> str:
+    return _title_md(value).replace("{", "\\{").replace("}", "\\}").replace("$", "\\$")
+
+
+def _plain(value: str) -> str:
+    """One line of plain text (no markup, no entities): for front matter values."""
+    return " ".join(_CONTROLS.sub("", str(value)).split())
+
+
+def _yaml_str(value: str) -> str:
+    """A YAML double-quoted scalar (JSON string syntax is valid YAML) of ``value``."""
+    return json.dumps(_plain(value), ensure_ascii=False)
 
 
 def _oneline(value: str) -> str:
@@ -179,9 +263,28 @@ _env.filters.update(
     title_mdx=_title_mdx,
     text_md=_text_md,
     text_mdx=_text_mdx,
+    text_jekyll=_text_jekyll,
+    title_jekyll=_title_jekyll,
+    yaml_str=_yaml_str,
     oneline=_oneline,
     code_span=_code_span,
 )
+
+
+# Search engines show about 160 characters of a meta description.
+_DESCRIPTION_CHARS = 160
+
+
+def _description(day: date, entries: list[Entry]) -> str:
+    """The digest's one-line plain-text summary (docusaurus ``description``): the date, the
+    paper count and the first titles (their heading part), cut at a word to
+    :data:`_DESCRIPTION_CHARS` characters."""
+    text = f"{day.isoformat()} Hugging Face 데일리 논문 {len(entries)}편"
+    if entries:
+        text += ": " + ", ".join(split_title(_plain(e.paper.title))[0] for e in entries)
+    if len(text) > _DESCRIPTION_CHARS:
+        text = text[: _DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:") + "…"
+    return text
 
 
 def digest_filename(day: date, template: str) -> str:
@@ -221,6 +324,7 @@ def render_digest(
         omitted=[o for o in omitted or [] if o.kind != "filtered"],
         filtered=[o for o in omitted or [] if o.kind == "filtered"],
         filtered_label=FILTERED,
+        description=_description(day, entries),
         tldr=tldr,
     )
     text = re.sub(r"[ \t]+\n", "\n", text)

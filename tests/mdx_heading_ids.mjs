@@ -2,6 +2,9 @@
 // written as a trailing MDX comment `{/* #id */}` (the syntax Docusaurus >= 3.10 reads from the
 // heading's last child) and the in-page link targets (`#id`). Used by tests/test_tldr.py.
 import {compile} from '@mdx-js/mdx'
+// As Docusaurus does for every file: front matter, and HTML comments (`<!-- truncate -->`).
+import remarkComment from '@slorber/remark-comment'
+import remarkFrontmatter from 'remark-frontmatter'
 import {readFileSync} from 'node:fs'
 
 const ids = []
@@ -24,5 +27,5 @@ function collect() {
   }
 }
 
-await compile(readFileSync(process.argv[2], 'utf8'), {remarkPlugins: [collect]})
+await compile(readFileSync(process.argv[2], 'utf8'), {remarkPlugins: [remarkFrontmatter, remarkComment, collect]})
 console.log(JSON.stringify({ids, links}))

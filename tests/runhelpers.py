@@ -161,6 +161,7 @@ def omitted_ids(text: str) -> list[str]:
     return re.findall(r"^- \[(\d{4}\.\d{4,5})\]", tail, re.MULTILINE)
 
 
+TRUNCATE_MARKER = "<!-- truncate -->"
 # A paper page, or a TL;DR link to a paper's section (its id, also made of the arXiv id).
 _ALLOWED_LINK = re.compile(
     r"^(?:https://(?:arxiv\.org/abs|huggingface\.co/papers)/\d{4}\.\d{4,5}"
@@ -190,6 +191,8 @@ def markdown_problems(text: str) -> list[str]:
     md = MarkdownIt("commonmark").enable("table")
     md.validateLink = lambda url: True  # report javascript: links too, not drop them
     for token in _walk(md.parse(body)):
+        if token.type == "html_block" and token.content.strip() == TRUNCATE_MARKER:
+            continue  # docusaurus's blog-list cut, a comment no renderer shows
         if token.type in ("html_block", "html_inline"):
             problems.append(f"raw HTML: {token.content.strip()[:60]!r}")
         elif token.type == "image":

@@ -9,6 +9,8 @@ import re
 import tempfile
 from dataclasses import dataclass
 from importlib.metadata import version
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,9 @@ from paperdigest.papers import Paper, SourceText
 
 __all__ = ["PROMPTS_DIR", "Prompt", "build_messages", "load_prompts", "response_formats"]
 
-# The prompt files shipped with the code (one per schema).
-PROMPTS_DIR = Path(__file__).resolve().parent.parent.parent / "prompts"
+# The prompt files (one per schema) ship inside the package as package data, read through
+# importlib.resources, so a wheel or pipx install finds them whatever the working folder is.
+PROMPTS_DIR: Traversable = files("paperdigest") / "prompts"
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,14 @@ def response_formats(cache: Path | None = None) -> dict[str, dict[str, Any]]:
     return formats
 
 
-def load_prompts(prompts_dir: Path, formats_cache: Path | None = None) -> dict[str, Prompt]:
+def load_prompts(
+    prompts_dir: Path | Traversable = PROMPTS_DIR, formats_cache: Path | None = None
+) -> dict[str, Prompt]:
     """Load and check the prompt file of every schema (run at start-up).
 
     Args:
-        prompts_dir: the folder with ``seven.md`` and ``gmr.md``.
+        prompts_dir: the folder with ``seven.md`` and ``gmr.md`` (default: the package's
+            own ``paperdigest/prompts``).
         formats_cache: a JSON file that keeps the response formats between runs (see
             :func:`response_formats`); None computes them every time.
 
