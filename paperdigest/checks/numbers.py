@@ -354,7 +354,9 @@ def extract_figures(text: str) -> list[str]:
     applied, so that every spelling of a quantity compares equal: Korean 만 (10^4), 억 (10^8),
     조 (10^12) and 천 (10^3) as in ``32만 5,800`` or ``1.2억``; glued ``k``/``K``/``M``/``B``/``T``
     (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억`` and ``7 billion``);
-    ``thousand``/``million``/``billion``/``trillion``; ``5e-4``. Years (``2025``) are figures.
+    ``thousand``/``million``/``billion``/``trillion``; ``5e-4``; LaTeX powers of ten
+    (``$10^{-3}$``, ``3.2 \\times 10^{-4}``; the ``$`` of inline math is ignored, so
+    ``2$\\times$`` is a multiplier). Years (``2025``) are figures, except in a name.
     A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after a
     number are a unit and do not stop it being a figure (``80GB`` -> 80, ``3D`` -> 3). The sign
     is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the direction.
@@ -365,6 +367,11 @@ def extract_figures(text: str) -> list[str]:
       or to a digit that is not itself a figure: it is part of a name (``GPT-4o``,
       ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``gpt-4o-mini``,
       ``LLaMA3.1-8B``, ``GSM8K``);
+    * a number after a Latin-script name token and a space, with no unit or Korean counter:
+      also part of the name (``MATH 500``, ``AIME 2024``, ``Gemini 2.5 Flash``, ``Llama 3.1
+      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are figures), see
+      :func:`_name_part_end`;
+    * an ordinal after 제 and a range continuing it (``제14조~17조``: Articles 14 to 17);
     * an arXiv id (``2511.04460``, ``2511.04460v2``) and dotted version or section numbers
       with two or more dots (``1.2.3``);
     * digits inside URLs;
