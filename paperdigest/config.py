@@ -231,6 +231,19 @@ class Settings(BaseSettings):
         description="Log lines as text or JSON; text for a person at a terminal, JSON for a "
         "log collector.",
     )
+    index_dir: Path | None = Field(
+        None,
+        description="Folder of index.md and feed.xml. Default: OUTPUT_DIR, beside the digests "
+        "it links; when OUTPUT_DIR is a Jekyll _posts folder, SITE/papers instead: Jekyll "
+        "does not publish other files from _posts, and the site root has its own index.md.",
+    )
+    feed_days: int = Field(
+        30,
+        ge=0,
+        description="Days of digests, counted back from the newest, whose papers feed.xml "
+        "holds: a month keeps the file small (~40 papers a day) and covers a reader who "
+        "checks weekly. 0 writes no feed.",
+    )
     min_upvotes: int = Field(
         0,
         ge=0,
@@ -293,6 +306,16 @@ class Settings(BaseSettings):
     def assets_path(self) -> Path:
         """The figure images' folder: ``assets_dir`` or ``output_dir/assets``."""
         return self.assets_dir if self.assets_dir is not None else self.output_dir / "assets"
+
+    @property
+    def index_path(self) -> Path:
+        """The folder of ``index.md`` and ``feed.xml``: ``index_dir``, else ``output_dir``,
+        or ``SITE/papers`` when ``output_dir`` is a Jekyll ``SITE/_posts`` folder."""
+        if self.index_dir is not None:
+            return self.index_dir
+        if self.output_dir.name == "_posts":
+            return self.output_dir.parent / "papers"
+        return self.output_dir
 
     @property
     def tz(self) -> ZoneInfo:

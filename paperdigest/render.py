@@ -34,6 +34,7 @@ __all__ = [
     "FigureRef",
     "Omitted",
     "digest_filename",
+    "model_markdown",
     "render_digest",
     "split_title",
 ]
@@ -230,6 +231,12 @@ def _model_text(value: str, escape: Callable[[str], str]) -> str:
 def _text_md(value: str) -> str:
     """Model text for CommonMark: no raw HTML, links or images."""
     return _model_text(value, _md_specials)
+
+
+def model_markdown(value: str) -> str:
+    """Model text made safe for markdown exactly as the digests do it (no raw HTML, links,
+    images or control characters); for other outputs built from summaries (the feed)."""
+    return _text_md(value)
 
 
 def _text_mdx(value: str) -> str:

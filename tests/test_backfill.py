@@ -41,7 +41,8 @@ def _backfill(*args: str) -> Result:
 
 
 def _digests(env: AppEnv) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(env.out_dir.glob("*.md"))}
+    """The day digests of the output folder by name (index.md is no day's digest)."""
+    return {p.name: p.read_bytes() for p in sorted(env.out_dir.glob("????-??-??*.md"))}
 
 
 def _runtime() -> Runtime:
@@ -106,7 +107,10 @@ def test_batch_and_direct_backfills_write_identical_digests(
     batched = _digests(batch_env)
     monkeypatch.setenv("PAPERDIGEST_OUTPUT_DIR", str(batch_env.tmp_path / "direct"))
     assert _backfill().exit_code == 0
-    direct = {p.name: p.read_bytes() for p in sorted((batch_env.tmp_path / "direct").glob("*.md"))}
+    direct = {
+        p.name: p.read_bytes()
+        for p in sorted((batch_env.tmp_path / "direct").glob("????-??-??*.md"))
+    }
     assert batched == direct
 
 

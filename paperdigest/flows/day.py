@@ -29,6 +29,7 @@ from paperdigest.flows.digests import make_entry
 from paperdigest.flows.figures import check_assets_dir, key_figures
 from paperdigest.flows.filters import Filters, select
 from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
+from paperdigest.flows.site import write_site_files
 from paperdigest.model.prompts import Prompt
 from paperdigest.model.reask import Summary
 from paperdigest.papers import Paper, SourceText
@@ -457,6 +458,7 @@ async def run_day(
         ),
         digest_list,
     )
+    write_site_files(rt)
     stats.model_calls = rt.budget.calls - calls0
     stats.prompt_tokens = rt.budget.prompt_tokens - in0
     stats.completion_tokens = rt.budget.completion_tokens - out0

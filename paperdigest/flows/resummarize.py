@@ -15,6 +15,7 @@ from paperdigest.errors import FetchError, InputError, PaperdigestError
 from paperdigest.flows.day import load_source
 from paperdigest.flows.digests import paper_section, rewrite_digests
 from paperdigest.flows.runtime import Runtime, day_lock
+from paperdigest.flows.site import write_site_files
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.reask import Summarizer, Summary
 from paperdigest.model.schemas import KEY_FIGURE_FIELD
@@ -135,4 +136,6 @@ def resummarize(
             assert paper is not None
             result.output.append(paper_section(paper, summary))
         result.output += [str(path) for path in sorted(set(rewritten))]
+    if listed:  # the feed carries the rewritten summaries too
+        write_site_files(rt)
     return result

@@ -1,0 +1,101 @@
+"""The Atom 1.0 feed of the recent digests' papers (``feed.xml``), written with feedgen
+(issue 9 §5). Pure: items in, bytes out, no clock.
+
+One entry per paper and schema: the paper's title, its Hugging Face page, the digest's day
+(midnight in the configured time zone) and the Korean summary as HTML. The entry id is
+``tag:paperdigest,2025:SCHEMA/ARXIVID`` (RFC 4151), so a reader that has seen a paper does
+not see it again when a rerun rewrites its summary. The feed's ``updated`` is its newest
+entry's, so a rerun that changes nothing writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedGenerator
+from markdown_it import MarkdownIt
+
+from paperdigest.model.schemas import View
+from paperdigest.render import model_markdown
+
+__all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
+
+FEED_ID = "tag:paperdigest,2025:daily-papers"
+_HF_PAPERS = "https://huggingface.co/papers"
+# Characters XML 1.0 forbids (C0 controls but tab and newline) and the C1 and DEL controls:
+# they arrive only from hostile or broken list records, and lxml refuses to write them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# CommonMark without raw HTML: model text becomes paragraphs, lists and bold, never markup.
+_MD = MarkdownIt("commonmark", {"html": False})
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One paper of a digest: its arXiv id, the schema of its summary, its title, the
+    digest's day, and the summary as HTML (:func:`summary_html`)."""
+
+    arxiv_id: str
+    schema: str
+    title: str
+    day: date
+    html: str
+
+
+def summary_html(view: View) -> str:
+    """A summary as HTML: the gist, the overview, the labelled items and the titled sections
+    (model text escaped as in the digests: no raw HTML, no links or images)."""
+    parts = []
+    if view.gist:
+        parts.append(f"**TL;DR**: {model_markdown(' '.join(view.gist.split()))}")
+    parts.append(model_markdown(view.overview))
+    if view.intro:
+        parts.append(
+            "\n".join(f"- **{label}**: {model_markdown(text)}" for label, text in view.intro)
+        )
+    for heading, body in view.sections:
+        parts.append(f"**{heading}**\n\n{model_markdown(body)}")
+    html: str = _MD.render("\n\n".join(parts))
+    return html.strip()
+
+
+def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
+    """The Atom feed of ``items`` (newest day first, then as given).
+
+    Args:
+        items: the papers, at most one per (arXiv id, schema); at least one.
+        tz: the time zone whose midnight dates each day's entries.
+
+    Returns:
+        UTF-8 Atom 1.0 XML.
+
+    Raises:
+        ValueError: ``items`` is empty (a feed's ``updated`` comes from its newest entry).
+    """
+    if not items:
+        raise ValueError("a feed needs at least one entry")
+    ordered = sorted(items, key=lambda i: i.day, reverse=True)  # stable: given order per day
+
+    def stamp(day: date) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=tz)
+
+    fg = FeedGenerator()
+    fg.id(FEED_ID)
+    fg.title("Hugging Face Daily Papers 리뷰")
+    fg.subtitle("Hugging Face 일간 논문 목록의 한국어 요약")
+    fg.author({"name": "paperdigest"})
+    fg.link(href=_HF_PAPERS, rel="alternate")
+    fg.language("ko")
+    fg.updated(stamp(ordered[0].day))
+    for item in ordered:
+        entry = fg.add_entry(order="append")
+        entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
+        entry.title(" ".join(_CONTROLS.sub("", item.title).split()))
+        entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
+        entry.published(stamp(item.day))
+        entry.updated(stamp(item.day))
+        entry.content(_CONTROLS.sub("", item.html), type="html")
+    data: bytes = fg.atom_str(pretty=True)
+    return data

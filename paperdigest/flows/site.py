@@ -1,0 +1,104 @@
+"""After every run and backfill day: rewrite ``index.md`` and ``feed.xml`` from the store
+(issue 9 §5), atomically and only when their bytes change.
+
+Both list the digests recorded in the store whose files are in ``output_dir`` today; the
+feed holds the summarized papers of the last ``feed_days`` days, counted back from the
+newest digest (never from the clock, so a rerun that changes nothing writes the same bytes).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import filelock
+
+from paperdigest.feed import FeedItem, render_feed, summary_html
+from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.index import IndexItem, render_index
+from paperdigest.model.schemas import SCHEMAS
+from paperdigest.store import DigestRecord
+
+__all__ = ["FEED_NAME", "INDEX_NAME", "write_site_files"]
+
+INDEX_NAME = "index.md"
+FEED_NAME = "feed.xml"
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data.decode("utf-8"))
+    return True
+
+
+def _listed(rt: Runtime) -> list[DigestRecord]:
+    """The recorded digests whose files exist in the output folder."""
+    folder = rt.settings.output_dir.resolve()
+    records = rt.store.digests_between()
+    return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
+
+
+def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
+    """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
+    on two days is the later day's."""
+    newest = max(date.fromisoformat(r.day) for r in records)
+    first = newest - timedelta(days=rt.settings.feed_days - 1)
+    items: dict[tuple[str, str], FeedItem] = {}
+    for record in sorted(records, key=lambda r: (r.day, r.path)):
+        day = date.fromisoformat(record.day)
+        if day < first:
+            continue
+        for aid, status in rt.store.digest_papers(record.path):
+            paper = rt.store.get_paper(aid)
+            summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            if status != "ok" or paper is None or summary is None:
+                continue
+            view = SCHEMAS[record.schema].view(summary.content)
+            items.pop((aid, record.schema), None)  # re-inserted in the later day's order
+            items[(aid, record.schema)] = FeedItem(
+                aid, record.schema, paper.title, day, summary_html(view)
+            )
+    return list(items.values())
+
+
+def write_site_files(rt: Runtime) -> list[Path]:
+    """Rewrite ``index.md`` and (``feed_days`` > 0) ``feed.xml`` in ``settings.index_path``.
+
+    Returns:
+        The files whose bytes changed.
+
+    Raises:
+        OSError: the folder cannot be written.
+        StoreError: the database failed.
+    """
+    settings = rt.settings
+    folder = settings.index_path
+    folder.mkdir(parents=True, exist_ok=True)
+    # Runs of different days may finish together: one rewrite at a time, each from the store
+    # as the other left it, so neither drops the other's digest.
+    with filelock.FileLock(str(folder / ".paperdigest-index.lock")):
+        return _write(rt, folder)
+
+
+def _write(rt: Runtime, folder: Path) -> list[Path]:
+    settings = rt.settings
+    records = _listed(rt)
+    written: list[Path] = []
+    index = [
+        IndexItem(
+            r.day,
+            Path(r.path),
+            r.template,
+            sum(1 for _, status in rt.store.digest_papers(r.path) if status == "ok"),
+        )
+        for r in records
+    ]
+    index_text = render_index(index, folder.resolve())
+    if _write_if_changed(folder / INDEX_NAME, index_text.encode("utf-8")):
+        written.append(folder / INDEX_NAME)
+    if settings.feed_days > 0 and records:
+        items = _feed_items(rt, records)
+        if items and _write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
+            written.append(folder / FEED_NAME)
+    return written
