@@ -125,7 +125,11 @@ def test_resummarize_refreshes_the_feed(env: AppEnv) -> None:
     def handler(body: dict[str, object]) -> dict[str, object]:
         schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
         return {
-            k: (None if k == "masking" else f"다시 요약한 {k} 항목의 한국어 문장입니다.")
+            k: (
+                None
+                if k in ("masking", "key_figure")
+                else f"다시 요약한 {k} 항목의 한국어 문장입니다."
+            )
             for k in schema["properties"]
         } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}
 
