@@ -384,3 +384,25 @@ def test_python_dash_m_runs_the_cli(env: AppEnv) -> None:
     )
     assert result.returncode == 0
     assert result.stdout.strip() == "0.1.0"
+
+
+def test_first_run_caches_response_formats_beside_the_database(env: AppEnv) -> None:
+    """The first run into a new output folder already leaves the response-format cache, so the
+    next (cached) run need not import openai."""
+    code, _, _ = run_cli("run", "--date", DAY)
+    assert code == 0
+    assert (env.out_dir / ".paperdigest-formats.json").is_file()
+
+
+def test_unchanged_rerun_does_not_rebuild_index_and_feed(env: AppEnv) -> None:
+    """A rerun whose digest comes out byte-identical leaves feed.xml as it finds it (a
+    rebuild would replace the marked copy below); a deleted feed is written again."""
+    assert run_cli("run", "--date", DAY)[0] == 0
+    feed = env.out_dir / "feed.xml"
+    marked = feed.read_bytes() + b"<!-- marker -->\n"
+    feed.write_bytes(marked)
+    assert run_cli("run", "--date", DAY)[0] == 0
+    assert feed.read_bytes() == marked
+    feed.unlink()
+    assert run_cli("run", "--date", DAY)[0] == 0
+    assert feed.is_file()

@@ -29,9 +29,9 @@ from paperdigest.flows.digests import make_entry
 from paperdigest.flows.figures import check_assets_dir, key_figures
 from paperdigest.flows.filters import Filters, select
 from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
-from paperdigest.flows.site import write_site_files
+from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.prompts import Prompt
-from paperdigest.model.reask import Summary
+from paperdigest.store.records import Summary
 from paperdigest.papers import Paper, SourceText
 from paperdigest.render import (
     FAILED,
@@ -445,7 +445,8 @@ async def run_day(
 
     _remove_stale_temps(output_dir, day)
     text = render_digest(day, template, entries, omitted)
-    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+    digest_changed = not (path.is_file() and path.read_text(encoding="utf-8") == text)
+    if digest_changed:
         write_atomic(path, text)
     store.save_digest(
         DigestRecord(
@@ -458,7 +459,8 @@ async def run_day(
         ),
         digest_list,
     )
-    write_site_files(rt)
+    if digest_changed or not site_files_present(rt):
+        write_site_files(rt)
     stats.model_calls = rt.budget.calls - calls0
     stats.prompt_tokens = rt.budget.prompt_tokens - in0
     stats.completion_tokens = rt.budget.completion_tokens - out0

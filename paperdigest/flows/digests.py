@@ -9,7 +9,7 @@ from pathlib import Path
 
 from paperdigest.flows.figures import placed_figure
 from paperdigest.flows.runtime import Runtime, write_atomic
-from paperdigest.model.reask import Summary
+from paperdigest.store.records import Summary
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.papers import Paper
 from paperdigest.render import (

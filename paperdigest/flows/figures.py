@@ -12,7 +12,7 @@ import httpx
 
 from paperdigest.config import Settings
 from paperdigest.errors import ConfigError
-from paperdigest.model.reask import Summary
+from paperdigest.store.records import Summary
 from paperdigest.model.schemas import KEY_FIGURE_FIELD
 from paperdigest.papers import Paper
 from paperdigest.render import FigureRef

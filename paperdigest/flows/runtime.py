@@ -92,12 +92,13 @@ def open_runtime(settings: Settings) -> Runtime:
         StoreError: the database cannot be opened.
     """
     settings.api_key()  # fail early, before any request
-    # Beside the database: the response formats, so a cached rerun need not import openai.
-    prompts = load_prompts(PROMPTS_DIR, settings.db_path.parent / ".paperdigest-formats.json")
     try:
         settings.output_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"output folder {settings.output_dir} cannot be created: {exc}") from exc
+    # Beside the database (its folder exists from here on, so the first run already writes
+    # it): the response formats, so a cached rerun need not import openai.
+    prompts = load_prompts(PROMPTS_DIR, settings.db_path.parent / ".paperdigest-formats.json")
     return Runtime(settings, Store(settings.db_path), prompts)
 
 

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import filelock
 
-from paperdigest.feed import FeedItem, render_feed, summary_html
 from paperdigest.flows.runtime import Runtime, write_atomic
 from paperdigest.index import IndexItem, render_index
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.store import DigestRecord
 
-__all__ = ["FEED_NAME", "INDEX_NAME", "write_site_files"]
+if TYPE_CHECKING:
+    from paperdigest.feed import FeedItem
+
+__all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
@@ -42,6 +45,8 @@ def _listed(rt: Runtime) -> list[DigestRecord]:
 def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
     on two days is the later day's."""
+    from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
+
     newest = max(date.fromisoformat(r.day) for r in records)
     first = newest - timedelta(days=rt.settings.feed_days - 1)
     items: dict[tuple[str, str], FeedItem] = {}
@@ -60,6 +65,16 @@ def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
                 aid, record.schema, paper.title, day, summary_html(view)
             )
     return list(items.values())
+
+
+def site_files_present(rt: Runtime) -> bool:
+    """Whether ``index.md`` (and, when ``feed_days`` > 0, ``feed.xml``) exist in
+    ``settings.index_path``: a run whose digest came out byte-identical skips rebuilding
+    them then, since they are built from the same stored digests (a cached rerun would
+    otherwise render every feed entry again for nothing)."""
+    folder = rt.settings.index_path
+    wanted = [INDEX_NAME] + ([FEED_NAME] if rt.settings.feed_days > 0 else [])
+    return all((folder / name).is_file() for name in wanted)
 
 
 def write_site_files(rt: Runtime) -> list[Path]:
@@ -98,6 +113,8 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
     if _write_if_changed(folder / INDEX_NAME, index_text.encode("utf-8")):
         written.append(folder / INDEX_NAME)
     if settings.feed_days > 0 and records:
+        from paperdigest.feed import render_feed
+
         items = _feed_items(rt, records)
         if items and _write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
