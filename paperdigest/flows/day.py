@@ -31,7 +31,6 @@ from paperdigest.flows.filters import Filters, select
 from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
 from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.prompts import Prompt
-from paperdigest.store.records import Summary
 from paperdigest.papers import Paper, SourceText
 from paperdigest.render import (
     FAILED,
@@ -49,6 +48,7 @@ from paperdigest.sources import figures, hf, http, selection
 from paperdigest.sources.fulltext import fetch_source
 from paperdigest.sources.pacing import Pacer
 from paperdigest.store import DigestRecord, RunStats, Store, TextKey
+from paperdigest.store.records import Summary
 
 __all__ = [
     "DayResult",

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from paperdigest.flows.figures import placed_figure
 from paperdigest.flows.runtime import Runtime, write_atomic
-from paperdigest.store.records import Summary
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.papers import Paper
 from paperdigest.render import (
@@ -20,6 +19,7 @@ from paperdigest.render import (
     Omitted,
     render_digest,
 )
+from paperdigest.store.records import Summary
 
 __all__ = ["make_entry", "paper_section", "rewrite_digests"]
 
