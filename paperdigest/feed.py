@@ -20,6 +20,7 @@ from markdown_it import MarkdownIt
 
 from paperdigest.model.schemas import View
 from paperdigest.render import model_markdown
+from paperdigest.text import collapse_space
 
 __all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
 
@@ -49,7 +50,7 @@ def summary_html(view: View) -> str:
     (model text escaped as in the digests: no raw HTML, no links or images)."""
     parts = []
     if view.gist:
-        parts.append(f"**TL;DR**: {model_markdown(' '.join(view.gist.split()))}")
+        parts.append(f"**TL;DR**: {model_markdown(collapse_space(view.gist))}")
     parts.append(model_markdown(view.overview))
     if view.intro:
         parts.append(
@@ -92,7 +93,7 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
     for item in ordered:
         entry = fg.add_entry(order="append")
         entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
-        entry.title(" ".join(_CONTROLS.sub("", item.title).split()))
+        entry.title(collapse_space(_CONTROLS.sub("", item.title)))
         entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
         entry.published(stamp(item.day))
         entry.updated(stamp(item.day))

@@ -258,8 +258,8 @@ class Notifier:
         for entry in entries:
             title = collapse_space(entry.paper.title)
             gist = entry.view.gist  # None for a summary stored before the gist existed
-            lines.append(f"{title} — {' '.join(gist.split())}" if gist else title)
-        left_out = tuple(f"{o.arxiv_id} {' '.join(o.title.split())}: {o.reason}" for o in omitted)
+            lines.append(f"{title} — {collapse_space(gist)}" if gist else title)
+        left_out = tuple(f"{o.arxiv_id} {collapse_space(o.title)}: {o.reason}" for o in omitted)
         return DigestNote(day, location(path, self.site_url), tuple(lines), left_out)
 
     def digest(self, note: DigestNote) -> None:

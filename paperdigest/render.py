@@ -23,6 +23,7 @@ import jinja2
 
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
+from paperdigest.text import collapse_space
 
 __all__ = [
     "FAILED",
@@ -173,7 +174,7 @@ class Omitted:
 def _title_md(value: str) -> str:
     """One line without control characters, markdown specials backslash-escaped, HTML
     brackets as entities."""
-    text = " ".join(_CONTROLS.sub("", str(value)).split())
+    text = collapse_space(_CONTROLS.sub("", str(value)))
     text = _TITLE_SPECIALS.sub(r"\\\1", text)
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
@@ -256,7 +257,7 @@ def _title_jekyll(value: str) -> str:
 
 def _plain(value: str) -> str:
     """One line of plain text (no markup, no entities): for front matter values."""
-    return " ".join(_CONTROLS.sub("", str(value)).split())
+    return collapse_space(_CONTROLS.sub("", str(value)))
 
 
 def _yaml_str(value: str) -> str:
@@ -265,7 +266,7 @@ def _yaml_str(value: str) -> str:
 
 
 def _oneline(value: str) -> str:
-    return " ".join(str(value).split())
+    return collapse_space(str(value))
 
 
 def _md_url(value: str) -> str:
@@ -282,7 +283,7 @@ def _js_string(value: str) -> str:
 
 
 def _code_span(value: str) -> str:
-    return " ".join(_CONTROLS.sub("", str(value)).replace("`", "").split())
+    return collapse_space(_CONTROLS.sub("", str(value)).replace("`", ""))
 
 
 _env = jinja2.Environment(

@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from paperdigest.papers import normalize_space as _clean
 from paperdigest.sources.selection import (
     CELL_SEPARATOR,
     Section,
@@ -20,6 +19,7 @@ from paperdigest.sources.selection import (
     position_kinds,
     sub_kind,
 )
+from paperdigest.text import collapse_space
 
 __all__ = ["extract_html", "parse_page"]
 
@@ -112,12 +112,12 @@ def _inline_into(el: _Element, parts: list[str]) -> None:
         # The TeX source is the most faithful plain-text form of a formula; the MathML
         # children would come out as a jumble of presentation and content markup.
         alt = el.get("alttext")
-        parts.append(alt if isinstance(alt, str) and alt else _clean(el.text_content()))
+        parts.append(alt if isinstance(alt, str) and alt else collapse_space(el.text_content()))
         return
     if "ltx_tag_item" in classes:
         # List markers: bullets become "•" (2504.11765 draws them as math \bullet),
         # enumerations keep their label ("1.", "(a)").
-        label = _clean(_inline_children(el))
+        label = collapse_space(_inline_children(el))
         parts.append(("•" if label in _BULLETS else label) + " ")
         return
     spaced = tag in _SPACED_TAGS or bool(classes & _SPACED_CLASSES)
@@ -158,7 +158,7 @@ def _top_tables(el: _Element) -> Iterator[_Element]:
 def _table_lines(table: _Element) -> list[str]:
     lines: list[str] = []
     for row in _rows(table):
-        cells = [_clean(_inline(cell)) for cell in _children(row) if _is_cell(cell)]
+        cells = [collapse_space(_inline(cell)) for cell in _children(row) if _is_cell(cell)]
         if any(cells):  # rows that are only rules or spacing carry nothing
             lines.append(CELL_SEPARATOR.join(cells))
     return lines
@@ -168,7 +168,7 @@ def _captions(el: _Element) -> list[str]:
     captions: list[str] = []
     for node in el.iter():
         if _tag(node) == "figcaption" or "ltx_caption" in _classes(node):
-            text = _clean(_inline(node))
+            text = collapse_space(_inline(node))
             if text and text not in captions:
                 captions.append(text)
     return captions
@@ -184,7 +184,7 @@ def _float_block(el: _Element) -> str:
         for table in tables:
             body.extend(_table_lines(table))
     elif listing:
-        body.extend(_clean(_inline(line)) for line in listing)
+        body.extend(collapse_space(_inline(line)) for line in listing)
     elif captions and not re.match(r"(?i)fig", captions[0]):
         captions[0] = "Figure: " + captions[0]
     return clean_lines("\n".join(captions + body))
@@ -198,7 +198,7 @@ def _is_float(el: _Element) -> bool:
 
 
 def _list_lines(el: _Element) -> list[str]:
-    return [_clean(_inline(item)) for item in _children(el) if _tag(item) == "li"]
+    return [collapse_space(_inline(item)) for item in _children(el) if _tag(item) == "li"]
 
 
 def _para_blocks(el: _Element) -> list[tuple[str, bool]]:
@@ -211,7 +211,7 @@ def _para_blocks(el: _Element) -> list[tuple[str, bool]]:
     words: list[str] = [el.text or ""]
 
     def end_line() -> None:
-        line = _clean("".join(words))
+        line = collapse_space("".join(words))
         if line:
             lines.append(line)
         words.clear()
@@ -249,7 +249,7 @@ def _heading(el: _Element) -> _Element | None:
 
 def _title_text(el: _Element | None) -> str:
     # LaTeXML titles sometimes end in a period ("Abstract."); the period is typography.
-    return _clean(_inline(el)).rstrip(" .:") if el is not None else ""
+    return collapse_space(_inline(el)).rstrip(" .:") if el is not None else ""
 
 
 def _has_block_children(el: _Element) -> bool:
@@ -292,7 +292,7 @@ def _walk(el: _Element, out: SectionBuilder, parent_kind: str | None, forced_oth
             out.start(resumed_title, resumed_kind)
         elif tag in _HEADING_TAGS:
             # A heading that does not own a Section: ltx_paragraph titles, theorem names.
-            title = _clean(_inline(child))
+            title = collapse_space(_inline(child))
             if title:
                 out.run_in = (out.run_in + " " + title).strip()
         elif "ltx_para" in classes or tag == "p" or "ltx_p" in classes:
@@ -305,7 +305,7 @@ def _walk(el: _Element, out: SectionBuilder, parent_kind: str | None, forced_oth
         elif _has_block_children(child):
             _walk(child, out, parent_kind, forced_other)
         else:
-            out.add(_clean(_inline(child)), True)
+            out.add(collapse_space(_inline(child)), True)
 
 
 def extract_html(html: bytes | str) -> list[Section]:

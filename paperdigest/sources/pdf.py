@@ -11,15 +11,14 @@ import re
 import statistics
 from typing import Any
 
-from paperdigest.papers import normalize_space as _clean
 from paperdigest.sources.selection import (
     Section,
     SectionBuilder,
     classify,
     position_kinds,
-    strip_numbering,
     sub_kind,
 )
+from paperdigest.text import collapse_space, strip_numbering
 
 __all__ = ["extract_pdf"]
 
@@ -151,14 +150,15 @@ def _join_lines(lines: list[str]) -> str:
             text = text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
-    return _clean(text)
+    return collapse_space(text)
 
 
 def _pdf_lines(reader: Any) -> list[str]:
     lines: list[str] = []
     for page in reader.pages:
         page_lines = [
-            _clean(line.translate(_LIGATURES)) for line in (page.extract_text() or "").splitlines()
+            collapse_space(line.translate(_LIGATURES))
+            for line in (page.extract_text() or "").splitlines()
         ]
         # Page numbers at the top or bottom of a page would split or pollute paragraphs.
         while page_lines and (not page_lines[0] or _PAGE_NUMBER_RE.match(page_lines[0])):

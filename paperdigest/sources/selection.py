@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, replace
 
 from paperdigest.papers import normalize_space
+from paperdigest.text import strip_numbering
 
 __all__ = [
     "CELL_MAX_CHARS",
@@ -40,7 +41,6 @@ __all__ = [
     "is_table_row",
     "position_kinds",
     "select_text",
-    "strip_numbering",
     "sub_kind",
 ]
 
@@ -141,10 +141,6 @@ def estimate_tokens(text: str) -> int:
 
 # --------------------------------------------------------------------------- section kinds
 
-# Numbering before a heading: "1 ", "1.", "3.2", "3.2.", "I ", "II.", "II-A", "A.".
-# Stripped for keyword matching only; a title keeps its number.
-_NUMBERING_RE = re.compile(r"^\s*(?:(?:\d+|[IVXLC]+|[A-Z])(?:[.\-](?:\d+|[A-Z]))*[.:)]?\s+)")
-
 # Headings of back matter: "other", and never re-kinded by position (_position_kinds).
 _BACK_MATTER = ("appendix", "acknowledg", "supplementary")
 
@@ -163,11 +159,6 @@ _KIND_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("experiments", ("experiment", "evaluation", "setup", "benchmark")),
     ("method", ("method", "approach", "model", "architecture", "framework", "design", "system")),
 )
-
-
-def strip_numbering(title: str) -> str:
-    """``title`` without its leading section number (``"3.2. Results"`` -> ``"Results"``)."""
-    return _NUMBERING_RE.sub("", title, count=1)
 
 
 def classify(title: str) -> str:
