@@ -75,7 +75,7 @@ def test_reset_fault_drops_the_connection(fake: FakeUpstream) -> None:
 
 
 def test_arxiv_client_gets_only_recorded_entries(fake: FakeUpstream) -> None:
-    """An id_list query answers only the recorded entries (httpx + feedparser, as the app reads it)."""
+    """An id_list query answers only the recorded entries (read as the app reads it)."""
     with httpx.Client(base_url=fake.base_url) as client:
         response = client.get("/api/query", params={"id_list": "2511.03773,2511.04460"})
     entries = feedparser.parse(response.text).entries
