@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,11 +50,15 @@ def fake_upstream() -> Iterator[FakeUpstream]:
 @pytest.fixture
 def fake(fake_upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> FakeUpstream:
     """The session's FakeUpstream with all faults, overrides and logs cleared."""
-    fake_upstream.reset()
+    _reset(fake_upstream, monkeypatch)
+    return fake_upstream
+
+
+def _reset(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake.reset()
     # A proxy in the outer environment would otherwise swallow requests to 127.0.0.1.
     for name in ("NO_PROXY", "no_proxy"):
         monkeypatch.setenv(name, "127.0.0.1,localhost")
-    return fake_upstream
 
 
 @pytest.fixture
@@ -64,6 +69,20 @@ def env(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     ``PAPERDIGEST_CONFIG`` or ``PAPERDIGEST_DB`` must not leak into tests), and waits are zeroed
     so retries and arXiv's politeness delay cost no time.
     """
+    return _configure(fake, monkeypatch, tmp_path)
+
+
+@contextmanager
+def app_env(fake_upstream: FakeUpstream, tmp_path: Path) -> Iterator[AppEnv]:
+    """The ``fake`` + ``env`` set-up as a context manager, undone on exit: for a module-scoped
+    fixture that runs an expensive scenario (a real process killed mid-run) once and
+    records what the tests of that module assert on."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _reset(fake_upstream, monkeypatch)
+        yield _configure(fake_upstream, monkeypatch, tmp_path)
+
+
+def _configure(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppEnv:
     for name in list(os.environ):
         if name.startswith("PAPERDIGEST_"):
             monkeypatch.delenv(name)

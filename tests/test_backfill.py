@@ -7,12 +7,15 @@ import asyncio
 import json
 import re
 import sqlite3
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from conftest import AppEnv
+from conftest import AppEnv, app_env
+from fakeserver import FakeUpstream
 from typer.testing import CliRunner, Result
 
 from paperdigest.cli import app
@@ -114,24 +117,96 @@ def test_batch_and_direct_backfills_write_identical_digests(
     assert batched == direct
 
 
-def test_invalid_batch_answer_is_reasked_through_the_direct_path(batch_env: AppEnv) -> None:
-    """A batch answer that fails validation is re-asked directly, the batch answer and its
-    error in the conversation (the normal re-ask path); it is attempt 1 in the provenance."""
-    batch_env.fake.chat_faults_by_id["2511.03773"] = ["english"]
-    result = _backfill("--batch")
-    assert result.exit_code == 0, result.output
-    [reask] = batch_env.fake.chat_requests
-    roles = [m["role"] for m in reask["messages"]]
-    assert roles == ["system", "user", "assistant", "user"]
-    assert "arXiv id: 2511.03773" in reask["messages"][1]["content"]
-    assert reask["messages"][3]["content"].startswith("Your answer failed validation:")
-    assert "must be written in Korean" in reask["messages"][3]["content"]
-    assert "2511.03773" in _digests(batch_env)["2025-11-07.md"].decode()
+@dataclass(frozen=True)
+class _Reasked:
+    """What a batch backfill with one invalid batch answer, and ``show`` after it, gave."""
 
-    shown = CliRunner().invoke(app, ["show", "2511.03773"])
-    assert shown.exit_code == 0, shown.output
-    assert re.search(r"attempt 1 \(batch batch_\w+\): .*must be written in Korean", shown.stdout)
-    assert "attempt 2: ok" in shown.stdout
+    code: int
+    output: str
+    requests: list[dict[str, Any]]
+    digest: str
+    shown_code: int
+    shown_output: str
+    shown: str
+
+    @property
+    def reask(self) -> dict[str, Any]:
+        """The one direct chat request (the re-ask)."""
+        [reask] = self.requests
+        return reask
+
+
+@pytest.fixture(scope="module")
+def reasked(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> _Reasked:
+    """A batch backfill whose answer for 2511.03773 is in English, then ``show 2511.03773``."""
+    with (
+        app_env(fake_upstream, tmp_path_factory.mktemp("reasked")) as env,
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        monkeypatch.setenv("PAPERDIGEST_BATCH_POLL_SECONDS", "0.01")
+        env.fake.chat_faults_by_id["2511.03773"] = ["english"]
+        result = _backfill("--batch")
+        digests = _digests(env)
+        shown = CliRunner().invoke(app, ["show", "2511.03773"])
+        return _Reasked(
+            code=result.exit_code,
+            output=result.output,
+            requests=list(env.fake.chat_requests),
+            digest=digests.get("2025-11-07.md", b"").decode(),
+            shown_code=shown.exit_code,
+            shown_output=shown.output,
+            shown=shown.stdout,
+        )
+
+
+def test_backfill_with_an_invalid_batch_answer_succeeds(reasked: _Reasked) -> None:
+    """A batch answer that fails validation does not fail the backfill (exit 0)."""
+    assert reasked.code == 0, reasked.output
+
+
+def test_invalid_batch_answer_is_reasked_once_directly(reasked: _Reasked) -> None:
+    """A batch answer that fails validation is re-asked with exactly one direct call."""
+    assert len(reasked.requests) == 1
+
+
+def test_invalid_batch_answer_reask_has_the_answer_in_the_conversation(reasked: _Reasked) -> None:
+    """The direct re-ask holds system, user, the batch answer (assistant) and the error (user)."""
+    assert [m["role"] for m in reasked.reask["messages"]] == ["system", "user", "assistant", "user"]
+
+
+def test_invalid_batch_answer_reask_is_about_the_same_paper(reasked: _Reasked) -> None:
+    """The direct re-ask's prompt names the paper the batch answer was for."""
+    assert "arXiv id: 2511.03773" in reasked.reask["messages"][1]["content"]
+
+
+def test_invalid_batch_answer_reask_opens_with_the_validation_failure(reasked: _Reasked) -> None:
+    """The re-ask message is the normal re-ask path's: it opens with the failed validation."""
+    assert reasked.reask["messages"][3]["content"].startswith("Your answer failed validation:")
+
+
+def test_invalid_batch_answer_reask_names_the_error(reasked: _Reasked) -> None:
+    """The re-ask message carries the batch answer's error (not written in Korean)."""
+    assert "must be written in Korean" in reasked.reask["messages"][3]["content"]
+
+
+def test_reasked_paper_is_in_the_digest(reasked: _Reasked) -> None:
+    """The paper whose batch answer was re-asked is in its day's digest."""
+    assert "2511.03773" in reasked.digest
+
+
+def test_show_of_a_reasked_paper_succeeds(reasked: _Reasked) -> None:
+    """``show`` of the re-asked paper exits 0."""
+    assert reasked.shown_code == 0, reasked.shown_output
+
+
+def test_show_lists_the_batch_answer_as_attempt_1(reasked: _Reasked) -> None:
+    """The provenance lists the rejected batch answer as attempt 1, with its batch and error."""
+    assert re.search(r"attempt 1 \(batch batch_\w+\): .*must be written in Korean", reasked.shown)
+
+
+def test_show_lists_the_direct_reask_as_attempt_2(reasked: _Reasked) -> None:
+    """The provenance lists the direct re-ask as attempt 2, ok."""
+    assert "attempt 2: ok" in reasked.shown
 
 
 def test_rejected_batch_answer_does_not_use_up_the_attempts(

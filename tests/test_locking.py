@@ -5,10 +5,12 @@ runs of other days are never blocked."""
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from conftest import AppEnv
+from conftest import AppEnv, app_env
+from fakeserver import FakeUpstream
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, run_day, spawn, wait_for
 
 from paperdigest.config import load_settings
@@ -17,37 +19,90 @@ from paperdigest.flows.runtime import day_lock
 OTHER_DAY = "2025-11-06"
 
 
-def test_overlapping_runs_of_same_day_ask_each_paper_once(env: AppEnv) -> None:
-    """Two runs of one day at once: the second waits; each paper is asked exactly once."""
-    # The first run is slow at the model (each call held up to 4 s, under the 5 s client
-    # timeout) until the second is seen waiting for the lock, then released at once.
-    env.fake.chat_latency = 4.0
-    first = spawn(env.tmp_path, "run", "--date", DAY)
-    second = None
-    try:
-        wait_for(lambda: env.fake.chat_count >= 1, "the first run to reach the model")
-        second = spawn(env.tmp_path, "run", "--date", DAY)
-        assert second.stderr is not None
-        seen = [second.stderr.readline()]
-        while seen[-1] and "waiting" not in seen[-1]:
-            seen.append(second.stderr.readline())
-        env.fake.chat_latency = 0.0
-        out1, err1 = first.communicate(timeout=60)
-        out2, err2 = second.communicate(timeout=60)
-        err2 = "".join(seen) + err2
-    finally:
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.communicate()
-    assert (first.returncode, second.returncode) == (0, 0), (err1, err2)
-    assert out1.strip().endswith(f"{DAY}.md") and out2.strip().endswith(f"{DAY}.md")
-    counts = Counter(asked_ids(env.fake))
-    assert sorted(counts) == sorted(DAY_IDS)
-    assert set(counts.values()) == {1}
-    assert f"another run of {DAY} is in progress; waiting up to 1800 s" in err2
-    assert "15 cached" in err2
-    assert digest_ids(day_digest(env.out_dir)) == DAY_IDS
+@dataclass(frozen=True)
+class _Overlap:
+    """What two overlapping runs of one day returned and asked."""
+
+    codes: tuple[int, int]
+    out1: str
+    out2: str
+    err1: str
+    err2: str
+    counts: Counter[str]
+    digest_ids: list[str]
+
+
+@pytest.fixture(scope="module")
+def overlap(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> _Overlap:
+    """Two real runs of one day started at once; the second is seen waiting for the lock."""
+    with app_env(fake_upstream, tmp_path_factory.mktemp("overlap")) as env:
+        # The first run is slow at the model (each call held up to 4 s, under the 5 s client
+        # timeout) until the second is seen waiting for the lock, then released at once.
+        env.fake.chat_latency = 4.0
+        first = spawn(env.tmp_path, "run", "--date", DAY)
+        second = None
+        try:
+            wait_for(lambda: env.fake.chat_count >= 1, "the first run to reach the model")
+            second = spawn(env.tmp_path, "run", "--date", DAY)
+            assert second.stderr is not None  # set-up: spawn pipes stderr
+            seen = [second.stderr.readline()]
+            while seen[-1] and "waiting" not in seen[-1]:
+                seen.append(second.stderr.readline())
+            env.fake.chat_latency = 0.0
+            out1, err1 = first.communicate(timeout=60)
+            out2, err2 = second.communicate(timeout=60)
+            err2 = "".join(seen) + err2
+        finally:
+            env.fake.chat_latency = 0.0
+            for proc in (first, second):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+        both_ok = (first.returncode, second.returncode) == (0, 0)
+        return _Overlap(
+            codes=(first.returncode, second.returncode),
+            out1=out1,
+            out2=out2,
+            err1=err1,
+            err2=err2,
+            counts=Counter(asked_ids(env.fake)),
+            digest_ids=digest_ids(day_digest(env.out_dir)) if both_ok else [],
+        )
+
+
+def test_overlapping_runs_of_same_day_both_succeed(overlap: _Overlap) -> None:
+    """Two runs of one day at once: both exit 0."""
+    assert overlap.codes == (0, 0), (overlap.err1, overlap.err2)
+
+
+def test_overlapping_runs_of_same_day_both_print_the_digest_path(overlap: _Overlap) -> None:
+    """Two runs of one day at once: each prints the day's digest path last."""
+    assert overlap.out1.strip().endswith(f"{DAY}.md") and overlap.out2.strip().endswith(f"{DAY}.md")
+
+
+def test_overlapping_runs_of_same_day_ask_every_paper(overlap: _Overlap) -> None:
+    """Two runs of one day at once: every paper of the day is asked (and nothing else)."""
+    assert sorted(overlap.counts) == sorted(DAY_IDS)
+
+
+def test_overlapping_runs_of_same_day_ask_each_paper_once(overlap: _Overlap) -> None:
+    """Two runs of one day at once: no paper is asked twice."""
+    assert set(overlap.counts.values()) == {1}
+
+
+def test_second_overlapping_run_says_it_waits(overlap: _Overlap) -> None:
+    """The second run of a locked day says it waits, and for how long at most."""
+    assert f"another run of {DAY} is in progress; waiting up to 1800 s" in overlap.err2
+
+
+def test_second_overlapping_run_finds_every_summary_cached(overlap: _Overlap) -> None:
+    """The second run, once it has the lock, finds all 15 summaries stored."""
+    assert "15 cached" in overlap.err2
+
+
+def test_overlapping_runs_leave_the_whole_digest(overlap: _Overlap) -> None:
+    """After two overlapping runs the digest holds every paper of the day."""
+    assert overlap.digest_ids == DAY_IDS
 
 
 def test_second_run_of_same_day_gives_up_after_lock_timeout(
