@@ -8,9 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from paperdigest.errors import InputError
-from paperdigest.text import collapse_space as normalize_space  # re-exported for sources
 
-__all__ = ["ARXIV_ID_RE", "Figure", "Paper", "SourceText", "normalize_space", "parse_arxiv_id"]
+__all__ = ["ARXIV_ID_RE", "Figure", "Paper", "SourceText", "parse_arxiv_id"]
 
 # New-style arXiv identifiers (since 2007-04): YYMM.NNNN or YYMM.NNNNN, optional version.
 # https://info.arxiv.org/help/arxiv_identifier.html

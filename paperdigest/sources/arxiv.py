@@ -22,9 +22,10 @@ import httpx
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
-from paperdigest.papers import ARXIV_ID_RE, Paper, normalize_space
+from paperdigest.papers import ARXIV_ID_RE, Paper
 from paperdigest.sources import http
 from paperdigest.sources.pacing import Pacer
+from paperdigest.text import collapse_space
 
 __all__ = ["ArxivMeta", "fetch_metadata", "merge"]
 
@@ -61,15 +62,15 @@ def _meta(entry: Any) -> ArxivMeta | None:
     return ArxivMeta(
         arxiv_id=match.group("id"),
         version=int(version) if version else None,
-        title=normalize_space(str(entry.get("title", ""))),
-        abstract=normalize_space(str(entry.get("summary", ""))),
+        title=collapse_space(str(entry.get("title", ""))),
+        abstract=collapse_space(str(entry.get("summary", ""))),
         authors=tuple(
-            normalize_space(str(a.get("name", "")))
+            collapse_space(str(a.get("name", "")))
             for a in entry.get("authors", [])
             if a.get("name")
         ),
         categories=tuple(str(t["term"]) for t in entry.get("tags", []) if t.get("term")),
-        comment=normalize_space(str(comment)) if comment else None,
+        comment=collapse_space(str(comment)) if comment else None,
         published=published,
     )
 

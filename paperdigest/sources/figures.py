@@ -28,9 +28,10 @@ import httpx
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
-from paperdigest.papers import Figure, Paper, normalize_space
+from paperdigest.papers import Figure, Paper
 from paperdigest.sources import http
 from paperdigest.sources.pacing import Pacer
+from paperdigest.text import collapse_space
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -130,7 +131,7 @@ def extract_figures(html: bytes | str) -> list[Figure]:
         tag_text = tag.text_content() if tag is not None else ""
         if tag_text and text.startswith(tag_text):
             text = text[len(tag_text) :]
-        text = normalize_space(text).lstrip(".: ")  # the tag's own punctuation
+        text = collapse_space(text).lstrip(".: ")  # the tag's own punctuation
         if len(text) > _CAPTION_CHARS:
             text = text[: _CAPTION_CHARS - 1].rstrip() + "…"
         figures.append(Figure(number=number, src=str(img.get("src")), caption=text))

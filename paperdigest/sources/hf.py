@@ -21,8 +21,9 @@ import httpx
 
 from paperdigest.config import Settings
 from paperdigest.errors import UpstreamFormatError
-from paperdigest.papers import ARXIV_ID_RE, Paper, normalize_space
+from paperdigest.papers import ARXIV_ID_RE, Paper
 from paperdigest.sources import http
+from paperdigest.text import collapse_space
 
 __all__ = ["DailyList", "Skipped", "fetch_daily_list", "parse_daily_list"]
 
@@ -127,7 +128,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, int | float):
         return str(value)
-    return normalize_space(value) if isinstance(value, str) else ""
+    return collapse_space(value) if isinstance(value, str) else ""
 
 
 def _parse_item(item: Any) -> tuple[Paper | None, str | None]:

@@ -22,8 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from paperdigest.papers import normalize_space
-from paperdigest.text import strip_numbering
+from paperdigest.text import collapse_space, strip_numbering
 
 __all__ = [
     "CELL_MAX_CHARS",
@@ -224,7 +223,7 @@ def position_kinds(sections: list[Section]) -> list[Section]:
 
 def clean_lines(text: str) -> str:
     """Normalize white space on each line and drop empty lines; line breaks are kept."""
-    lines = (normalize_space(line) for line in text.split("\n"))
+    lines = (collapse_space(line) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 
 
@@ -361,11 +360,11 @@ def select_text(sections: list[Section], abstract: str, budget_tokens: int) -> t
         Deterministic.
     """
     limit = max(budget_tokens, 0) * _CHARS_PER_TOKEN
-    abstract_text = normalize_space(abstract)
+    abstract_text = collapse_space(abstract)
     if not abstract_text:
         for section in sections:
             if section.kind == "abstract":
-                abstract_text = normalize_space(" ".join(section.paragraphs))
+                abstract_text = collapse_space(" ".join(section.paragraphs))
                 break
     body = [s for s in sections if s.kind != "abstract" and s.paragraphs]
 
