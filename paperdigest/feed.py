@@ -10,7 +10,6 @@ entry's, so a rerun that changes nothing writes the same bytes.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from paperdigest.model.schemas import View
 from paperdigest.render import model_markdown
-from paperdigest.text import collapse_space
+from paperdigest.text import collapse_space, drop_controls
 
 __all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
 
@@ -28,7 +27,6 @@ FEED_ID = "tag:paperdigest,2025:daily-papers"
 _HF_PAPERS = "https://huggingface.co/papers"
 # Characters XML 1.0 forbids (C0 controls but tab and newline) and the C1 and DEL controls:
 # they arrive only from hostile or broken list records, and lxml refuses to write them.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # CommonMark without raw HTML: model text becomes paragraphs, lists and bold, never markup.
 _MD = MarkdownIt("commonmark", {"html": False})
 
@@ -93,10 +91,10 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
     for item in ordered:
         entry = fg.add_entry(order="append")
         entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
-        entry.title(collapse_space(_CONTROLS.sub("", item.title)))
+        entry.title(collapse_space(drop_controls(item.title)))
         entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
         entry.published(stamp(item.day))
         entry.updated(stamp(item.day))
-        entry.content(_CONTROLS.sub("", item.html), type="html")
+        entry.content(drop_controls(item.html), type="html")
     data: bytes = fg.atom_str(pretty=True)
     return data

@@ -23,7 +23,7 @@ import jinja2
 
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
-from paperdigest.text import collapse_space
+from paperdigest.text import collapse_space, drop_controls
 
 __all__ = [
     "FAILED",
@@ -51,7 +51,6 @@ _FILENAMES = {
 _TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
 # C0/C1 control characters but tab and newline: NUL, ESC (terminal escapes), DEL, CR...
 # have no place in markdown and arrive only from hostile or broken input.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -174,7 +173,7 @@ class Omitted:
 def _title_md(value: str) -> str:
     """One line without control characters, markdown specials backslash-escaped, HTML
     brackets as entities."""
-    text = collapse_space(_CONTROLS.sub("", str(value)))
+    text = collapse_space(drop_controls(str(value)))
     text = _TITLE_SPECIALS.sub(r"\\\1", text)
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
@@ -225,7 +224,7 @@ def _model_text(value: str, escape: Callable[[str], str]) -> str:
     """Model text kept as markdown (paragraphs, bullets, bold, code), minus control
     characters and stray blank runs, with ``escape`` applied outside code spans."""
     text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    text = _outside_code(_CONTROLS.sub("", text).strip(), escape)
+    text = _outside_code(drop_controls(text).strip(), escape)
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
@@ -257,7 +256,7 @@ def _title_jekyll(value: str) -> str:
 
 def _plain(value: str) -> str:
     """One line of plain text (no markup, no entities): for front matter values."""
-    return collapse_space(_CONTROLS.sub("", str(value)))
+    return collapse_space(drop_controls(str(value)))
 
 
 def _yaml_str(value: str) -> str:
@@ -271,7 +270,7 @@ def _oneline(value: str) -> str:
 
 def _md_url(value: str) -> str:
     """A link destination: in ``<…>`` when it holds spaces or parentheses (CommonMark)."""
-    text = _CONTROLS.sub("", str(value)).replace("\n", "")
+    text = drop_controls(str(value)).replace("\n", "")
     if any(c in text for c in " ()<>"):
         return "<" + text.replace("<", "%3C").replace(">", "%3E") + ">"
     return text
@@ -279,11 +278,11 @@ def _md_url(value: str) -> str:
 
 def _js_string(value: str) -> str:
     """A JavaScript string literal (for an MDX ``import``), quotes and ``<`` escaped."""
-    return json.dumps(_CONTROLS.sub("", str(value))).replace("<", "\\u003c")
+    return json.dumps(drop_controls(str(value))).replace("<", "\\u003c")
 
 
 def _code_span(value: str) -> str:
-    return collapse_space(_CONTROLS.sub("", str(value)).replace("`", ""))
+    return collapse_space(drop_controls(str(value)).replace("`", ""))
 
 
 _env = jinja2.Environment(

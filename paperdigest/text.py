@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["collapse_space", "strip_numbering"]
+__all__ = ["collapse_space", "drop_controls", "strip_numbering"]
 
 # Numbering before a heading: "1 ", "1.", "3.2", "3.2.", "I ", "II.", "II-A", "A.".
 # Stripped for keyword matching only; a title keeps its number.
 _NUMBERING_RE = re.compile(r"^\s*(?:(?:\d+|[IVXLC]+|[A-Z])(?:[.\-](?:\d+|[A-Z]))*[.:)]?\s+)")
+
+# C0 controls but tab and newline, DEL and the C1 block: invisible in a digest or a feed,
+# and XML 1.0 (the Atom feed) forbids most of them.
+_CONTROLS_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def drop_controls(text: str) -> str:
+    """``text`` without control characters other than tab and newline (U+0000–U+0008,
+    U+000B–U+001F, U+007F–U+009F)."""
+    return _CONTROLS_RE.sub("", text)
 
 
 def collapse_space(text: str) -> str:
