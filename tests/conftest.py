@@ -8,6 +8,7 @@ no test ever reaches the network or depends on the developer's shell environment
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +17,9 @@ from typing import Any
 
 import pytest
 from fakeserver import FakeUpstream
+
+# The database a first-release paperdigest (commit 6e09470) wrote; provenance in fixtures/README.md.
+FIRST_RELEASE_DB = Path(__file__).parent / "fixtures" / "store" / "paperdigest-6e09470.db"
 
 # A key-shaped secret the tests can look for in logs and outputs (it must never appear).
 TEST_API_KEY = "sk-test-SECRETKEY0123456789abcdef"
@@ -123,3 +127,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         terminalreporter.write_line(f"{report.nodeid}: {reason}")
+
+
+@pytest.fixture
+def old_db(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the first release's database (3 runs over 2 days), as PAPERDIGEST_DB."""
+    db = env.tmp_path / "old.db"
+    shutil.copyfile(FIRST_RELEASE_DB, db)
+    monkeypatch.setenv("PAPERDIGEST_DB", str(db))
+    return db

@@ -223,3 +223,16 @@ def headings(text: str) -> list[str]:
 def json_lines(stream: str) -> list[dict[str, Any]]:
     """Every line of ``stream`` parsed as JSON (raises on a line that is not)."""
     return [json.loads(line) for line in stream.splitlines() if line.strip()]
+
+
+def resummarized_answer(body: dict[str, object]) -> dict[str, object]:
+    """A fake-model chat handler whose valid answer differs from the default one: every text
+    field of the requested schema says it was summarized again (``masking`` and
+    ``key_figure`` null), so a test can tell a resummarized paper from the others."""
+    schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
+    return {
+        k: (
+            None if k in ("masking", "key_figure") else f"다시 요약한 {k} 항목의 한국어 문장입니다."
+        )
+        for k in schema["properties"]
+    } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}

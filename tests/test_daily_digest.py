@@ -19,6 +19,7 @@ import pytest
 import yaml
 from conftest import AppEnv
 from fakeserver import korean_sentence
+from runhelpers import resummarized_answer
 from typer.testing import CliRunner
 
 from paperdigest.cli import app
@@ -208,18 +209,7 @@ def test_resummarize_rewrites_only_that_paper(env: AppEnv) -> None:
     path = Path(out.strip())
     before = path.read_text(encoding="utf-8")
 
-    def handler(body: dict[str, object]) -> dict[str, object]:
-        schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
-        return {
-            k: (
-                None
-                if k in ("masking", "key_figure")
-                else f"다시 요약한 {k} 항목의 한국어 문장입니다."
-            )
-            for k in schema["properties"]
-        } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}
-
-    env.fake.chat_handler = handler
+    env.fake.chat_handler = resummarized_answer
     code, out, _ = run_cli("resummarize", "2511.04460")
     assert code == 0
     assert env.fake.chat_count == 16

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,22 +10,11 @@ import pytest
 from conftest import AppEnv
 from runhelpers import DAY, invoke, run_day
 
-FIRST_RELEASE_DB = Path(__file__).parent / "fixtures" / "store" / "paperdigest-6e09470.db"
-
 
 def _json(*args: str) -> Any:
     result = invoke(*args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-@pytest.fixture
-def old_db(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the first release's database (3 runs over 2 days), as PAPERDIGEST_DB."""
-    db = env.tmp_path / "old.db"
-    shutil.copyfile(FIRST_RELEASE_DB, db)
-    monkeypatch.setenv("PAPERDIGEST_DB", str(db))
-    return db
 
 
 def test_list_has_one_row_per_day_with_its_digests(old_db: Path) -> None:

@@ -12,7 +12,7 @@ import feedparser
 import pytest
 from conftest import AppEnv
 from realtools import require_command
-from runhelpers import DAY, DAY_IDS, invoke, run_day
+from runhelpers import DAY, DAY_IDS, invoke, resummarized_answer, run_day
 
 _PREV = "2025-11-06"
 
@@ -122,18 +122,7 @@ def test_resummarize_refreshes_the_feed(env: AppEnv) -> None:
     """resummarize rewrites the paper's feed entry with the new summary, same entry id."""
     assert run_day("--limit", "2").exit_code == 0
 
-    def handler(body: dict[str, object]) -> dict[str, object]:
-        schema = body["response_format"]["json_schema"]["schema"]  # type: ignore[index]
-        return {
-            k: (
-                None
-                if k in ("masking", "key_figure")
-                else f"다시 요약한 {k} 항목의 한국어 문장입니다."
-            )
-            for k in schema["properties"]
-        } | {"overview": "해당 논문은 다시 요약한 overview 항목의 한국어 문장입니다."}
-
-    env.fake.chat_handler = handler
+    env.fake.chat_handler = resummarized_answer
     assert invoke("resummarize", "2511.04460").exit_code == 0
     entry = next(e for e in _feed(env.out_dir).entries if e.link.endswith("2511.04460"))
     assert entry.id == "tag:paperdigest,2025:seven/2511.04460"

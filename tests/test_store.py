@@ -4,29 +4,17 @@ migrated and still used, a newer database refused untouched, SQLite errors as on
 from __future__ import annotations
 
 import hashlib
-import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import AppEnv
+from conftest import FIRST_RELEASE_DB, AppEnv
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
 
 from paperdigest.errors import NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 from paperdigest.store import Store, TextKey
 from paperdigest.store.migrations import LATEST
-
-FIRST_RELEASE_DB = Path(__file__).parent / "fixtures" / "store" / "paperdigest-6e09470.db"
-
-
-@pytest.fixture
-def old_db(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A copy of the first release's database, configured as PAPERDIGEST_DB."""
-    db = env.tmp_path / "old.db"
-    shutil.copyfile(FIRST_RELEASE_DB, db)
-    monkeypatch.setenv("PAPERDIGEST_DB", str(db))
-    return db
 
 
 def _user_version(db: Path) -> int:

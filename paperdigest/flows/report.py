@@ -42,6 +42,19 @@ __all__ = [
 
 NOTHING_STORED = "nothing stored"
 
+# The counts a day row and the totals share, summed over the days (the cost apart: unknown
+# stays unknown).
+_SUMMED = (
+    "papers",
+    "summarized",
+    "cached",
+    "failed",
+    "left_out",
+    "model_calls",
+    "prompt_tokens",
+    "completion_tokens",
+)
+
 # The source kinds in the order of the full-text chain (html → pdf → abstract).
 _KINDS = ("html", "pdf", "abstract")
 
@@ -241,10 +254,8 @@ def stats(db_path: Path, first: date | None, last: date | None) -> StatsReport |
     for row in rows:
         totals.runs += row.runs
         totals.digests += len(row.digests)
-        for name in ("papers", "summarized", "cached", "failed", "left_out", "model_calls"):
+        for name in _SUMMED:
             setattr(totals, name, getattr(totals, name) + getattr(row, name))
-        totals.prompt_tokens += row.prompt_tokens
-        totals.completion_tokens += row.completion_tokens
         totals.cost_usd = _add_cost(totals.cost_usd, row.cost_usd)
     return StatsReport(totals, _sources(summaries))
 
