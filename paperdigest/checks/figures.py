@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from paperdigest.checks.closest import FigureFlag, flag
-from paperdigest.checks.numbers import SCALE_LETTERS, Figure, mask, parse_number, scan
+from paperdigest.checks.numbers import SCALE_LETTERS, UNIT_WORDS, Figure, mask, parse_number, scan
 from paperdigest.checks.words import word_figures
 from paperdigest.sources.selection import CELL_SEPARATOR, is_table_block, is_table_row
 
@@ -40,11 +40,7 @@ _BARE_SPELLING_RE = re.compile(r"[+±\-−]?[0-9][0-9,]*(?:\.[0-9]+)?")
 # seconds", "3.2 GB"). Other words after a space are not units: "75.53 on MMMU".
 # A Korean counter after a small integer: the integer is a claimed count ("4개 벤치마크").
 _COUNTER_RE = re.compile(r"[ \t]?(?:개|편|가지|단계|명|건)")
-_OTHER_UNIT_RE = re.compile(
-    r"[-/]?[A-Za-zµμ°]"
-    r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
-    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?)(?![A-Za-z])"
-)
+_OTHER_UNIT_RE = re.compile(rf"[-/]?[A-Za-zµμ°]|[ \t]+(?:{UNIT_WORDS})(?![A-Za-z])")
 # Spelled-out numbers from two (index 0) to ten.
 _NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 # Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3", "a speedup of 3".

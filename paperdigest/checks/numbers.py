@@ -19,6 +19,7 @@ from paperdigest.text import collapse_space
 
 __all__ = [
     "SCALE_LETTERS",
+    "UNIT_WORDS",
     "Figure",
     "extract_figures",
     "format_value",
@@ -63,14 +64,20 @@ _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
 # followed by another name part ("Gemini 2.5 Flash", "Llama 3.1 405B").
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
 _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
+# Measuring-unit words written after a number and a space ("21.7 seconds", "3.2 GB"): time,
+# memory, frequency, frame rate, tokens, pixels, length, mass, power, temperature. One list
+# for the name rule below and the percentage rule of figures.py.
+UNIT_WORDS = (
+    r"ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
+    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?"
+)
 # A measuring unit or a Korean counter after a number makes it a claim even after a name:
 # "MATH 500개", "BLEU 35점" (not "MATH 500 점수", a score of MATH 500), "GPU 80GB",
 # "Whisper 9배". Scale letters (7B) are model sizes, read apart.
 MEASURE_UNIT_RE = re.compile(
     r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
     r"|[ \t]?(?:개|편|건|명|배|가지|단계|층|시간|개월|토큰|점(?!수)|위(?![한해치])|[%％]|\\%)"
-    r"|[ \t]+(?:ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
-    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?|percent)(?![A-Za-z])"
+    rf"|[ \t]+(?:{UNIT_WORDS}|percent)(?![A-Za-z])"
 )
 SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
 _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
