@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRST_RELEASE_DB, AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
+from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day, spawn
 
 from paperdigest.errors import NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
@@ -175,3 +175,14 @@ def test_file_that_is_not_a_database_is_one_line(env: AppEnv, old_db: Path) -> N
     assert result.stderr == (
         f"paperdigest: error: database {old_db}: opening: file is not a database\n"
     )
+
+
+def test_a_finished_run_leaves_the_database_as_one_file(env: AppEnv) -> None:
+    """A real ``paperdigest run`` process closes its database before it exits: SQLite folds
+    the write-ahead log back in and removes it, so copying the .db file alone keeps every
+    summary (the GitHub workflow and backups copy files)."""
+    proc = spawn(env.tmp_path, "run", "--date", DAY)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    db = env.out_dir / "paperdigest.db"
+    assert sorted(p.name for p in db.parent.glob("paperdigest.db*")) == ["paperdigest.db"]

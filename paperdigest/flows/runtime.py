@@ -73,6 +73,14 @@ class Runtime:
         )
         self.budget = TokenBudget(self.settings.max_tokens_per_run)
 
+    def close(self) -> None:
+        """Close the store, so SQLite folds its write-ahead log back into the database file.
+
+        Raises:
+            StoreError: SQLite failed to close.
+        """
+        self.store.close()
+
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);
         ``None`` when the price of the model is not configured."""

@@ -21,6 +21,13 @@ def provenance(settings: Settings, arxiv_id: str) -> list[str]:
         StoreError: the database failed.
     """
     store = Store(settings.db_path)
+    try:
+        return _lines(settings, store, arxiv_id)
+    finally:
+        store.close()
+
+
+def _lines(settings: Settings, store: Store, arxiv_id: str) -> list[str]:
     paper = store.get_paper(arxiv_id)
     if paper is None:
         raise InputError(f"{arxiv_id} is not in the database {settings.db_path}")
