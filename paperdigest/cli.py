@@ -131,7 +131,7 @@ def _setup_logging(verbose: bool, as_json: bool) -> None:
     root.setLevel(logging.WARNING)
     logging.getLogger("paperdigest").setLevel(logging.DEBUG if verbose else logging.INFO)
     # The openai client logs its own retries at INFO; show them with -v only.
-    for name in ("openai", "httpx", "arxiv"):
+    for name in ("openai", "httpx2"):
         logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
 
 
@@ -567,7 +567,7 @@ def _version(
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     # The process is short-lived: at exit the interpreter's final garbage collections walk
-    # every object the imports made (about 50,000: typer, pydantic and httpx) only to free
+    # every object the imports made (about 50,000: typer, pydantic and httpx2) only to free
     # what exit frees anyway. Freezing them first saves about 0.1 s of a cached rerun
     # (benchmarks/bench_day.py); files and the database are closed by then.
     atexit.register(gc.freeze)

@@ -62,7 +62,7 @@ DAY_IDS = [
 BIN = Path(sys.executable).parent / "paperdigest"
 
 _PROMPT_ID_RE = re.compile(r"^arXiv id: (\S+)", re.MULTILINE)
-_LOGGERS = ("paperdigest", "openai", "httpx", "arxiv")
+_LOGGERS = ("paperdigest", "openai", "httpx2")
 
 
 def invoke(*args: str) -> Result:

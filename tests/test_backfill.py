@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from conftest import AppEnv, app_env
 from fakeserver import FakeUpstream
@@ -307,7 +307,7 @@ def test_batch_file_holds_one_cache_keyed_request_per_paper(env: AppEnv) -> None
 def _run_batch_file_like_vllm(env: AppEnv, requests: Path, results: Path) -> None:
     """What ``vllm run-batch`` does: each request line to the chat endpoint, one output line."""
     out: list[str] = []
-    with httpx.Client(base_url=env.base_url, headers={"Authorization": "Bearer x"}) as client:
+    with httpx2.Client(base_url=env.base_url, headers={"Authorization": "Bearer x"}) as client:
         for number, line in enumerate(requests.read_text(encoding="utf-8").splitlines()):
             request = json.loads(line)
             answer = client.post("/v1/chat/completions", json=request["body"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import feedparser
-import httpx
+import httpx2
 import openai
 import pytest
 from conftest import TEST_API_KEY
@@ -52,7 +52,7 @@ def _ask(client: openai.OpenAI, prompt: str = _USER_PROMPT) -> str:
 def test_hf_daily_papers(fake: FakeUpstream) -> None:
     fake.hf_files["2025-11-06"] = "2025-11-07.morning.json"
     fake.hf_faults.append(503)
-    with httpx.Client(base_url=fake.base_url) as client:
+    with httpx2.Client(base_url=fake.base_url) as client:
         assert client.get("/api/daily_papers", params={"date": "2025-11-07"}).status_code == 503
         papers = client.get("/api/daily_papers", params={"date": "2025-11-07"}).json()
         weekend = client.get("/api/daily_papers", params={"date": "2025-11-08"}).json()
@@ -67,8 +67,8 @@ def test_hf_daily_papers(fake: FakeUpstream) -> None:
 
 def test_reset_fault_drops_the_connection(fake: FakeUpstream) -> None:
     fake.hf_faults.append("reset")
-    with httpx.Client(base_url=fake.base_url) as client:
-        with pytest.raises(httpx.TransportError):
+    with httpx2.Client(base_url=fake.base_url) as client:
+        with pytest.raises(httpx2.TransportError):
             client.get("/api/daily_papers", params={"date": "2025-11-07"})
         # The next request gets a fresh connection and a normal answer.
         assert client.get("/api/daily_papers", params={"date": "2025-11-07"}).status_code == 200
@@ -76,7 +76,7 @@ def test_reset_fault_drops_the_connection(fake: FakeUpstream) -> None:
 
 def test_arxiv_client_gets_only_recorded_entries(fake: FakeUpstream) -> None:
     """An id_list query answers only the recorded entries (read as the app reads it)."""
-    with httpx.Client(base_url=fake.base_url) as client:
+    with httpx2.Client(base_url=fake.base_url) as client:
         response = client.get("/api/query", params={"id_list": "2511.03773,2511.04460"})
     entries = feedparser.parse(response.text).entries
     assert [e.id.rsplit("/", 1)[-1] for e in entries] == ["2511.03773v1"]
@@ -87,9 +87,9 @@ def test_arxiv_client_gets_only_recorded_entries(fake: FakeUpstream) -> None:
 def test_arxiv_paging_and_faults(fake: FakeUpstream) -> None:
     fake.arxiv_faults.extend(["empty", 503])
     ids = "2511.03773v1,2511.03774,2511.03929"
-    with httpx.Client(base_url=fake.base_url) as client:
+    with httpx2.Client(base_url=fake.base_url) as client:
 
-        def query(**params: str) -> httpx.Response:
+        def query(**params: str) -> httpx2.Response:
             return client.get("/api/query", params={"search_query": "", **params})
 
         empty = query(id_list=ids, start="0", max_results="100")
@@ -108,7 +108,7 @@ def test_arxiv_paging_and_faults(fake: FakeUpstream) -> None:
 def test_fulltext_pages(fake: FakeUpstream) -> None:
     fake.html_pages["2511.03773"] = b"<html><body>full text</body></html>"
     fake.fulltext_faults.append(502)
-    with httpx.Client(base_url=fake.base_url) as client:
+    with httpx2.Client(base_url=fake.base_url) as client:
         assert client.get("/html/2511.03773v1").status_code == 502
         html = client.get("/html/2511.03773v1")
         pdf = client.get("/pdf/2511.03773v1")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import (
@@ -114,7 +114,7 @@ def text_cache_key(settings: Settings) -> TextKey:
 
 async def load_source(
     store: Store,
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     paper: Paper,
     settings: Settings,
     pacer: Pacer,
@@ -165,7 +165,7 @@ async def load_source(
 
 async def summarize_papers(
     rt: Runtime,
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     papers: list[Paper],
     prompt: Prompt,
     on_summary: Callable[[Summary], Awaitable[None]] | None = None,
@@ -303,7 +303,7 @@ class PreparedDay:
 
 async def prepare_day(
     rt: Runtime,
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     day: date,
     schema: str,
     limit: int | None = None,

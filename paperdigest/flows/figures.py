@@ -8,7 +8,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import ConfigError
@@ -84,7 +84,7 @@ def placed_figure(
 
 async def key_figures(
     settings: Settings,
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     pacer: Pacer,
     day: date,
     digest: Path,

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
@@ -76,7 +76,7 @@ def _meta(entry: Any) -> ArxivMeta | None:
 
 
 async def _query(
-    client: httpx.AsyncClient, ids: list[str], settings: Settings, pacer: Pacer
+    client: httpx2.AsyncClient, ids: list[str], settings: Settings, pacer: Pacer
 ) -> list[ArxivMeta]:
     import feedparser  # imported when used (start-up time)
 
@@ -91,7 +91,7 @@ async def _query(
 
 
 async def fetch_metadata(
-    client: httpx.AsyncClient, ids: list[str], settings: Settings, pacer: Pacer
+    client: httpx2.AsyncClient, ids: list[str], settings: Settings, pacer: Pacer
 ) -> dict[str, ArxivMeta]:
     """Fetch arXiv metadata for the given ids.
 

@@ -24,7 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urljoin
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
@@ -211,7 +211,7 @@ def _cached_image(folder: Path, number: int) -> Path | None:
 
 
 async def _download(
-    client: httpx.AsyncClient, settings: Settings, pacer: Pacer, paper: Paper, figure: Figure
+    client: httpx2.AsyncClient, settings: Settings, pacer: Pacer, paper: Paper, figure: Figure
 ) -> tuple[bytes, str]:
     page = f"{settings.arxiv_html_url.rstrip('/')}/{paper.versioned_id}/"
     url = urljoin(page, figure.src)
@@ -228,7 +228,7 @@ async def _download(
 
 
 async def fetch_to_cache(
-    client: httpx.AsyncClient, settings: Settings, pacer: Pacer, paper: Paper, figure: Figure
+    client: httpx2.AsyncClient, settings: Settings, pacer: Pacer, paper: Paper, figure: Figure
 ) -> Path | None:
     """The figure's image in the per-version cache, downloaded if it is not there yet.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 async def fetch_source(
-    client: httpx.AsyncClient, paper: Paper, settings: Settings, pacer: Pacer
+    client: httpx2.AsyncClient, paper: Paper, settings: Settings, pacer: Pacer
 ) -> SourceText | None:
     """The text to summarize ``paper`` from: HTML full text, else PDF, else the abstract.
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import httpx
+import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import UpstreamFormatError
@@ -46,11 +46,11 @@ class DailyList:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-async def fetch_daily_list(client: httpx.AsyncClient, settings: Settings, day: date) -> DailyList:
+async def fetch_daily_list(client: httpx2.AsyncClient, settings: Settings, day: date) -> DailyList:
     """Fetch and parse one day's daily papers list.
 
     Args:
-        client: an ``httpx.AsyncClient`` (see :func:`paperdigest.sources.http.make_client`).
+        client: an ``httpx2.AsyncClient`` (see :func:`paperdigest.sources.http.make_client`).
         settings: ``hf_base_url`` and the retry settings.
         day: the day the papers were featured on Hugging Face.
 

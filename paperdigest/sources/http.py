@@ -1,4 +1,4 @@
-"""GET with retries for the Hugging Face API and arxiv.org full texts (httpx + tenacity).
+"""GET with retries for the Hugging Face API and arxiv.org full texts (httpx2 + tenacity).
 
 Retried, with jittered exponential backoff: connect/read errors and timeouts, 429 and
 5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``). Requests to arxiv.org
@@ -18,7 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import httpx
+import httpx2
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -50,7 +50,7 @@ def is_transient(status: int | None) -> bool:
 class _Transient(Exception):
     """An answer worth retrying (429, 5xx); carries the server's Retry-After, if any."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         self.response = response
         self.retry_after = retry_after(response.headers)
         super().__init__(f"HTTP {response.status_code}")
@@ -65,7 +65,7 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     themselves (their caps differ: a fetch retry's backoff, the model's pause).
 
     Args:
-        headers: response headers (case-insensitive, e.g. ``httpx.Headers``) or a mapping
+        headers: response headers (case-insensitive, e.g. ``httpx2.Headers``) or a mapping
             with lower-case keys.
         now: the current Unix time in seconds for an HTTP-date (``time.time()`` if None).
 
@@ -90,9 +90,9 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def make_client(settings: Settings) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` with the configured timeout and paperdigest's User-Agent."""
-    return httpx.AsyncClient(
+def make_client(settings: Settings) -> httpx2.AsyncClient:
+    """An ``httpx2.AsyncClient`` with the configured timeout and paperdigest's User-Agent."""
+    return httpx2.AsyncClient(
         timeout=settings.http_timeout_seconds,
         headers={"User-Agent": USER_AGENT},
         follow_redirects=True,
@@ -100,13 +100,13 @@ def make_client(settings: Settings) -> httpx.AsyncClient:
 
 
 async def get(
-    client: httpx.AsyncClient,
+    client: httpx2.AsyncClient,
     url: str,
     settings: Settings,
     params: dict[str, Any] | None = None,
     pacer: Pacer | None = None,
     retries: int | None = None,
-) -> httpx.Response:
+) -> httpx2.Response:
     """GET ``url`` and return its 200 response, retrying what is transient.
 
     Args:
@@ -143,7 +143,7 @@ async def get(
     retrying = AsyncRetrying(
         stop=stop_after_attempt((settings.http_retries if retries is None else retries) + 1),
         wait=wait,
-        retry=retry_if_exception_type((_Transient, httpx.TransportError)),
+        retry=retry_if_exception_type((_Transient, httpx2.TransportError)),
         before_sleep=before_sleep,
         reraise=True,
     )
@@ -159,6 +159,6 @@ async def get(
                 return response
     except _Transient as exc:
         raise FetchError(str(exc.response.url), exc.response.status_code, "after retries") from exc
-    except httpx.TransportError as exc:
+    except httpx2.TransportError as exc:
         raise FetchError(url, None, f"{type(exc).__name__} after retries") from exc
     raise AssertionError("unreachable: tenacity either returns or re-raises")
