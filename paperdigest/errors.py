@@ -19,7 +19,9 @@ one-line message and an exit code::
     │                                 reset, a reply that is no chat completion)    exit 3
     ├── BudgetExceeded                the run's token cap was reached (.used, .cap)  exit 3
     ├── StoreError                    the SQLite database cannot be used (.path)     exit 1
-    │   └── NewerDatabase             written by a newer paperdigest (.version);
+    │   ├── NewerDatabase             written by a newer paperdigest (.version);
+    │   │                             refused and left untouched                    exit 1
+    │   └── ForeignDatabase           an SQLite file of another program (.tables);
     │                                 refused and left untouched                    exit 1
     ├── LockTimeout                   another run of the same day held the lock past
     │                                 the wait limit (.path, .seconds)              exit 1
@@ -41,6 +43,7 @@ __all__ = [
     "BudgetExceeded",
     "ConfigError",
     "FetchError",
+    "ForeignDatabase",
     "InputError",
     "LockTimeout",
     "ModelUnavailable",
@@ -194,6 +197,22 @@ class NewerDatabase(StoreError):
         self.version = version
         PaperdigestError.__init__(
             self, f"database {path} was written by a newer paperdigest (schema {version})"
+        )
+
+
+class ForeignDatabase(StoreError):
+    """The file is an SQLite database of some other program: it has no schema version and
+    tables (``.tables``, sorted) that no paperdigest release made. Refused before any write,
+    so a mistyped ``PAPERDIGEST_DB`` never adds paperdigest's tables to it."""
+
+    def __init__(self, path: str, tables: list[str]) -> None:
+        self.path = path
+        self.tables = tables
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        PaperdigestError.__init__(
+            self,
+            f"database {path} is not a paperdigest database (it has the tables {shown}); "
+            "point PAPERDIGEST_DB at another file",
         )
 
 

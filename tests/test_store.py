@@ -11,7 +11,7 @@ import pytest
 from conftest import FIRST_RELEASE_DB, AppEnv
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day, spawn
 
-from paperdigest.errors import NewerDatabase, StoreError
+from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 from paperdigest.store import Store, TextKey
 from paperdigest.store.migrations import LATEST
@@ -139,6 +139,50 @@ def test_newer_database_is_refused_with_one_line_and_left_untouched(
     )
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     assert env.fake.chat_count == 0
+
+
+def _foreign_db(tmp_path: Path) -> Path:
+    """An SQLite file of some other program where paperdigest's database would be."""
+    db = tmp_path / "out" / "paperdigest.db"
+    db.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE moz_bookmarks (id INTEGER PRIMARY KEY, title TEXT)")
+    con.execute("INSERT INTO moz_bookmarks (title) VALUES ('arXiv')")
+    con.commit()
+    con.close()
+    return db
+
+
+def test_another_programs_database_is_refused_by_the_store(tmp_path: Path) -> None:
+    """Store() raises ForeignDatabase, naming its tables, for a version-0 file whose tables
+    no paperdigest release made."""
+    with pytest.raises(ForeignDatabase) as info:
+        Store(_foreign_db(tmp_path))
+    assert info.value.tables == ["moz_bookmarks"]
+
+
+def test_another_programs_database_is_one_line_and_left_untouched(env: AppEnv) -> None:
+    """`run` pointed at another program's SQLite file: one line, exit 1, no model call,
+    and the file byte-identical (no paperdigest table added to it)."""
+    db = _foreign_db(env.tmp_path)
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    result = invoke("run", "--date", DAY)
+    assert result.exit_code == 1, result.output
+    assert result.stderr == (
+        f"paperdigest: error: database {db} is not a paperdigest database (it has the tables "
+        "moz_bookmarks); point PAPERDIGEST_DB at another file\n"
+    )
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before
+    assert env.fake.chat_count == 0
+
+
+def test_empty_sqlite_file_becomes_a_paperdigest_database(tmp_path: Path) -> None:
+    """A version-0 database without tables (e.g. made by `sqlite3 FILE ''`) is not foreign:
+    it is migrated to the latest schema."""
+    db = tmp_path / "empty.db"
+    sqlite3.connect(db).close()
+    Store(db).close()
+    assert _user_version(db) == LATEST
 
 
 def test_read_failure_is_a_store_error_naming_the_read(tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ committed row; only an OS crash or power loss may drop the last transactions.
 
 Schema versions: opening applies the migrations of :mod:`paperdigest.store.migrations`
 (``PRAGMA user_version``); a database written by a newer paperdigest is refused untouched
-(:class:`~paperdigest.errors.NewerDatabase`). Every SQLite error, on reads too, is raised as
+(:class:`~paperdigest.errors.NewerDatabase`), and so is another program's SQLite file
+(:class:`~paperdigest.errors.ForeignDatabase`). Every SQLite error, on reads too, is raised as
 :class:`~paperdigest.errors.StoreError` naming what the store was doing.
 """
 
@@ -24,9 +25,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from paperdigest.errors import NewerDatabase, StoreError
+from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
-from paperdigest.store.migrations import LATEST, NewerSchema, migrate, schema_version
+from paperdigest.store.migrations import (
+    FIRST_RELEASE_TABLES,
+    LATEST,
+    NewerSchema,
+    migrate,
+    schema_version,
+)
 from paperdigest.store.records import (
     DigestRecord,
     PriorAnswer,
@@ -52,18 +59,29 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _refuse_newer(path: Path) -> None:
-    """Raise NewerDatabase when ``path``'s schema is newer than this code, reading it through a
-    read-only connection, so a refused file is not written (not even its journal mode)."""
+def _refuse_unknown(path: Path) -> None:
+    """Raise when ``path`` is a database this code must not migrate: NewerDatabase when a
+    newer paperdigest wrote it, ForeignDatabase when another program did (schema version 0
+    with tables the first release never made). Read through a read-only connection, so a
+    refused file is not written (not even its journal mode)."""
     if not path.is_file():
         return
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT)
     try:
         version = schema_version(db)
+        tables = [
+            str(row[0])
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
     finally:
         db.close()
     if version > LATEST:
         raise NewerDatabase(str(path), version)
+    if version == 0 and not set(tables) <= FIRST_RELEASE_TABLES:
+        raise ForeignDatabase(str(path), tables)
 
 
 class Store:
@@ -71,6 +89,8 @@ class Store:
 
     Raises:
         NewerDatabase: on open, when a newer paperdigest wrote the database (left untouched).
+        ForeignDatabase: on open, when the file is another program's SQLite database (left
+            untouched).
         StoreError: on open, when the file cannot be created, is not a database, or a
             migration fails; on any later read or write that SQLite refuses.
     """
@@ -79,7 +99,7 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _refuse_newer(path)
+            _refuse_unknown(path)
             # Autocommit: every transaction is an explicit BEGIN IMMEDIATE (see _tx).
             self._db = sqlite3.connect(path, timeout=_BUSY_TIMEOUT, isolation_level=None)
         except (sqlite3.Error, OSError) as exc:

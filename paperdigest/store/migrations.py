@@ -13,11 +13,20 @@ move data with ``INSERT INTO new (…) SELECT … FROM old`` rather than droppin
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["LATEST", "MIGRATIONS", "Migration", "NewerSchema", "migrate", "schema_version"]
+__all__ = [
+    "FIRST_RELEASE_TABLES",
+    "LATEST",
+    "MIGRATIONS",
+    "Migration",
+    "NewerSchema",
+    "migrate",
+    "schema_version",
+]
 
 # The first release's schema (commit 6e09470), verbatim: do not edit.
 _V1 = (
@@ -150,6 +159,11 @@ FROM rejected_answers""",
     "DROP TABLE rejected_answers",
     "ALTER TABLE rejected_answers_v2 RENAME TO rejected_answers",
 )
+
+
+FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
+"""The tables a version-0 database may hold (the first release's): a version-0 file with
+any other table belongs to another program and is not migrated."""
 
 
 @dataclass(frozen=True)
