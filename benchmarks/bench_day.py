@@ -63,7 +63,7 @@ MAX_STARTUP_SECONDS = 0.3
 MAX_CLI_CACHED_SECONDS = 0.6
 CLI_DAY = date(2025, 11, 8)
 CLI_PAPERS = 39
-CLI_REPEATS = 5
+CLI_REPEATS = 9
 CLI = Path(sys.executable).with_name("paperdigest")
 
 _ABSTRACT = (
