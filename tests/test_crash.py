@@ -170,20 +170,62 @@ def test_runs_rows_record_killed_then_done(killed_mid_run: _KilledMidRun) -> Non
     assert killed_mid_run.statuses == ["killed", "done"]
 
 
-def test_ctrl_c_mid_run_exits_130_and_keeps_what_was_validated(env: AppEnv) -> None:
-    """SIGINT mid-run: exit 130 with one line saying so, no traceback, no torn digest; the
-    rerun asks only the papers not stored."""
-    db = env.out_dir / "paperdigest.db"
-    code, stderr = _signal_mid_run(env, signal.SIGINT)
-    assert code == 130, stderr
-    assert "paperdigest: interrupted; everything validated so far is stored" in stderr
-    assert "Traceback" not in stderr
-    stored = stored_summary_ids(db)
-    assert _temp_files(env.out_dir) == []
+@dataclass(frozen=True)
+class _Interrupted:
+    """What one Ctrl-C (SIGINT) mid-run and the rerun after it left behind."""
 
-    before = env.fake.chat_count
-    assert run_day().exit_code == 0
-    assert set(asked_ids(env.fake, since=before)) == set(DAY_IDS) - stored
+    code: int
+    stderr: str
+    stored: set[str]
+    temps_after: list[str]
+    rerun_code: int
+    asked: set[str]
+
+
+@pytest.fixture(scope="module")
+def interrupted_mid_run(
+    fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> _Interrupted:
+    """One real run sent SIGINT once three summaries are stored, then a rerun."""
+    with app_env(fake_upstream, tmp_path_factory.mktemp("interrupted-mid-run")) as env:
+        db = env.out_dir / "paperdigest.db"
+        code, stderr = _signal_mid_run(env, signal.SIGINT)
+        stored = stored_summary_ids(db)
+        temps_after = _temp_files(env.out_dir)
+        before = env.fake.chat_count
+        rerun = run_day()
+        return _Interrupted(
+            code=code,
+            stderr=stderr,
+            stored=stored,
+            temps_after=temps_after,
+            rerun_code=rerun.exit_code,
+            asked=set(asked_ids(env.fake, since=before)),
+        )
+
+
+def test_ctrl_c_mid_run_exits_130(interrupted_mid_run: _Interrupted) -> None:
+    """SIGINT mid-run: the process exits 130, the shell's code for an interrupt."""
+    assert interrupted_mid_run.code == 130, interrupted_mid_run.stderr
+
+
+def test_ctrl_c_mid_run_says_so_in_one_line(interrupted_mid_run: _Interrupted) -> None:
+    """SIGINT mid-run: stderr ends with one line saying what was kept, and no traceback."""
+    assert interrupted_mid_run.stderr.splitlines()[-1] == (
+        "paperdigest: interrupted; everything validated so far is stored"
+    )
+    assert "Traceback" not in interrupted_mid_run.stderr
+
+
+def test_ctrl_c_mid_run_leaves_no_temp_file(interrupted_mid_run: _Interrupted) -> None:
+    """SIGINT mid-run: no hidden temp file is left in the output folder."""
+    assert interrupted_mid_run.temps_after == []
+
+
+def test_rerun_after_ctrl_c_asks_only_unstored_papers(interrupted_mid_run: _Interrupted) -> None:
+    """The rerun after a Ctrl-C exits 0 and asks the model only for papers not yet stored."""
+    assert interrupted_mid_run.rerun_code == 0
+    assert interrupted_mid_run.asked == set(DAY_IDS) - interrupted_mid_run.stored
 
 
 def _run_statuses(db: Path) -> list[str]:
