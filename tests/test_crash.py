@@ -67,15 +67,24 @@ def _signal_mid_run(env: AppEnv, signum: int) -> tuple[int, str]:
     return proc.returncode, stderr
 
 
+def _run_statuses(db: Path) -> list[str]:
+    con = sqlite3.connect(db)
+    try:
+        return [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
+    finally:
+        con.close()
+
+
 @dataclass(frozen=True)
-class _KilledMidRun:
-    """What one kill -9 mid-run and the rerun after it left behind."""
+class _Signalled:
+    """What one signal mid-run (kill -9, Ctrl-C) and the rerun after it left behind."""
 
     code: int
+    stderr: str
     stored: set[str]
-    digest_after_kill: bool
-    temps_after_kill: list[str]
-    integrity_after_kill: tuple[str, str]
+    digest_after_signal: bool
+    temps_after_signal: list[str]
+    integrity_after_signal: tuple[str, str]
     rerun_code: int
     rerun_stderr: str
     asked: set[str]
@@ -85,26 +94,26 @@ class _KilledMidRun:
     statuses: list[str]
 
 
-@pytest.fixture(scope="module")
-def killed_mid_run(
-    fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> _KilledMidRun:
-    """One real run killed with SIGKILL once three summaries are stored, then a rerun."""
-    with app_env(fake_upstream, tmp_path_factory.mktemp("killed-mid-run")) as env:
+def _signal_then_rerun(
+    fake_upstream: FakeUpstream, tmp_path: Path, signum: signal.Signals
+) -> _Signalled:
+    """One real run sent ``signum`` once three summaries are stored, then a rerun."""
+    with app_env(fake_upstream, tmp_path) as env:
         db = env.out_dir / "paperdigest.db"
-        code, _ = _signal_mid_run(env, signal.SIGKILL)
+        code, stderr = _signal_mid_run(env, signum)
         stored = stored_summary_ids(db)
-        digest_after_kill = (env.out_dir / f"{DAY}.md").exists()
-        temps_after_kill = _temp_files(env.out_dir)
-        integrity_after_kill = _integrity(db)
+        digest_after_signal = (env.out_dir / f"{DAY}.md").exists()
+        temps_after_signal = _temp_files(env.out_dir)
+        integrity_after_signal = _integrity(db)
         before = env.fake.chat_count
         result = run_day()
-        return _KilledMidRun(
+        return _Signalled(
             code=code,
+            stderr=stderr,
             stored=stored,
-            digest_after_kill=digest_after_kill,
-            temps_after_kill=temps_after_kill,
-            integrity_after_kill=integrity_after_kill,
+            digest_after_signal=digest_after_signal,
+            temps_after_signal=temps_after_signal,
+            integrity_after_signal=integrity_after_signal,
             rerun_code=result.exit_code,
             rerun_stderr=result.stderr,
             asked=set(asked_ids(env.fake, since=before)),
@@ -115,101 +124,87 @@ def killed_mid_run(
         )
 
 
-def test_kill_9_mid_run_ends_the_process_by_sigkill(killed_mid_run: _KilledMidRun) -> None:
+@pytest.fixture(scope="module")
+def killed_mid_run(
+    fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
+) -> _Signalled:
+    """One real run killed with SIGKILL once three summaries are stored, then a rerun."""
+    return _signal_then_rerun(
+        fake_upstream, tmp_path_factory.mktemp("killed-mid-run"), signal.SIGKILL
+    )
+
+
+def test_kill_9_mid_run_ends_the_process_by_sigkill(killed_mid_run: _Signalled) -> None:
     """kill -9 mid-run: the process dies of SIGKILL (nothing catches it)."""
     assert killed_mid_run.code == -signal.SIGKILL
 
 
-def test_kill_9_mid_run_keeps_the_summaries_stored_before_it(killed_mid_run: _KilledMidRun) -> None:
+def test_kill_9_mid_run_keeps_the_summaries_stored_before_it(killed_mid_run: _Signalled) -> None:
     """kill -9 mid-run: the summaries stored before the kill stay; the rest are missing."""
     assert 3 <= len(killed_mid_run.stored) < len(DAY_IDS)
 
 
-def test_kill_9_mid_run_leaves_no_digest(killed_mid_run: _KilledMidRun) -> None:
+def test_kill_9_mid_run_leaves_no_digest(killed_mid_run: _Signalled) -> None:
     """kill -9 mid-run: no digest rather than a torn one."""
-    assert not killed_mid_run.digest_after_kill
+    assert not killed_mid_run.digest_after_signal
 
 
-def test_kill_9_mid_run_leaves_no_temp_file(killed_mid_run: _KilledMidRun) -> None:
+def test_kill_9_mid_run_leaves_no_temp_file(killed_mid_run: _Signalled) -> None:
     """kill -9 mid-run: no hidden temp file is left in the output folder."""
-    assert killed_mid_run.temps_after_kill == []
+    assert killed_mid_run.temps_after_signal == []
 
 
-def test_kill_9_mid_run_leaves_the_database_intact(killed_mid_run: _KilledMidRun) -> None:
+def test_kill_9_mid_run_leaves_the_database_intact(killed_mid_run: _Signalled) -> None:
     """kill -9 mid-run: the database is still in WAL mode and passes integrity_check."""
-    assert killed_mid_run.integrity_after_kill == ("wal", "ok")
+    assert killed_mid_run.integrity_after_signal == ("wal", "ok")
 
 
-def test_rerun_after_kill_9_succeeds(killed_mid_run: _KilledMidRun) -> None:
+def test_rerun_after_kill_9_succeeds(killed_mid_run: _Signalled) -> None:
     """The rerun after a kill -9 mid-run exits 0."""
     assert killed_mid_run.rerun_code == 0, killed_mid_run.rerun_stderr
 
 
-def test_rerun_after_kill_9_asks_only_unstored_papers(killed_mid_run: _KilledMidRun) -> None:
+def test_rerun_after_kill_9_asks_only_unstored_papers(killed_mid_run: _Signalled) -> None:
     """The rerun after a kill -9 mid-run asks the model only for papers not yet stored."""
     assert killed_mid_run.asked == set(DAY_IDS) - killed_mid_run.stored
 
 
-def test_rerun_after_kill_9_writes_the_whole_digest(killed_mid_run: _KilledMidRun) -> None:
+def test_rerun_after_kill_9_writes_the_whole_digest(killed_mid_run: _Signalled) -> None:
     """The rerun after a kill -9 mid-run writes a digest with every paper of the day."""
     assert killed_mid_run.digest_ids == DAY_IDS
 
 
-def test_rerun_after_kill_9_leaves_no_temp_file(killed_mid_run: _KilledMidRun) -> None:
+def test_rerun_after_kill_9_leaves_no_temp_file(killed_mid_run: _Signalled) -> None:
     """The rerun after a kill -9 mid-run leaves no hidden temp file."""
     assert killed_mid_run.temps_after_rerun == []
 
 
-def test_rerun_after_kill_9_leaves_the_database_intact(killed_mid_run: _KilledMidRun) -> None:
+def test_rerun_after_kill_9_leaves_the_database_intact(killed_mid_run: _Signalled) -> None:
     """After the rerun the database is in WAL mode and passes integrity_check."""
     assert killed_mid_run.integrity_after_rerun == ("wal", "ok")
 
 
-def test_runs_rows_record_killed_then_done(killed_mid_run: _KilledMidRun) -> None:
+def test_runs_rows_record_killed_then_done(killed_mid_run: _Signalled) -> None:
     """The runs table marks the killed run "killed" and the rerun "done"."""
     assert killed_mid_run.statuses == ["killed", "done"]
-
-
-@dataclass(frozen=True)
-class _Interrupted:
-    """What one Ctrl-C (SIGINT) mid-run and the rerun after it left behind."""
-
-    code: int
-    stderr: str
-    stored: set[str]
-    temps_after: list[str]
-    rerun_code: int
-    asked: set[str]
 
 
 @pytest.fixture(scope="module")
 def interrupted_mid_run(
     fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory
-) -> _Interrupted:
-    """One real run sent SIGINT once three summaries are stored, then a rerun."""
-    with app_env(fake_upstream, tmp_path_factory.mktemp("interrupted-mid-run")) as env:
-        db = env.out_dir / "paperdigest.db"
-        code, stderr = _signal_mid_run(env, signal.SIGINT)
-        stored = stored_summary_ids(db)
-        temps_after = _temp_files(env.out_dir)
-        before = env.fake.chat_count
-        rerun = run_day()
-        return _Interrupted(
-            code=code,
-            stderr=stderr,
-            stored=stored,
-            temps_after=temps_after,
-            rerun_code=rerun.exit_code,
-            asked=set(asked_ids(env.fake, since=before)),
-        )
+) -> _Signalled:
+    """One real run sent SIGINT (Ctrl-C) once three summaries are stored, then a rerun."""
+    return _signal_then_rerun(
+        fake_upstream, tmp_path_factory.mktemp("interrupted-mid-run"), signal.SIGINT
+    )
 
 
-def test_ctrl_c_mid_run_exits_130(interrupted_mid_run: _Interrupted) -> None:
+def test_ctrl_c_mid_run_exits_130(interrupted_mid_run: _Signalled) -> None:
     """SIGINT mid-run: the process exits 130, the shell's code for an interrupt."""
     assert interrupted_mid_run.code == 130, interrupted_mid_run.stderr
 
 
-def test_ctrl_c_mid_run_says_so_in_one_line(interrupted_mid_run: _Interrupted) -> None:
+def test_ctrl_c_mid_run_says_so_in_one_line(interrupted_mid_run: _Signalled) -> None:
     """SIGINT mid-run: stderr ends with one line saying what was kept, and no traceback."""
     assert interrupted_mid_run.stderr.splitlines()[-1] == (
         "paperdigest: interrupted; everything validated so far is stored"
@@ -217,23 +212,15 @@ def test_ctrl_c_mid_run_says_so_in_one_line(interrupted_mid_run: _Interrupted) -
     assert "Traceback" not in interrupted_mid_run.stderr
 
 
-def test_ctrl_c_mid_run_leaves_no_temp_file(interrupted_mid_run: _Interrupted) -> None:
+def test_ctrl_c_mid_run_leaves_no_temp_file(interrupted_mid_run: _Signalled) -> None:
     """SIGINT mid-run: no hidden temp file is left in the output folder."""
-    assert interrupted_mid_run.temps_after == []
+    assert interrupted_mid_run.temps_after_signal == []
 
 
-def test_rerun_after_ctrl_c_asks_only_unstored_papers(interrupted_mid_run: _Interrupted) -> None:
+def test_rerun_after_ctrl_c_asks_only_unstored_papers(interrupted_mid_run: _Signalled) -> None:
     """The rerun after a Ctrl-C exits 0 and asks the model only for papers not yet stored."""
     assert interrupted_mid_run.rerun_code == 0
     assert interrupted_mid_run.asked == set(DAY_IDS) - interrupted_mid_run.stored
-
-
-def _run_statuses(db: Path) -> list[str]:
-    con = sqlite3.connect(db)
-    try:
-        return [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
-    finally:
-        con.close()
 
 
 @dataclass(frozen=True)
