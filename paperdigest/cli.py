@@ -333,9 +333,9 @@ def resummarize(
         from paperdigest.config import load_settings
         from paperdigest.flows.resummarize import resummarize as resummarize_paper
         from paperdigest.flows.runtime import open_runtime
+        from paperdigest.papers import parse_arxiv_id
 
         _modules_loaded()
-        from paperdigest.papers import parse_arxiv_id
 
         bare, version = parse_arxiv_id(arxiv_id)
         with closing(open_runtime(load_settings())) as rt:

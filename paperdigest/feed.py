@@ -19,14 +19,12 @@ from markdown_it import MarkdownIt
 
 from paperdigest.model.schemas import View
 from paperdigest.render import model_markdown
-from paperdigest.text import collapse_space, drop_controls
+from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
 
 FEED_ID = "tag:paperdigest,2025:daily-papers"
 _HF_PAPERS = "https://huggingface.co/papers"
-# Characters XML 1.0 forbids (C0 controls but tab and newline) and the C1 and DEL controls:
-# they arrive only from hostile or broken list records, and lxml refuses to write them.
 # CommonMark without raw HTML: model text becomes paragraphs, lists and bold, never markup.
 _MD = MarkdownIt("commonmark", {"html": False})
 
@@ -91,7 +89,7 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
     for item in ordered:
         entry = fg.add_entry(order="append")
         entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
-        entry.title(collapse_space(drop_controls(item.title)))
+        entry.title(plain_line(item.title))
         entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
         entry.published(stamp(item.day))
         entry.updated(stamp(item.day))

@@ -23,7 +23,7 @@ import jinja2
 
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
-from paperdigest.text import collapse_space, drop_controls
+from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = [
     "FAILED",
@@ -49,8 +49,6 @@ _FILENAMES = {
 }
 
 _TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
-# C0/C1 control characters but tab and newline: NUL, ESC (terminal escapes), DEL, CR...
-# have no place in markdown and arrive only from hostile or broken input.
 
 
 @dataclass(frozen=True)
@@ -173,8 +171,7 @@ class Omitted:
 def _title_md(value: str) -> str:
     """One line without control characters, markdown specials backslash-escaped, HTML
     brackets as entities."""
-    text = collapse_space(drop_controls(str(value)))
-    text = _TITLE_SPECIALS.sub(r"\\\1", text)
+    text = _TITLE_SPECIALS.sub(r"\\\1", _plain(value))
     return text.replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -256,7 +253,7 @@ def _title_jekyll(value: str) -> str:
 
 def _plain(value: str) -> str:
     """One line of plain text (no markup, no entities): for front matter values."""
-    return collapse_space(drop_controls(str(value)))
+    return plain_line(str(value))
 
 
 def _yaml_str(value: str) -> str:

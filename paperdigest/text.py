@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["collapse_space", "drop_controls", "strip_numbering"]
+__all__ = ["collapse_space", "drop_controls", "plain_line", "strip_numbering"]
 
 # Numbering before a heading: "1 ", "1.", "3.2", "3.2.", "I ", "II.", "II-A", "A.".
 # Stripped for keyword matching only; a title keeps its number.
@@ -25,6 +25,14 @@ def collapse_space(text: str) -> str:
     """``text`` with every run of whitespace (spaces, tabs, newlines, Unicode spaces) made
     one space, and none at either end: ``" a \\n\\t b "`` → ``"a b"``."""
     return " ".join(text.split())
+
+
+def plain_line(text: str) -> str:
+    """``text`` as one line of plain text: control characters dropped (:func:`drop_controls`)
+    and white space collapsed (:func:`collapse_space`). For titles in front matter, feeds
+    and TL;DR lines, where a newline or an escape sequence from a broken list record would
+    break the line."""
+    return collapse_space(drop_controls(text))
 
 
 def strip_numbering(title: str) -> str:

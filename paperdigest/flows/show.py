@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import closing
+
 from paperdigest.config import Settings
 from paperdigest.errors import InputError
 from paperdigest.flows.figures import figure_note
@@ -20,11 +22,8 @@ def provenance(settings: Settings, arxiv_id: str) -> list[str]:
         InputError: the paper is not in the database.
         StoreError: the database failed.
     """
-    store = Store(settings.db_path)
-    try:
+    with closing(Store(settings.db_path)) as store:
         return _lines(settings, store, arxiv_id)
-    finally:
-        store.close()
 
 
 def _lines(settings: Settings, store: Store, arxiv_id: str) -> list[str]:
