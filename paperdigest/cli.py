@@ -65,9 +65,6 @@ class TemplateName(StrEnum):
     docusaurus = "docusaurus"
 
 
-_PAIRS = {"seven": "digest", "gmr": "jekyll"}
-
-
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -186,14 +183,15 @@ def _boundary(verbose: bool, on_failure: Callable[[str], None] | None = None) ->
 
 
 def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[str, str]:
-    if schema is None and template is None:
-        return "seven", "digest"
+    """The (schema, template) of a run: each option as given, the other from its pairing
+    (:attr:`SchemaSpec.template`, :func:`schema_for_template`)."""
+    from paperdigest.model.schemas import DEFAULT_SCHEMA, SCHEMAS, schema_for_template
+
     if schema is None:
-        assert template is not None
-        return ("gmr" if template.value == "jekyll" else "seven"), template.value
-    if template is None:
-        return schema.value, _PAIRS[schema.value]
-    return schema.value, template.value
+        name = DEFAULT_SCHEMA if template is None else schema_for_template(template.value)
+    else:
+        name = schema.value
+    return name, template.value if template is not None else SCHEMAS[name].template
 
 
 def cost_text(usd: float | None) -> str:

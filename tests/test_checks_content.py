@@ -78,11 +78,23 @@ GMR_ANSWER: dict[str, str | None] = {
 
 
 def seven(**changes: str | None) -> tuple[dict[str, str | None], list[str]]:
-    return check_content("seven", SEVEN_ANSWER | changes, SEVEN.labels, SEVEN.nullable)
+    return check_content(
+        SEVEN_ANSWER | changes,
+        SEVEN.labels,
+        SEVEN.nullable,
+        style=SEVEN.style,
+        overview_opening=SEVEN.overview_opening,
+    )
 
 
 def gmr(**changes: str | None) -> tuple[dict[str, str | None], list[str]]:
-    return check_content("gmr", GMR_ANSWER | changes, GMR.labels, GMR.nullable)
+    return check_content(
+        GMR_ANSWER | changes,
+        GMR.labels,
+        GMR.nullable,
+        style=GMR.style,
+        overview_opening=GMR.overview_opening,
+    )
 
 
 def test_reference_answers_pass() -> None:

@@ -6,12 +6,14 @@
   …" in goal) loses the label, with no re-ask: the template prints the label already;
 * a field that is only a placeholder ("내용 없음", "없음", "N/A", "-", "TBD", "..."): null
   when the field may be null (the masking field), else a re-ask;
-* ``seven``'s overview must open with "해당 논문은" (the reference digest 002's opening);
-* the style: ``seven`` is written in the formal ~습니다 style, ``gmr`` in the plain ~다
-  style (reference digests 002 and 003); an answer most of whose sentence endings are in
-  the other style is re-asked. Measured on the reference digests: every one of 002's 20
-  papers has only ~니다 endings (3 to 24 per paper), every one of 003's 39 papers only ~다
-  endings (8 or 9 per paper), so the rule passes all 59;
+* the overview must open with the schema's opening when it has one (``seven``: "해당 논문은",
+  as every summary of the 7-section reference digest opens);
+* the style: each schema has one (:class:`Style`): ``seven`` is written in the formal ~습니다
+  style, ``gmr`` in the plain ~다 style, as the two reference digests of those schemas are;
+  an answer most of whose sentence endings are in the other style is re-asked. Measured on
+  those digests: every one of the 7-section digest's 20 papers has only ~니다 endings (3 to
+  24 per paper), every one of the Goal/Method/Results digest's 39 papers only ~다 endings (8
+  or 9 per paper), so the rule passes all 59;
 * a field shorter than its floor (:data:`FIELD_FLOORS`, e.g. a results field of under 20
   characters), which cannot hold what the field asks for;
 * one sentence repeated in two fields.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 
 from paperdigest.text import collapse_space
 
@@ -33,6 +36,7 @@ __all__ = [
     "PLACEHOLDERS",
     "REPEAT_MIN_CHARS",
     "STYLE_MIN_ENDINGS",
+    "Style",
     "check_content",
     "sentence_endings",
     "strip_label",
@@ -57,8 +61,16 @@ digest 003's Limitations of 2509.01055 and 2509.02208), compared after dropping 
 bold, white space and a final period, case-insensitively."""
 
 OVERVIEW_OPENING = "해당 논문은"
-"""How ``seven``'s overview opens: every summary of reference digest 002 does, and the
-schema's field description asks for it."""
+"""How ``seven``'s overview opens: every summary of the 7-section reference digest does, and
+the schema's field description asks for it."""
+
+
+class Style(StrEnum):
+    """The sentence-ending style a schema is written in."""
+
+    FORMAL = "formal"  # ~습니다 ("제안합니다"): the 7-section digests
+    PLAIN = "plain"  # ~다 ("제안한다"): the Goal/Method/Results digests
+
 
 FIELD_FLOORS: Mapping[str, int] = {
     "overview": 30,
@@ -150,40 +162,46 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
-def _style_problem(schema: str, texts: Sequence[str]) -> str | None:
+_STYLE_EXAMPLES = {
+    Style.FORMAL: '~습니다 style ("제안합니다", "달성했습니다")',
+    Style.PLAIN: '~다 style ("제안한다", "달성했다")',
+}
+
+
+def _style_problem(style: Style | None, texts: Sequence[str]) -> str | None:
+    if style is None:
+        return None
     formal, plain = sentence_endings("\n".join(texts))
     total = formal + plain
     if total < STYLE_MIN_ENDINGS:
         return None
-    if schema == "seven" and plain * 2 > total:
-        return (
-            'the answer must be written in the formal ~습니다 style ("제안합니다", '
-            f'"달성했습니다"); {plain} of its {total} sentence endings are in the plain ~다 '
-            'style ("제안한다", "달성했다")'
-        )
-    if schema == "gmr" and formal * 2 > total:
-        return (
-            'the answer must be written in the plain ~다 style ("제안한다", "달성했다"); '
-            f"{formal} of its {total} sentence endings are in the formal ~습니다 style "
-            '("제안합니다", "달성했습니다")'
-        )
-    return None
+    wrong = plain if style is Style.FORMAL else formal
+    if wrong * 2 <= total:
+        return None
+    other = Style.PLAIN if style is Style.FORMAL else Style.FORMAL
+    return (
+        f"the answer must be written in the {style.value} {_STYLE_EXAMPLES[style]}; "
+        f"{wrong} of its {total} sentence endings are in the {other.value} "
+        f"{_STYLE_EXAMPLES[other]}"
+    )
 
 
 def check_content(
-    schema: str,
     fields: Mapping[str, str | None],
     labels: Mapping[str, str],
     nullable: Sequence[str] = (),
+    *,
+    style: Style | None = None,
+    overview_opening: str | None = None,
 ) -> tuple[dict[str, str | None], list[str]]:
     """Apply the content checks (module docstring) to one answer.
 
     Args:
-        schema: the schema's name, ``"seven"`` or ``"gmr"`` (the style and the overview
-            rule depend on it; another name gets neither).
         fields: field name -> value, in the schema's order; None is a null field, skipped.
         labels: field name -> label used in messages and looked for at a field's start.
         nullable: names of the fields that may be null (a placeholder there becomes None).
+        style: the schema's sentence-ending style (None: not checked).
+        overview_opening: the words the ``overview`` field must open with (None: any).
 
     Returns:
         ``(fields, problems)``: the fields with labels stripped and nullable placeholders
@@ -213,16 +231,17 @@ def check_content(
             )
         cleaned[name] = value
     overview = cleaned.get("overview")
-    if schema == "seven" and overview and not overview.lstrip().startswith(OVERVIEW_OPENING):
+    opening = overview_opening
+    if opening and overview and not overview.lstrip().startswith(opening):
         shown = collapse_space(overview)[:20]
         problems.append(
-            f'field "{labels.get("overview", "overview")}" must open with "{OVERVIEW_OPENING}" '
-            f'(e.g. "{OVERVIEW_OPENING} …을 제안합니다"); it opens with "{shown}"'
+            f'field "{labels.get("overview", "overview")}" must open with "{opening}" '
+            f'(e.g. "{opening} …을 제안합니다"); it opens with "{shown}"'
         )
     texts = [value for value in cleaned.values() if value]
-    style = _style_problem(schema, texts)
-    if style:
-        problems.append(style)
+    wrong_style = _style_problem(style, texts)
+    if wrong_style:
+        problems.append(wrong_style)
     seen: dict[str, str] = {}
     reported: set[str] = set()
     for name, value in cleaned.items():

@@ -18,7 +18,7 @@ from paperdigest.flows.runtime import Runtime, day_lock
 from paperdigest.flows.site import write_site_files
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.reask import Summarizer, Summary
-from paperdigest.model.schemas import KEY_FIGURE_FIELD
+from paperdigest.model.schemas import DEFAULT_SCHEMA, KEY_FIGURE_FIELD
 from paperdigest.papers import Paper
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, http
@@ -97,8 +97,8 @@ def resummarize(
     rt: Runtime, arxiv_id: str, version: int | None, schema: str | None
 ) -> Resummarized:
     """Summarize ``arxiv_id`` afresh in ``schema`` (default: every schema of the digests
-    that list it, ``seven`` when none does) and rewrite those digests, each under its
-    day's lock.
+    that list it, :data:`~paperdigest.model.schemas.DEFAULT_SCHEMA` when none does) and
+    rewrite those digests, each under its day's lock.
 
     Args:
         rt: the command's :class:`Runtime`.
@@ -118,7 +118,7 @@ def resummarize(
     import asyncio
 
     listed = rt.store.digests_listing(arxiv_id)
-    schemas = [schema] if schema else sorted({d.schema for d in listed}) or ["seven"]
+    schemas = [schema] if schema else sorted({d.schema for d in listed}) or [DEFAULT_SCHEMA]
     # One event loop for every schema: the rate limiter belongs to one loop.
     summaries = asyncio.run(_resummarize_all(rt, arxiv_id, version, schemas))
     result = Resummarized()

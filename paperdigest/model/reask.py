@@ -328,6 +328,10 @@ class Summarizer:
         figure = {k: v for k, v in parsed.items() if k == KEY_FIGURE_FIELD}  # a number
         texts = {k: v for k, v in parsed.items() if k != KEY_FIGURE_FIELD}
         cleaned, content_problems = checks.check_content(
-            spec.name, texts, spec.labels, spec.nullable
+            texts,
+            spec.labels,
+            spec.nullable,
+            style=spec.style,
+            overview_opening=spec.overview_opening,
         )
         return {**cleaned, **figure}, checks.check_answer(cleaned, spec.labels) + content_problems

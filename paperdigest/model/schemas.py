@@ -1,22 +1,29 @@
 """The summary schemas: pydantic models whose Korean field descriptions reach the model
 through the JSON schema of structured outputs, and a schema-neutral view for templates.
 
-- ``seven`` (reference digest 002): an overview paragraph ("해당 논문은 …") and seven
-  numbered sections, formal ~습니다 style. 마스킹 방식 is null unless the paper masks.
-- ``gmr`` (reference digest 003): Goal, Motivation, Contribution, Method, Results,
-  Limitations, Conclusion, in ~다 style.
+- ``seven`` (the 7-section digest, as on a GitHub-rendered markdown blog): an overview
+  paragraph ("해당 논문은 …") and seven numbered sections, formal ~습니다 style. 마스킹 방식 is
+  null unless the paper masks.
+- ``gmr`` (the Goal/Method/Results digest of a Jekyll blog): Goal, Motivation, Contribution,
+  Method, Results, Limitations, Conclusion, in ~다 style.
+
+What differs between schemas is data on their :class:`SchemaSpec` (style, overview opening,
+default layout, how a summary is laid out): a third schema is a new spec and a prompt file.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from paperdigest.checks.content import OVERVIEW_OPENING, Style
 from paperdigest.text import collapse_space
 
 __all__ = [
+    "DEFAULT_SCHEMA",
     "GIST_MAX_CHARS",
     "KEY_FIGURE_FIELD",
     "SCHEMAS",
@@ -25,6 +32,7 @@ __all__ = [
     "SevenSummary",
     "View",
     "get_schema",
+    "schema_for_template",
 ]
 
 _NO_MD_HEADINGS = " 마크다운 제목(#)이나 코드 블록은 쓰지 않는다."
@@ -135,14 +143,60 @@ class View:
     gist: str | None = None
 
 
+def _seven_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    """``seven``'s layout: the overview, then the seven numbered sections; section 4 gathers
+    datasets, baselines and (only when the paper masks) the masking."""
+    setup = [f"- **사용된 데이터셋**: {content['datasets']}"]
+    setup.append(f"- **비교 대상(Baseline)**: {content['baselines']}")
+    if content.get("masking"):
+        setup.append(f"- **마스킹 방식**: {content['masking']}")
+    sections = [
+        (labels["motivation"], content["motivation"]),
+        (labels["contributions"], content["contributions"]),
+        (labels["architecture"], content["architecture"]),
+        ("4. 실험 설정", "\n".join(setup)),
+        (labels["results"], content["results"]),
+        (labels["limitations"], content["limitations"]),
+        (labels["future_work"], content["future_work"]),
+    ]
+    return View(content["overview"], (), tuple(sections), content.get("gist") or None)
+
+
+def _gmr_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    """``gmr``'s layout: Goal as the overview, Motivation and Contribution as short labelled
+    items, then Method, Results, Limitations and Conclusion as sections."""
+    return View(
+        content["goal"],
+        (("Motivation", content["motivation"]), ("Contribution", content["contribution"])),
+        tuple((labels[k], content[k]) for k in ("method", "results", "limitations", "conclusion")),
+        content.get("gist") or None,
+    )
+
+
 @dataclass(frozen=True)
 class SchemaSpec:
-    """A schema: its model, field labels (used in re-ask messages) and prompt file name."""
+    """A schema and every fact that differs between schemas.
+
+    Attributes:
+        name: its name on the command line and in the store (``seven``).
+        model: the pydantic model of structured outputs.
+        labels: field name -> label, used in re-ask messages and section headings.
+        prompt_file: the system prompt's file name in ``paperdigest/prompts``.
+        style: the sentence-ending style its answers must be written in (a content check).
+        overview_opening: the words its ``overview`` field must open with, or None.
+        template: the digest layout it pairs with when ``--template`` is not given (the
+            reference digests pair ``seven`` with plain markdown, ``gmr`` with Jekyll).
+        layout: builds the :class:`View` templates render from a validated answer.
+    """
 
     name: str
     model: type[BaseModel]
     labels: dict[str, str]
     prompt_file: str
+    style: Style
+    overview_opening: str | None
+    template: str
+    layout: Callable[[dict[str, str], dict[str, Any]], View]
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -158,31 +212,7 @@ class SchemaSpec:
 
         A stored answer without ``gist`` (written before the field existed) gives a view
         whose ``gist`` is None."""
-        gist = content.get("gist") or None
-        if self.name == "seven":
-            setup = [f"- **사용된 데이터셋**: {content['datasets']}"]
-            setup.append(f"- **비교 대상(Baseline)**: {content['baselines']}")
-            if content.get("masking"):
-                setup.append(f"- **마스킹 방식**: {content['masking']}")
-            sections = [
-                (self.labels["motivation"], content["motivation"]),
-                (self.labels["contributions"], content["contributions"]),
-                (self.labels["architecture"], content["architecture"]),
-                ("4. 실험 설정", "\n".join(setup)),
-                (self.labels["results"], content["results"]),
-                (self.labels["limitations"], content["limitations"]),
-                (self.labels["future_work"], content["future_work"]),
-            ]
-            return View(content["overview"], (), tuple(sections), gist)
-        return View(
-            content["goal"],
-            (("Motivation", content["motivation"]), ("Contribution", content["contribution"])),
-            tuple(
-                (self.labels[k], content[k])
-                for k in ("method", "results", "limitations", "conclusion")
-            ),
-            gist,
-        )
+        return self.layout(self.labels, content)
 
 
 SCHEMAS: dict[str, SchemaSpec] = {
@@ -204,6 +234,10 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "key_figure": "핵심 그림",
         },
         prompt_file="seven.md",
+        style=Style.FORMAL,
+        overview_opening=OVERVIEW_OPENING,
+        template="digest",
+        layout=_seven_view,
     ),
     "gmr": SchemaSpec(
         name="gmr",
@@ -220,8 +254,25 @@ SCHEMAS: dict[str, SchemaSpec] = {
             "key_figure": "핵심 그림",
         },
         prompt_file="gmr.md",
+        style=Style.PLAIN,
+        overview_opening=None,
+        template="jekyll",
+        layout=_gmr_view,
     ),
 }
+
+DEFAULT_SCHEMA = "seven"
+"""The schema when neither ``--schema`` nor ``--template`` picks one: the 7-section digest,
+the fullest of the two."""
+
+
+def schema_for_template(template: str) -> str:
+    """The schema a layout pairs with when only ``--template`` is given: the schema whose
+    :attr:`SchemaSpec.template` it is, else :data:`DEFAULT_SCHEMA`."""
+    for spec in SCHEMAS.values():
+        if spec.template == template:
+            return spec.name
+    return DEFAULT_SCHEMA
 
 
 def get_schema(name: str) -> SchemaSpec:
