@@ -44,9 +44,9 @@ def env_name(name: str, field: FieldInfo) -> str:
 
 
 def default_text(field: FieldInfo) -> str:
-    """A field's default as markdown, written as a user would set it in the environment:
-    ``true``, ``3``, ``{"gpt-4o-mini": [0.15, 0.6]}`` in code; plain ``unset`` for ``None`` (the
-    description says what unset means) and ``empty`` for an empty list."""
+    """A field's default as markdown: "default" and the value in code, written as a user would
+    set it in the environment (true, 3, {"gpt-4o-mini": [0.15, 0.6]}); "unset" for None (the
+    description says what unset means) and "empty" for an empty list."""
     value = field.get_default(call_default_factory=True)
     if value is None:
         return "unset"
@@ -61,7 +61,7 @@ def default_text(field: FieldInfo) -> str:
         text = plain
     else:
         text = json.dumps(plain, ensure_ascii=False)
-    return f"`{text}`"
+    return f"default `{text}`"
 
 
 def _cell(text: str) -> str:
@@ -76,10 +76,9 @@ def table() -> str:
     for name, field in Settings.model_fields.items():
         if not field.description:
             raise ValueError(f"Settings.{name} has no description to document it with")
-        default = default_text(field)
-        default = default if default in ("unset", "empty") else f"default {default}"
         rows.append(
-            f"| `{env_name(name, field)}`<br>{_cell(default)} | {_cell(field.description)} |"
+            f"| `{env_name(name, field)}`<br>{_cell(default_text(field))} "
+            f"| {_cell(field.description)} |"
         )
     return "\n".join(rows)
 
