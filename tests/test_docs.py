@@ -63,10 +63,12 @@ def _headings_and_links(page: Path) -> tuple[set[str], list[str]]:
                 for child in tokens[i + 1].children or []
                 if child.type in ("text", "code_inline")
             )
-            slug, n = _github_slug(text), 1
-            while (slug if n == 1 else f"{slug}-{n - 1}") in ids:
+            slug = base = _github_slug(text)
+            n = 0
+            while slug in ids:  # a repeated heading gets -1, -2, ...
                 n += 1
-            ids.add(slug if n == 1 else f"{slug}-{n - 1}")
+                slug = f"{base}-{n}"
+            ids.add(slug)
         for child in token.children or []:
             if child.type == "link_open":
                 links.append(str(child.attrs["href"]))
