@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATE ?= today
 ARGS ?=
 
-.PHONY: run test lint bench install dev clean
+.PHONY: run test lint bench docs install dev clean
 
 $(BIN)/paperdigest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,8 @@ test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check paperdigest tests benchmarks
-	$(BIN)/ruff format --check paperdigest tests benchmarks
+	$(BIN)/ruff check paperdigest tests benchmarks tools
+	$(BIN)/ruff format --check paperdigest tests benchmarks tools
 	$(BIN)/mypy
 
 # Both benchmarks run even when the first misses a target; the target fails if either does.
@@ -39,5 +39,10 @@ bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_day.py; day=$$?; \
 	$(BIN)/python benchmarks/bench_checks.py && exit $$day
 
+# The settings table of docs/configuration.md comes from paperdigest/config.py; then the site.
+docs: $(VENV)/.dev
+	$(BIN)/python tools/configdoc.py
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache site
