@@ -25,10 +25,11 @@ from paperdigest.errors import (
     PaperdigestError,
     SummaryError,
 )
+from paperdigest.files import remove_stale_temps, write_if_changed
 from paperdigest.flows.digests import make_entry
 from paperdigest.flows.figures import check_assets_dir, key_figures
 from paperdigest.flows.filters import Filters, select
-from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
+from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason
 from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.prompts import Prompt
 from paperdigest.papers import Paper, SourceText
@@ -91,8 +92,7 @@ def _remove_stale_temps(output_dir: Path, day: date) -> None:
     # A run killed inside write_atomic leaves its temp file; the day's lock is held here,
     # so no live writer owns these.
     for template in TEMPLATES:
-        for stale in output_dir.glob(f".{digest_filename(day, template)}.*.tmp"):
-            stale.unlink(missing_ok=True)
+        remove_stale_temps(output_dir / digest_filename(day, template))
 
 
 @dataclass
@@ -445,9 +445,7 @@ async def run_day(
 
     _remove_stale_temps(output_dir, day)
     text = render_digest(day, template, entries, omitted)
-    digest_changed = not (path.is_file() and path.read_text(encoding="utf-8") == text)
-    if digest_changed:
-        write_atomic(path, text)
+    digest_changed = write_if_changed(path, text)
     store.save_digest(
         DigestRecord(
             str(path.resolve()),

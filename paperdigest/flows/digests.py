@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from paperdigest.files import write_atomic
 from paperdigest.flows.figures import placed_figure
-from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.flows.runtime import Runtime
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.papers import Paper
 from paperdigest.render import (

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 import filelock
 
-from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.files import write_if_changed
+from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.store import DigestRecord
@@ -26,13 +27,6 @@ __all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    write_atomic(path, data.decode("utf-8"))
-    return True
 
 
 def _listed(rt: Runtime) -> list[DigestRecord]:
@@ -110,12 +104,12 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
         for r in records
     ]
     index_text = render_index(index, folder.resolve())
-    if _write_if_changed(folder / INDEX_NAME, index_text.encode("utf-8")):
+    if write_if_changed(folder / INDEX_NAME, index_text):
         written.append(folder / INDEX_NAME)
     if settings.feed_days > 0 and records:
         from paperdigest.feed import render_feed
 
         items = _feed_items(rt, records)
-        if items and _write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
+        if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written
