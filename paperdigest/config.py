@@ -33,8 +33,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
-from paperdigest.flows.filters import split_words
-from paperdigest.notify import split_urls
+from paperdigest.text import split_urls, split_words
 
 __all__ = ["Settings", "load_settings"]
 

@@ -21,6 +21,7 @@ from typing import Literal
 
 import jinja2
 
+from paperdigest.masthead import day_headline, post_title
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
 from paperdigest.text import collapse_space, drop_controls, plain_line
@@ -354,6 +355,8 @@ def render_digest(
         raise KeyError(template)
     text = _env.get_template(f"{template}.md.j2").render(
         day=day.isoformat(),
+        headline=day_headline(day.isoformat()),
+        post_title=post_title(day.isoformat()),
         entries=entries,
         omitted=[o for o in omitted or [] if o.kind != "filtered"],
         filtered=[o for o in omitted or [] if o.kind == "filtered"],
