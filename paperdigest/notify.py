@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from paperdigest.errors import ConfigError, redact, register_secret
+from paperdigest.errors import ConfigError, PaperdigestError, one_line, redact, register_secret
 from paperdigest.masthead import day_headline
 from paperdigest.text import collapse_space
 
@@ -271,3 +271,16 @@ class Notifier:
         """Tell that ``what`` (e.g. ``run 2025-11-07``) failed with exit 1."""
         if self.targets:
             self.send(*failure_message(what, message))
+
+    @contextmanager
+    def on_failure(self, what: str) -> Iterator[None]:
+        """Tell of the block's failure (:meth:`failed`, with the error's one line), then let
+        the error go on. A failure is what exits 1: an error of ours whose ``exit_code`` is 1
+        (an upstream down, the database, a lock wait) or any other exception; not bad input
+        (exit 2) or a day left partial (exit 3), nor an interrupt (Ctrl-C)."""
+        try:
+            yield
+        except Exception as exc:
+            if not isinstance(exc, PaperdigestError) or exc.exit_code == 1:
+                self.failed(what, one_line(exc))
+            raise

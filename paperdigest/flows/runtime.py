@@ -1,5 +1,5 @@
-"""What a command shares across its days (:class:`Runtime`), the day's lock, the ``runs``
-row around a day."""
+"""What a command shares across its days (:class:`Runtime`), the day's lock, and the
+``runs`` row around a day."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Literal
 
 import filelock
 
@@ -19,18 +18,17 @@ from paperdigest.errors import (
     ConfigError,
     LockTimeout,
 )
+from paperdigest.flows.results import DayResult
 from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import PROMPTS_DIR, Prompt, load_prompts
+from paperdigest.records import RunStats
 from paperdigest.sources.pacing import Pacer
-from paperdigest.store import RunStats, Store
-
-if TYPE_CHECKING:  # day.py builds on this module
-    from paperdigest.flows.day import DayResult
+from paperdigest.states import RunStatus
+from paperdigest.store import Store
 
 __all__ = [
     "RecordedRun",
     "Runtime",
-    "Status",
     "day_lock",
     "open_runtime",
     "recorded_day",
@@ -39,9 +37,6 @@ __all__ = [
 ]
 
 log = logging.getLogger("paperdigest")
-
-
-Status = Literal["done", "partial"]
 
 
 # Longest failure reason shown in a log line or a digest (characters).
@@ -144,7 +139,7 @@ class RecordedRun:
     ``wall_seconds`` left at 0 is filled with the block's wall time.
     """
 
-    status: str = "failed"
+    status: RunStatus = RunStatus.FAILED
     stats: RunStats = field(default_factory=RunStats)
 
     def done(self, result: DayResult) -> DayResult:

@@ -18,7 +18,7 @@ from paperdigest.files import write_if_changed
 from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
 from paperdigest.model.schemas import SCHEMAS
-from paperdigest.store import DigestRecord
+from paperdigest.records import DigestRecord
 
 if TYPE_CHECKING:
     from paperdigest.feed import FeedItem
@@ -48,10 +48,11 @@ def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
         day = date.fromisoformat(record.day)
         if day < first:
             continue
-        for aid, status in rt.store.digest_papers(record.path):
+        for listing in rt.store.digest_papers(record.path):
+            aid = listing.arxiv_id
             paper = rt.store.get_paper(aid)
             summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
-            if status != "ok" or paper is None or summary is None:
+            if not listing.state.summarized or paper is None or summary is None:
                 continue
             view = SCHEMAS[record.schema].view(summary.content)
             items.pop((aid, record.schema), None)  # re-inserted in the later day's order
@@ -99,7 +100,7 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
             r.day,
             Path(r.path),
             r.template,
-            sum(1 for _, status in rt.store.digest_papers(r.path) if status == "ok"),
+            sum(1 for listing in rt.store.digest_papers(r.path) if listing.state.summarized),
         )
         for r in records
     ]
