@@ -196,8 +196,9 @@ class Settings(BaseSettings):
     )
     figures: bool = Field(
         True,
-        description="Show each paper's key figure from its arXiv HTML (on: reference 000 shows "
-        "them, and a paper without HTML figures changes nothing).",
+        description="Show each paper's key figure from its arXiv HTML (on: the review notes "
+        "the digests were specified from show one under each title, and a paper without "
+        "HTML figures changes nothing).",
     )
     assets_dir: Path | None = Field(
         None,

@@ -1,9 +1,11 @@
 """Schema + template → markdown digest (pure: no I/O, no clock).
 
-Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
-(reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
-(references 000/001/004, MDX-safe). Either schema fits any template through
-:class:`paperdigest.model.schemas.View`.
+Templates (Jinja2, ``paperdigest/templates``): ``digest`` (plain markdown: a
+``# 📰 Hugging Face Daily Papers – DATE`` heading, a ``## ARXIVID`` section per paper with
+its link and ``**Summary**:``), ``jekyll`` (a ``_posts`` file whose front matter parses, a
+``# N. [Title](arXiv link)`` section per paper), ``docusaurus`` (MDX-safe review notes, a
+``## N. [Title](HF link) `org``` section per paper with its subtitle and key figure). Either
+schema fits any template through :class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
@@ -97,7 +99,7 @@ class Entry:
         """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
         layout's heading ``## 2511.04570``: lower case, punctuation dropped, so
         ``251104570``. CommonMark itself has no heading ids, and plain ``digest`` files are
-        read on GitHub-like renderers (reference 002)."""
+        read on GitHub-like renderers (a markdown file in a repository or a gist)."""
         return re.sub(r"[^\w\- ]", "", self.paper.arxiv_id.lower()).replace(" ", "-")
 
     @property
