@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import glob
 import os
 import stat
 import tempfile
@@ -99,5 +98,9 @@ def remove_stale_temps(path: Path) -> None:
     """Remove the temp files that writers of ``path`` killed inside :func:`write_atomic`
     left beside it. Call it only while holding whatever lock serializes those writers (a
     live writer's temp file would go too)."""
-    for stale in path.parent.glob(f"{glob.escape(_temp_prefix(path))}*{_TEMP_SUFFIX}"):
-        stale.unlink(missing_ok=True)
+    if not path.parent.is_dir():
+        return
+    prefix = _temp_prefix(path)
+    for stale in path.parent.iterdir():
+        if stale.name.startswith(prefix) and stale.name.endswith(_TEMP_SUFFIX):
+            stale.unlink(missing_ok=True)
