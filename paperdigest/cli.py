@@ -14,7 +14,7 @@ Exit codes: 0 done (a day without papers too), 2 bad input or configuration,
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -60,14 +60,18 @@ class TemplateName(StrEnum):
     docusaurus = "docusaurus"
 
 
-def _settings(**overrides: object) -> Settings:
-    """The command's settings, read once (``overrides``: its options); their log format
-    applies from here on."""
+def _settings(options: Callable[[], dict[str, object]] | None = None) -> Settings:
+    """The command's settings, read once; their log format applies from here on, so that
+    even a bad option is reported in it. ``options`` gives the settings the command's
+    options override (None values left out), checked by the caller, after the read."""
     from paperdigest.config import load_settings
 
-    settings = load_settings(**overrides)
+    settings = load_settings()
     use_log_format(settings.log_format)
-    return settings
+    if options is None:
+        return settings
+    given = {name: value for name, value in options().items() if value is not None}
+    return settings.model_copy(update=given)
 
 
 @contextmanager
@@ -169,7 +173,7 @@ def run(
         from paperdigest.states import RunStatus
 
         settings = _settings(
-            output_dir=output_dir, **filter_overrides(min_upvotes, include, exclude)
+            lambda: {"output_dir": output_dir, **filter_overrides(min_upvotes, include, exclude)}
         )
         options = _options(schema, template, limit)
         result = commands.run(settings, date_, options, notify=not no_notify)
@@ -288,7 +292,7 @@ def backfill(
         from paperdigest.states import RunStatus
 
         result = commands.backfill(
-            _settings(**filter_overrides(min_upvotes, include, exclude)),
+            _settings(lambda: filter_overrides(min_upvotes, include, exclude)),
             from_,
             to,
             _options(schema, template),

@@ -242,5 +242,5 @@ def one_line(exc: Exception) -> str:
     or a library error not wrapped where it entered) ``unexpected TYPE: … (rerun with -v for
     details)``. What the CLI prints and a failure notification says."""
     if isinstance(exc, PaperdigestError):
-        return str(exc)
+        return redact(str(exc))  # again: a key may have been registered since it was made
     return redact(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)")
