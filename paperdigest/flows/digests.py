@@ -116,24 +116,23 @@ def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list
         if day is not None and record.day != day:
             continue
         when = date.fromisoformat(record.day)
-        outcomes = []
+        outcomes: list[Outcome] = []
         for listing in store.digest_papers(record.path):
             paper = store.get_paper(listing.arxiv_id)
             if paper is None:
                 continue
-            if listing.state is PaperState.FILTERED:  # filtered out: stays so, summarized or not
-                outcomes.append(Outcome(paper, state=listing.state, detail=listing.detail))
-            elif listing.arxiv_id == fresh.arxiv_id:
-                outcomes.append(Outcome(paper, fresh))
-            elif not listing.state.summarized:
-                outcomes.append(
-                    Outcome(paper, None, listing.state, listing.detail, listing.attempts)
-                )
-            else:
+            # Filtered out stays so, summarized or not; so does any paper left out.
+            if listing.state is not PaperState.FILTERED and listing.arxiv_id == fresh.arxiv_id:
+                summary: Summary | None = fresh
+            elif listing.state.summarized:
                 summary = store.get_summary(
                     listing.arxiv_id, record.schema, record.prompt_hash, record.model
                 )
-                outcomes.append(Outcome(paper, summary))
+            else:
+                left_out = (listing.state, listing.detail, listing.attempts)
+                outcomes.append(Outcome(paper, None, *left_out))
+                continue
+            outcomes.append(Outcome(paper, summary))
         parts = assemble(outcomes, partial(placed_figure, rt.settings, when, path))
         write_atomic(path, render_digest(when, record.template, parts.entries, parts.omitted))
         store.save_digest(record, parts.listed)
