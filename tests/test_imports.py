@@ -29,7 +29,9 @@ def _lint_imports(project: Path) -> subprocess.CompletedProcess[str]:
 
 
 def _copy(tmp_path: Path) -> Path:
-    shutil.copytree(ROOT / "paperdigest", tmp_path / "paperdigest")
+    shutil.copytree(
+        ROOT / "paperdigest", tmp_path / "paperdigest", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
