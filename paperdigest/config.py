@@ -33,8 +33,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
-from paperdigest.flows.filters import split_words
-from paperdigest.notify import split_urls
+from paperdigest.text import split_urls, split_words
 
 __all__ = ["Settings", "load_settings"]
 
@@ -197,8 +196,9 @@ class Settings(BaseSettings):
     )
     figures: bool = Field(
         True,
-        description="Show each paper's key figure from its arXiv HTML (on: reference 000 shows "
-        "them, and a paper without HTML figures changes nothing).",
+        description="Show each paper's key figure from its arXiv HTML (on: the review notes "
+        "the digests were specified from show one under each title, and a paper without "
+        "HTML figures changes nothing).",
     )
     assets_dir: Path | None = Field(
         None,

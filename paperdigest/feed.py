@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 from markdown_it import MarkdownIt
 
+from paperdigest.masthead import SITE_TITLE
 from paperdigest.model.schemas import View
 from paperdigest.render import model_markdown
 from paperdigest.text import collapse_space, drop_controls, plain_line
@@ -80,7 +81,7 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
 
     fg = FeedGenerator()
     fg.id(FEED_ID)
-    fg.title("Hugging Face Daily Papers 리뷰")
+    fg.title(SITE_TITLE)
     fg.subtitle("Hugging Face 일간 논문 목록의 한국어 요약")
     fg.author({"name": "paperdigest"})
     fg.link(href=_HF_PAPERS, rel="alternate")

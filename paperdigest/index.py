@@ -13,9 +13,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from paperdigest.masthead import SITE_TITLE
+
 __all__ = ["IndexItem", "render_index"]
 
-_TITLE = "Hugging Face Daily Papers 리뷰"
+_TITLE = SITE_TITLE
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from paperdigest.errors import ConfigError, redact, register_secret
+from paperdigest.errors import ConfigError, PaperdigestError, one_line, redact, register_secret
+from paperdigest.masthead import day_headline
 from paperdigest.text import collapse_space
 
 if TYPE_CHECKING:  # render loads jinja2; a message needs only the entries' attributes
@@ -38,7 +39,6 @@ __all__ = [
     "digest_message",
     "failure_message",
     "range_message",
-    "split_urls",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -49,11 +49,6 @@ log = logging.getLogger("paperdigest")
 # masked whatever their length (register_secret ignores values under 4 characters).
 # apprise's own timeouts (4 s to connect, 4 s to read) bound how long a dead service holds a run.
 _TOKEN_CHARS = 8
-
-
-def split_urls(value: str) -> list[str]:
-    """``PAPERDIGEST_NOTIFY``'s text as a list: URLs separated by spaces and/or commas."""
-    return [url for url in re.split(r"[\s,]+", value) if url]
 
 
 @dataclass(frozen=True)
@@ -88,7 +83,7 @@ def digest_message(note: DigestNote) -> tuple[str, str]:
     The title is ``📰 Hugging Face Daily Papers – DATE (N편)`` with N the papers summarized;
     the body lists the TL;DR lines, the location, and on a partial day the papers left out.
     """
-    title = f"📰 Hugging Face Daily Papers – {note.day.isoformat()} ({len(note.lines)}편)"
+    title = f"{day_headline(note.day.isoformat())} ({len(note.lines)}편)"
     body = [f"• {line}" for line in note.lines]
     body += ["", f"전체 다이제스트: {note.location}"]
     if note.left_out:
@@ -103,7 +98,7 @@ def range_message(notes: Sequence[DigestNote]) -> tuple[str, str]:
     first, last = notes[0].day.isoformat(), notes[-1].day.isoformat()
     span = first if first == last else f"{first} ~ {last}"
     papers = sum(len(n.lines) for n in notes)
-    title = f"📰 Hugging Face Daily Papers – {span} ({papers}편, {len(notes)}일)"
+    title = f"{day_headline(span)} ({papers}편, {len(notes)}일)"
     body = [f"• {n.day.isoformat()} ({len(n.lines)}편): {n.location}" for n in notes]
     left_out = [f"• {n.day.isoformat()} {line}" for n in notes for line in n.left_out]
     if left_out:
@@ -276,3 +271,16 @@ class Notifier:
         """Tell that ``what`` (e.g. ``run 2025-11-07``) failed with exit 1."""
         if self.targets:
             self.send(*failure_message(what, message))
+
+    @contextmanager
+    def on_failure(self, what: str) -> Iterator[None]:
+        """Tell of the block's failure (:meth:`failed`, with the error's one line), then let
+        the error go on. A failure is what exits 1: an error of ours whose ``exit_code`` is 1
+        (an upstream down, the database, a lock wait) or any other exception; not bad input
+        (exit 2) or a day left partial (exit 3), nor an interrupt (Ctrl-C)."""
+        try:
+            yield
+        except Exception as exc:
+            if not isinstance(exc, PaperdigestError) or exc.exit_code == 1:
+                self.failed(what, one_line(exc))
+            raise

@@ -1,9 +1,11 @@
 """Schema + template → markdown digest (pure: no I/O, no clock).
 
-Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
-(reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
-(references 000/001/004, MDX-safe). Either schema fits any template through
-:class:`paperdigest.model.schemas.View`.
+Templates (Jinja2, ``paperdigest/templates``): ``digest`` (plain markdown: a
+``# 📰 Hugging Face Daily Papers – DATE`` heading, a ``## ARXIVID`` section per paper with
+its link and ``**Summary**:``), ``jekyll`` (a ``_posts`` file whose front matter parses, a
+``# N. [Title](arXiv link)`` section per paper), ``docusaurus`` (MDX-safe review notes, a
+``## N. [Title](HF link) `org``` section per paper with its subtitle and key figure). Either
+schema fits any template through :class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
@@ -17,19 +19,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import jinja2
 
+from paperdigest.masthead import day_headline, post_title
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
+from paperdigest.states import PaperState
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = [
-    "FAILED",
-    "FILTERED",
-    "NOT_DONE",
-    "SKIPPED",
     "TEMPLATES",
     "Entry",
     "FigureRef",
@@ -100,7 +99,7 @@ class Entry:
         """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
         layout's heading ``## 2511.04570``: lower case, punctuation dropped, so
         ``251104570``. CommonMark itself has no heading ids, and plain ``digest`` files are
-        read on GitHub-like renderers (reference 002)."""
+        read on GitHub-like renderers (a markdown file in a repository or a gist)."""
         return re.sub(r"[^\w\- ]", "", self.paper.arxiv_id.lower()).replace(" ", "-")
 
     @property
@@ -136,36 +135,40 @@ def split_title(title: str) -> tuple[str, str | None]:
     return head, tail
 
 
-# The first word of an omission reason says its kind; the reason is shown in the digest
-# and stored per digest, so the kind is read back from it rather than kept apart.
-FAILED = "요약 실패"  # every attempt failed validation, or the API refused the request
-NOT_DONE = "미완료"  # the run's token cap was reached first
-SKIPPED = "건너뜀"  # nothing to summarize from (no abstract, no full text)
-FILTERED = "필터로 제외"  # left out by --min-upvotes/--include/--exclude/--limit: no model call
+# The label each state of a paper left out carries in the digest (and in the notification
+# and the CLI's "not in digest" line): the start of its reason.
+_LABELS: dict[PaperState, str] = {
+    PaperState.FAILED: "요약 실패",  # every attempt failed validation, or the API refused it
+    PaperState.NOT_DONE: "미완료",  # the run's token cap was reached first, or the API was down
+    PaperState.SKIPPED: "건너뜀",  # nothing to summarize from (no abstract, no full text)
+    PaperState.FILTERED: "필터로 제외",  # left out by the filters: no model call
+}
 
 
 @dataclass(frozen=True)
 class Omitted:
     """A paper of the day's list that the digest does not summarize, and why.
 
-    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE`, :data:`SKIPPED` or
-    :data:`FILTERED` (named in the digest's last line, not among the failures).
+    ``state`` is one of the states :attr:`~paperdigest.states.PaperState.summarized` is
+    false for; a ``filtered`` paper is named in the digest's last line, the others in its
+    list of papers not summarized. ``detail`` and ``attempts`` as in
+    :class:`~paperdigest.records.Listing`.
     """
 
     arxiv_id: str
     title: str
-    reason: str
+    state: PaperState
+    detail: str | None = None
+    attempts: int | None = None
 
     @property
-    def kind(self) -> Literal["failed", "not_done", "skipped", "filtered"]:
-        """What the reason's first word says; an unknown reason counts as failed."""
-        if self.reason.startswith(FILTERED):
-            return "filtered"
-        if self.reason.startswith(SKIPPED):
-            return "skipped"
-        if self.reason.startswith(NOT_DONE):
-            return "not_done"
-        return "failed"
+    def reason(self) -> str:
+        """The reason as the digest shows it, made from the state: its label, the attempts
+        and the detail, e.g. ``요약 실패 (3회 시도): section 5 must be Korean``."""
+        text = _LABELS[self.state]
+        if self.attempts is not None:
+            text += f" ({self.attempts}회 시도)"
+        return f"{text}: {self.detail}" if self.detail else text
 
 
 def _title_md(value: str) -> str:
@@ -341,7 +344,7 @@ def render_digest(
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
-            papers filtered out (:data:`FILTERED`), named in the digest's last line.
+            papers filtered out (``filtered``), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, linking to its section).
 
     Returns:
@@ -354,10 +357,12 @@ def render_digest(
         raise KeyError(template)
     text = _env.get_template(f"{template}.md.j2").render(
         day=day.isoformat(),
+        headline=day_headline(day.isoformat()),
+        post_title=post_title(day.isoformat()),
         entries=entries,
-        omitted=[o for o in omitted or [] if o.kind != "filtered"],
-        filtered=[o for o in omitted or [] if o.kind == "filtered"],
-        filtered_label=FILTERED,
+        omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
+        filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],
+        filtered_label=_LABELS[PaperState.FILTERED],
         description=_description(day, entries),
         tldr=tldr,
     )

@@ -22,8 +22,10 @@ from typing import Any
 
 from rich.table import Table
 
-from paperdigest.errors import InputError
-from paperdigest.store import DigestRecord, RunRecord, Store, Summary
+from paperdigest.config import Settings
+from paperdigest.flows.days import check_range, parse_day
+from paperdigest.records import DigestRecord, RunRecord, Summary
+from paperdigest.store import Store
 
 __all__ = [
     "NOTHING_STORED",
@@ -134,11 +136,6 @@ class StatsReport:
     sources: list[SourceRow]
 
 
-def _check_range(first: date | None, last: date | None) -> None:
-    if first is not None and last is not None and last < first:
-        raise InputError(f"--to {last} is before --from {first}")
-
-
 def _open(db_path: Path) -> Store | None:
     # A database that does not exist holds nothing; opening would create it.
     return Store(db_path) if db_path.is_file() else None
@@ -155,7 +152,7 @@ def _row(day: str, runs: list[RunRecord], digests: list[DigestRecord]) -> DayRow
         len(runs),
         runs[-1].status if runs else "",
     )
-    completed = [r for r in runs if r.status in ("done", "partial") and r.stats is not None]
+    completed = [r for r in runs if r.status.completed and r.stats is not None]
     if completed:
         last = completed[-1].stats
         assert last is not None
@@ -211,42 +208,59 @@ def _sources(summaries: list[Summary]) -> list[SourceRow]:
     return rows
 
 
-def list_days(db_path: Path, first: date | None, last: date | None) -> list[DayRow]:
-    """The ``list`` command's rows (empty: nothing stored in the range, or no database).
+def _range(
+    settings: Settings, first: str | None, last: str | None
+) -> tuple[date | None, date | None]:
+    """``--from``/``--to`` as days (None: unbounded), checked.
 
     Raises:
-        InputError: ``last`` is before ``first``.
+        InputError: a day is not a date (:func:`~paperdigest.flows.days.parse_day`), or
+            ``last`` is before ``first``.
+    """
+    lo = parse_day(first, settings) if first is not None else None
+    hi = parse_day(last, settings) if last is not None else None
+    check_range(lo, hi)
+    return lo, hi
+
+
+def list_days(settings: Settings, first: str | None, last: str | None) -> list[DayRow]:
+    """The ``list`` command's rows for the days ``--from`` ``first`` ``--to`` ``last``
+    (empty: nothing stored in the range, or no database).
+
+    Raises:
+        InputError: a bad day, or ``last`` is before ``first``.
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    _check_range(first, last)
-    store = _open(db_path)
+    lo, hi = _range(settings, first, last)
+    store = _open(settings.db_path)
     if store is None:
         return []
     try:
-        return day_rows(store, first, last)
+        return day_rows(store, lo, hi)
     finally:
         store.close()
 
 
-def stats(db_path: Path, first: date | None, last: date | None) -> StatsReport | None:
-    """The ``stats`` command's report; None when nothing is stored in the range.
+def stats(settings: Settings, first: str | None, last: str | None) -> StatsReport | None:
+    """The ``stats`` command's report for the days ``--from`` ``first`` ``--to`` ``last``;
+    None when nothing is stored in the range.
 
     Raises:
-        InputError: ``last`` is before ``first``.
+        InputError: a bad day, or ``last`` is before ``first``.
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    _check_range(first, last)
-    store = _open(db_path)
+    lo, hi = _range(settings, first, last)
+    store = _open(settings.db_path)
     if store is None:
         return None
     try:
-        rows = day_rows(store, first, last)
+        rows = day_rows(store, lo, hi)
         if not rows:
             return None
         summaries = store.shown_summaries(
-            first.isoformat() if first else None, last.isoformat() if last else None
+            lo.isoformat() if lo else None, hi.isoformat() if hi else None
         )
     finally:
         store.close()

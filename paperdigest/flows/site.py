@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING
 
 import filelock
 
-from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.files import write_if_changed
+from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
 from paperdigest.model.schemas import SCHEMAS
-from paperdigest.store import DigestRecord
+from paperdigest.records import DigestRecord
 
 if TYPE_CHECKING:
     from paperdigest.feed import FeedItem
@@ -26,13 +27,6 @@ __all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    write_atomic(path, data.decode("utf-8"))
-    return True
 
 
 def _listed(rt: Runtime) -> list[DigestRecord]:
@@ -54,10 +48,11 @@ def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
         day = date.fromisoformat(record.day)
         if day < first:
             continue
-        for aid, status in rt.store.digest_papers(record.path):
+        for listing in rt.store.digest_papers(record.path):
+            aid = listing.arxiv_id
             paper = rt.store.get_paper(aid)
             summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
-            if status != "ok" or paper is None or summary is None:
+            if not listing.state.summarized or paper is None or summary is None:
                 continue
             view = SCHEMAS[record.schema].view(summary.content)
             items.pop((aid, record.schema), None)  # re-inserted in the later day's order
@@ -105,17 +100,17 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
             r.day,
             Path(r.path),
             r.template,
-            sum(1 for _, status in rt.store.digest_papers(r.path) if status == "ok"),
+            sum(1 for listing in rt.store.digest_papers(r.path) if listing.state.summarized),
         )
         for r in records
     ]
     index_text = render_index(index, folder.resolve())
-    if _write_if_changed(folder / INDEX_NAME, index_text.encode("utf-8")):
+    if write_if_changed(folder / INDEX_NAME, index_text):
         written.append(folder / INDEX_NAME)
     if settings.feed_days > 0 and records:
         from paperdigest.feed import render_feed
 
         items = _feed_items(rt, records)
-        if items and _write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
+        if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
+from contextlib import suppress
 from dataclasses import dataclass
 from importlib.metadata import version
 from importlib.resources import files
@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from paperdigest.errors import ConfigError
+from paperdigest.files import write_atomic
 from paperdigest.model.schemas import SCHEMAS, SchemaSpec
 from paperdigest.papers import Paper, SourceText
 
@@ -79,14 +80,10 @@ def response_formats(cache: Path | None = None) -> dict[str, dict[str, Any]]:
         formats[name] = dict(type_to_response_format_param(spec.model))  # type: ignore[arg-type]
     fresh = {keys[name]: formats[name] for name in SCHEMAS}
     if cache is not None and fresh != stored:
-        try:  # a temp file per writer, then an atomic replace: runs of two days may race
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=cache.parent, prefix=f".{cache.name}.", delete=False
-            ) as fh:
-                fh.write(json.dumps(fresh, ensure_ascii=False))
-            Path(fh.name).replace(cache)
-        except OSError:
-            pass  # a cache only: the next run computes the formats again
+        # Atomic (a temp file per writer): runs of two days may race. A cache only: when it
+        # cannot be written, the next run computes the formats again.
+        with suppress(OSError):
+            write_atomic(cache, json.dumps(fresh, ensure_ascii=False))
     return formats
 
 

@@ -185,7 +185,8 @@ class SchemaSpec:
         style: the sentence-ending style its answers must be written in (a content check).
         overview_opening: the words its ``overview`` field must open with, or None.
         template: the digest layout it pairs with when ``--template`` is not given (the
-            reference digests pair ``seven`` with plain markdown, ``gmr`` with Jekyll).
+            digests it was specified from are plain markdown for the seven sections and
+            Jekyll posts for Goal/Method/Results).
         layout: builds the :class:`View` templates render from a validated answer.
     """
 

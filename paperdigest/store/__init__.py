@@ -27,6 +27,16 @@ from typing import Any
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
+from paperdigest.records import (
+    DigestRecord,
+    Listing,
+    PriorAnswer,
+    RunRecord,
+    RunStats,
+    Summary,
+    TextKey,
+)
+from paperdigest.states import PaperState, RunStatus
 from paperdigest.store.migrations import (
     FIRST_RELEASE_TABLES,
     LATEST,
@@ -34,16 +44,8 @@ from paperdigest.store.migrations import (
     migrate,
     schema_version,
 )
-from paperdigest.store.records import (
-    DigestRecord,
-    PriorAnswer,
-    RunRecord,
-    RunStats,
-    Summary,
-    TextKey,
-)
 
-__all__ = ["DigestRecord", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
+__all__ = ["DigestRecord", "Listing", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
 
 # Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
 _DAY_COMMANDS = ("backfill", "run")
@@ -352,17 +354,17 @@ class Store:
             if command in _DAY_COMMANDS and day is not None:
                 marks = ", ".join("?" * len(_DAY_COMMANDS))
                 db.execute(
-                    "UPDATE runs SET status = 'killed' WHERE day = ? AND status = 'running' "
+                    "UPDATE runs SET status = ? WHERE day = ? AND status = ? "
                     f"AND command IN ({marks})",
-                    (day, *_DAY_COMMANDS),
+                    (RunStatus.KILLED, day, RunStatus.RUNNING, *_DAY_COMMANDS),
                 )
             cur = db.execute(
-                "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, 'running')",
-                (command, day, _now()),
+                "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, ?)",
+                (command, day, _now(), RunStatus.RUNNING),
             )
             return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, stats: RunStats) -> None:
+    def finish_run(self, run_id: int, status: RunStatus, stats: RunStats) -> None:
         """Record a run's end, its status (``done``/``partial``/``failed``) and counts.
 
         A row never finished stays ``running`` until the next run of its day marks it
@@ -395,7 +397,7 @@ class Store:
                     r["id"],
                     r["command"],
                     r["day"],
-                    r["status"],
+                    RunStatus(r["status"]),
                     r["started_at"],
                     RunStats.from_json(json.loads(r["stats"])) if r["stats"] else None,
                 )
@@ -406,8 +408,8 @@ class Store:
 
     # digests ------------------------------------------------------------
 
-    def save_digest(self, record: DigestRecord, papers: list[tuple[str, str]]) -> None:
-        """Record a written digest and the (arXiv id, status) it lists, in order."""
+    def save_digest(self, record: DigestRecord, papers: Sequence[Listing]) -> None:
+        """Record a written digest and the papers it lists, in order."""
         with self._tx(f"recording the digest {record.path}") as db:
             db.execute("DELETE FROM digest_papers WHERE path = ?", (record.path,))
             db.execute(
@@ -424,8 +426,12 @@ class Store:
                 ),
             )
             db.executemany(
-                "INSERT INTO digest_papers (path, position, arxiv_id, status) VALUES (?, ?, ?, ?)",
-                [(record.path, i, aid, status) for i, (aid, status) in enumerate(papers)],
+                "INSERT INTO digest_papers (path, position, arxiv_id, state, detail, attempts) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (record.path, i, p.arxiv_id, p.state, p.detail, p.attempts)
+                    for i, p in enumerate(papers)
+                ],
             )
 
     def digests_listing(self, arxiv_id: str) -> list[DigestRecord]:
@@ -451,14 +457,26 @@ class Store:
         )
         return [_digest(r) for r in rows]
 
-    def digest_papers(self, path: str) -> list[tuple[str, str]]:
-        """The (arXiv id, status) a digest lists, in order."""
+    def digest_papers(self, path: str) -> list[Listing]:
+        """The papers a digest lists, in order.
+
+        Raises:
+            StoreError: SQLite failed, or a row's state is none this version knows.
+        """
+        what = f"reading the papers of the digest {path}"
         rows = self._rows(
-            f"reading the papers of the digest {path}",
-            "SELECT arxiv_id, status FROM digest_papers WHERE path = ? ORDER BY position",
+            what,
+            "SELECT arxiv_id, state, detail, attempts FROM digest_papers WHERE path = ? "
+            "ORDER BY position",
             (path,),
         )
-        return [(r["arxiv_id"], r["status"]) for r in rows]
+        try:
+            return [
+                Listing(r["arxiv_id"], PaperState(r["state"]), r["detail"], r["attempts"])
+                for r in rows
+            ]
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
 
     def shown_summaries(self, first: str | None = None, last: str | None = None) -> list[Summary]:
         """Each summary shown by a digest of the days from ``first`` to ``last``
@@ -472,12 +490,12 @@ class Store:
         rows = self._rows(
             what,
             "SELECT DISTINCT s.* FROM digests d "
-            "JOIN digest_papers p ON p.path = d.path AND p.status = 'ok' "
+            "JOIN digest_papers p ON p.path = d.path AND p.state = ? "
             "JOIN summaries s ON s.arxiv_id = p.arxiv_id AND s.schema = d.schema "
             "AND s.prompt_hash = d.prompt_hash AND s.model = d.model "
             "WHERE (? IS NULL OR d.day >= ?) AND (? IS NULL OR d.day <= ?) "
             "ORDER BY s.arxiv_id, s.schema",
-            (first, first, last, last),
+            (PaperState.SUMMARIZED, first, first, last, last),
         )
         return self._summaries(what, rows)
 

@@ -161,6 +161,63 @@ FROM rejected_answers""",
 )
 
 
+# Schema 3: a digest's papers keep their state in words of their own (issue 16 §2). Until
+# now ``digest_papers.status`` held ``ok`` or the reason the digest showed, whose first words
+# named the state: ``요약 실패 (3회 시도): …``, ``미완료: …``, ``건너뜀: …``, ``필터로 제외``. Those
+# prefixes are spelt here as the released versions wrote them (the labels of today's digests
+# live in paperdigest/render.py and may change; these may not). They are parsed once, here:
+# ``state`` (paperdigest.states.PaperState), ``detail`` (the text after "label: "), and
+# ``attempts`` (the N of "(N회 시도)"). A reason of no known kind counts as failed, as it
+# always did, with the whole reason kept as its detail.
+_V3 = (
+    """CREATE TABLE digest_papers_v3 (
+    path TEXT NOT NULL REFERENCES digests(path) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    arxiv_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT,
+    attempts INTEGER,
+    PRIMARY KEY (path, position)
+)""",
+    """WITH old AS (
+    SELECT path, position, arxiv_id, status,
+        CASE
+            WHEN status = 'ok' THEN 'summarized'
+            WHEN substr(status, 1, 6) = '필터로 제외' THEN 'filtered'
+            WHEN substr(status, 1, 3) = '건너뜀' THEN 'skipped'
+            WHEN substr(status, 1, 3) = '미완료' THEN 'not_done'
+            ELSE 'failed'
+        END AS state,
+        CASE
+            WHEN status = 'ok' THEN ''
+            WHEN substr(status, 1, 6) = '필터로 제외' THEN substr(status, 7)
+            WHEN substr(status, 1, 3) IN ('건너뜀', '미완료') THEN substr(status, 4)
+            WHEN substr(status, 1, 5) = '요약 실패' THEN substr(status, 6)
+        END AS rest,
+        instr(status, '회 시도): ') AS tries_end
+    FROM digest_papers
+)
+INSERT INTO digest_papers_v3 (path, position, arxiv_id, state, detail, attempts)
+SELECT path, position, arxiv_id, state,
+    CASE
+        WHEN rest IS NULL THEN status
+        WHEN rest = '' THEN NULL
+        WHEN substr(rest, 1, 2) = ': ' THEN substr(rest, 3)
+        WHEN state = 'failed' AND substr(rest, 1, 2) = ' (' AND tries_end > 0
+            THEN substr(status, tries_end + 7)
+        ELSE trim(rest)
+    END,
+    CASE
+        WHEN state = 'failed' AND substr(rest, 1, 2) = ' (' AND tries_end > 0
+            THEN CAST(substr(status, 8, tries_end - 8) AS INTEGER)
+    END
+FROM old""",
+    "DROP TABLE digest_papers",
+    "ALTER TABLE digest_papers_v3 RENAME TO digest_papers",
+    "CREATE INDEX digest_papers_by_id ON digest_papers(arxiv_id)",
+)
+
+
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
 any other table belongs to another program and is not migrated."""
@@ -187,6 +244,9 @@ def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
     Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
+    Migration(
+        3, "digest papers: state, detail and attempts instead of a reason", _statements(*_V3)
+    ),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 
