@@ -144,9 +144,9 @@ type="text/html"/>
 def korean_sentence(arxiv_id: str, prop: str, schema: str = "seven") -> str:
     """The fake model's answer for one string property: deterministic Korean sentences that
     pass the content checks (the overview opens with "해당 논문은", no sentence repeats across
-    fields, ``gmr`` ends its sentences in ~다 and the others in ~습니다)."""
+    fields, ``gmr`` and ``gmr-brief`` end their sentences in ~다 and the others in ~습니다)."""
     opening = "해당 논문은" if prop == "overview" else "논문"
-    if schema == "gmr":
+    if schema in ("gmr", "gmr-brief"):
         return (
             f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약이다. "
             f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장이다."
