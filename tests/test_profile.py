@@ -163,7 +163,9 @@ def test_a_folder_given_as_library_is_one_line(tmp_path: Path) -> None:
 # --- the profile from the settings -----------------------------------------------------------
 
 
-def test_no_reader_configured_gives_no_profile(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_reader_configured_gives_no_profile(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without interests, library or Zotero there is no profile (ranking stays by upvotes)."""
     assert _load(monkeypatch) is None
 
@@ -191,7 +193,9 @@ def test_interests_that_are_only_separators_are_a_config_error(
 ) -> None:
     """Separators without a topic are a typo, refused when the settings are read (exit 2)."""
     monkeypatch.setenv("PAPERDIGEST_INTERESTS", value)
-    with pytest.raises(ConfigError, match="PAPERDIGEST_INTERESTS is invalid: .*at least one topic"):
+    with pytest.raises(
+        ConfigError, match=r"PAPERDIGEST_INTERESTS is invalid: .*at least one topic"
+    ):
         load_settings()
 
 
@@ -256,7 +260,7 @@ def test_an_unknown_zotero_library_is_a_config_error(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A library id the API does not know (404) is exit 2, naming users/ID."""
-    with pytest.raises(ConfigError, match="users/999 .*HTTP 404"):
+    with pytest.raises(ConfigError, match=r"users/999 .*HTTP 404"):
         _load(monkeypatch, PAPERDIGEST_ZOTERO_LIBRARY_ID="999")
 
 
@@ -273,7 +277,7 @@ def test_zotero_down_after_retries_is_a_fetch_error(
 ) -> None:
     """Still 503 after every retry: FetchError (exit 1), naming the API URL."""
     env.fake.zotero_faults.extend([503] * 10)
-    with pytest.raises(FetchError, match="items/top.*HTTP 503"):
+    with pytest.raises(FetchError, match=r"items/top.*HTTP 503"):
         _load(monkeypatch, PAPERDIGEST_ZOTERO_LIBRARY_ID="475425", PAPERDIGEST_HTTP_RETRIES="2")
 
 

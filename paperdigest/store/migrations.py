@@ -161,6 +161,24 @@ FROM rejected_answers""",
 )
 
 
+# Embeddings (issue 18 §2): the vectors the relevance score compares, so a rerun asks the
+# embedding API nothing. A paper's vector is stored under its arXiv id (kind "paper"), a
+# profile text's (an interest phrase, a library item's title and abstract) under the SHA-256
+# of the text (kind "profile"): both per embedding model. ``vector`` is little-endian
+# float32, ``dims`` values long. A table of its own: no released table changes.
+_EMBEDDINGS = (
+    """CREATE TABLE embeddings (
+    kind TEXT NOT NULL CHECK (kind IN ('paper', 'profile')),
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    dims INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key, model)
+)""",
+)
+
+
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
 any other table belongs to another program and is not migrated."""
@@ -187,6 +205,7 @@ def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
     Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
+    Migration(3, "embeddings of papers and of the reader's profile", _statements(*_EMBEDDINGS)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 
