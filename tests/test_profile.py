@@ -298,3 +298,16 @@ def test_the_zotero_fixture_matches_the_file_exports() -> None:
     titles = [i["data"].get("title") for i in items if i["data"]["itemType"] == "preprint"]
     assert titles == [i.title for i in read_library(LIBRARY / "library.json")]
     assert isinstance(read_library(LIBRARY / "library.json")[0], LibraryItem)
+
+
+def test_bibtex_titles_are_latex_decoded_and_abstracts_unescaped(tmp_path: Path) -> None:
+    """Accents and commands in a title decode (pylatexenc); an abstract's escapes and
+    grouping braces go, its text otherwise kept."""
+    bib = tmp_path / "latex.bib"
+    bib.write_text(
+        '@misc{a, title = {{\\"U}ber {BERT} \\emph{Models}}, '
+        "abstract = {Gains of 56\\% on {GLUE} \\& more.}}\n",
+        encoding="utf-8",
+    )
+    (item,) = read_library(bib)
+    assert (item.title, item.abstract) == ("Über BERT Models", "Gains of 56% on GLUE & more.")

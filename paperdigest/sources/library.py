@@ -2,7 +2,8 @@
 
 Three formats, each read by a well-kept parser:
 
-* BibTeX (``.bib``): bibtexparser 2, LaTeX decoded (``{\\"u}`` → ü, ``\\%`` → %);
+* BibTeX (``.bib``): bibtexparser 2; titles LaTeX-decoded by pylatexenc (``{\\"u}`` → ü),
+  abstracts only unescaped (``\\%`` → %, see :func:`_bibtex_abstract`);
 * CSL JSON (``.json``): the standard library's ``json`` (a list of CSL items);
 * RIS (``.ris``): rispy.
 
@@ -187,20 +188,42 @@ def unique(items: Iterable[LibraryItem | None]) -> list[LibraryItem]:
     return list(kept.values())
 
 
+# A special character BibTeX exports escape (Zotero writes \% \& \$ \# \_ \{ \}).
+_ESCAPED_RE = re.compile(r"\\([%&$#_{}])")
+# A brace that only groups (``{BERT}`` keeps a title's capitals), not an escaped one.
+_GROUP_BRACE_RE = re.compile(r"(?<!\\)[{}]")
+
+
+def _bibtex_title(value: str) -> str:
+    """A title as the reader sees it: LaTeX decoded by pylatexenc when it holds a command
+    (``{\\"u}``, ``\\emph``), else only its grouping braces dropped (pylatexenc takes ~0.3 ms
+    a title, so a 2,000-item library spends its time only where there is LaTeX)."""
+    if "\\" not in value:
+        return _GROUP_BRACE_RE.sub("", value)
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return str(LatexNodes2Text(math_mode="verbatim").latex_to_text(value))
+
+
+def _bibtex_abstract(value: str) -> str:
+    """An abstract for comparing, never shown: escaped specials (``\\%``) unescaped and
+    grouping braces dropped. A full LaTeX decoding takes ~4 ms an abstract (8 s for a
+    2,000-item library at every run) and changes no similarity."""
+    return _ESCAPED_RE.sub(r"\1", _GROUP_BRACE_RE.sub("", value))
+
+
 def _bibtex(path: Path, text: str) -> list[LibraryItem | None]:
     # Imported here: only a BibTeX library pays for importing the parser.
     from bibtexparser import model
     from bibtexparser.entrypoint import parse_string
-    from bibtexparser.middlewares import LatexDecodingMiddleware, MonthIntMiddleware
+    from bibtexparser.middlewares import MonthIntMiddleware
 
     splitter_log = logging.getLogger("bibtexparser")
     level = splitter_log.level
     # The parser logs each broken block as it goes; the ConfigError below says it in one line.
     splitter_log.setLevel(logging.CRITICAL)
     try:
-        library = parse_string(
-            text, append_middleware=[LatexDecodingMiddleware(), MonthIntMiddleware(True)]
-        )
+        library = parse_string(text, append_middleware=[MonthIntMiddleware(True)])
     finally:
         splitter_log.setLevel(level)
     entries: list[Any] = list(library.entries)
@@ -209,8 +232,8 @@ def _bibtex(path: Path, text: str) -> list[LibraryItem | None]:
         if isinstance(block, model.DuplicateBlockKeyBlock | model.DuplicateFieldKeyBlock) or (
             isinstance(block, model.MiddlewareErrorBlock) and fallback is not None
         ):
-            # Sound entries with a reused key or field, or LaTeX the decoder could not read:
-            # their text is still the reader's.
+            # Sound entries with a reused key or field, or a month the middleware could not
+            # read: their text is still the reader's.
             if isinstance(fallback, model.Entry):
                 entries.append(fallback)
             continue
@@ -225,6 +248,10 @@ def _bibtex(path: Path, text: str) -> list[LibraryItem | None]:
         fields: Mapping[str, Any] = {k.lower(): f.value for k, f in entry.fields_dict.items()}
         return [fields[n] for n in names if n in fields]
 
+    def text_of(entry: Any, name: str, clean: Any) -> str | None:
+        values = [v for v in field(entry, name) if isinstance(v, str)]
+        return clean(values[0]) if values else None
+
     def issued(entry: Any) -> list[object]:
         year = field(entry, "year")
         month = field(entry, "month")
@@ -234,8 +261,8 @@ def _bibtex(path: Path, text: str) -> list[LibraryItem | None]:
 
     return [
         make_item(
-            next(iter(field(e, "title")), None),
-            next(iter(field(e, "abstract")), None),
+            text_of(e, "title", _bibtex_title),
+            text_of(e, "abstract", _bibtex_abstract),
             field(e, "dateadded", "date-added", "creationdate", "timestamp", "urldate"),
             issued(e),
         )
