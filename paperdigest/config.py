@@ -419,9 +419,9 @@ class Settings(BaseSettings):
         Raises:
             ConfigError: neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
         """
-        if self.openai_api_key is not None and self.openai_api_key.get_secret_value():
-            register_secret(self.openai_api_key.get_secret_value())  # e.g. a key from TOML
-            return self.openai_api_key.get_secret_value()
+        key = _revealed(self.openai_api_key)
+        if key:
+            return key
         if self.openai_base_url:
             return "EMPTY"
         raise ConfigError(
@@ -449,9 +449,9 @@ class Settings(BaseSettings):
         Raises:
             ConfigError: no key and no base URL for embeddings.
         """
-        if self.embedding_api_key is not None and self.embedding_api_key.get_secret_value():
-            register_secret(self.embedding_api_key.get_secret_value())
-            return self.embedding_api_key.get_secret_value()
+        key = _revealed(self.embedding_api_key)
+        if key:
+            return key
         if self.openai_api_key is not None or self.openai_base_url:
             return self.api_key()
         if self.embedding_base_url:
@@ -463,10 +463,7 @@ class Settings(BaseSettings):
 
     def zotero_key(self) -> str | None:
         """The Zotero API key (registered for redaction), or None for a public library."""
-        if self.zotero_api_key is None or not self.zotero_api_key.get_secret_value():
-            return None
-        register_secret(self.zotero_api_key.get_secret_value())
-        return self.zotero_api_key.get_secret_value()
+        return _revealed(self.zotero_api_key)
 
     @classmethod
     def settings_customise_sources(
@@ -484,6 +481,15 @@ class Settings(BaseSettings):
         elif _DEFAULT_TOML.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_DEFAULT_TOML))
         return tuple(sources)
+
+
+def _revealed(secret: SecretStr | None) -> str | None:
+    """A secret setting's value, registered for :func:`~paperdigest.errors.redact` (a key
+    read from TOML is in no environment variable); None when unset or empty."""
+    if secret is None or not secret.get_secret_value():
+        return None
+    register_secret(secret.get_secret_value())
+    return secret.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

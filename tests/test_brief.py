@@ -41,10 +41,13 @@ GIST = "DreamGym은 추론 기반 경험 모델로 에이전트 강화학습용 
 DETAIL = "실제 환경 롤아웃 없이도 GRPO와 PPO에 필적하는 성능을 보였습니다."
 
 
-def _brief(env: AppEnv, answers: list[dict[str, Any]], schema: str = "seven-brief") -> Summary:
-    """Ask for PAPER's brief; the fake model gives ``answers`` in turn."""
-    replies = iter(answers)
-    env.fake.chat_handler = lambda body: next(replies)
+def _brief(
+    env: AppEnv, answers: list[dict[str, Any]] | None, schema: str = "seven-brief"
+) -> Summary:
+    """Ask for PAPER's brief; the fake model gives ``answers`` in turn (None: its own)."""
+    if answers is not None:
+        replies = iter(answers)
+        env.fake.chat_handler = lambda body: next(replies)
     settings = load_settings()
     limiter = RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
 
@@ -106,19 +109,7 @@ def test_a_brief_quantity_absent_from_the_abstract_is_reasked(env: AppEnv) -> No
 
 def test_the_fake_models_default_brief_validates(env: AppEnv) -> None:
     """Without a scripted answer the fake fills the brief schema with a valid Korean gist."""
-    env.fake.chat_handler = None
-    settings = load_settings()
-    limiter = RateLimiter(settings.requests_per_minute, settings.tokens_per_minute)
-
-    async def ask() -> Summary:
-        client = make_openai_client(settings, limiter)
-        try:
-            summarizer = Summarizer(client, settings, limiter, TokenBudget(0))
-            return await summarizer.summarize(load_prompts()["gmr-brief"], PAPER, ABSTRACT)
-        finally:
-            await client.close()
-
-    summary = asyncio.run(ask())
+    summary = _brief(env, None, "gmr-brief")
     assert summary.content["gist"] and len(summary.attempts) == 1
 
 

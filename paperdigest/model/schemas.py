@@ -166,7 +166,17 @@ def _check_brief_length(value: str | None, info: ValidationInfo) -> str | None:
     return value
 
 
-class SevenBrief(BaseModel):
+class _Brief(BaseModel):
+    """The brief's fields and length rules; each style's subclass describes them."""
+
+    gist: str
+    detail: str | None
+
+    _gist_length = field_validator("gist")(_check_gist)
+    _brief_length = field_validator("detail")(_check_brief_length)
+
+
+class SevenBrief(_Brief):
     """The brief beside ``seven`` digests: formal ~습니다 style."""
 
     model_config = ConfigDict(extra="forbid", title="seven-brief")
@@ -174,20 +184,14 @@ class SevenBrief(BaseModel):
     gist: str = Field(description=_BRIEF_GIST + " 격식체(~습니다).")
     detail: str | None = Field(description=_BRIEF_DETAIL + " 격식체(~습니다).")
 
-    _gist_length = field_validator("gist")(_check_gist)
-    _brief_length = field_validator("detail")(_check_brief_length)
 
-
-class GmrBrief(BaseModel):
+class GmrBrief(_Brief):
     """The brief beside ``gmr`` digests: plain ~다 style."""
 
     model_config = ConfigDict(extra="forbid", title="gmr-brief")
 
     gist: str = Field(description=_BRIEF_GIST + " ~다 체.")
     detail: str | None = Field(description=_BRIEF_DETAIL + " ~다 체.")
-
-    _gist_length = field_validator("gist")(_check_gist)
-    _brief_length = field_validator("detail")(_check_brief_length)
 
 
 @dataclass(frozen=True)
