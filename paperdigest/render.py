@@ -9,7 +9,8 @@ schema fits any template through :class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
-every link is built from the arXiv id alone, never from model output.
+every link is built from the arXiv id alone, never from model output, except the code and
+project links of the daily papers list, which pass :func:`safe_url` (``http(s)`` only).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import quote, urlsplit
 
 import jinja2
 
@@ -33,9 +35,11 @@ __all__ = [
     "Entry",
     "FigureRef",
     "Omitted",
+    "code_links",
     "digest_filename",
     "model_markdown",
     "render_digest",
+    "safe_url",
     "split_title",
 ]
 
@@ -276,6 +280,62 @@ def _md_url(value: str) -> str:
     return text
 
 
+# What stays as written in a linked URL: RFC 3986's unreserved and reserved characters and
+# "%" (escapes already there), minus the ones markdown, kramdown or MDX would read as syntax
+# in a link destination: ( ) [ ] < > { } | $ ' " ` \ ^ and white space are percent-encoded.
+_URL_SAFE = "-._~:/?#@!&*+,;=%"
+
+
+def safe_url(value: str | None) -> str | None:
+    """``value`` as a link destination every layout can print as is, or None.
+
+    Only absolute ``http``/``https`` URLs with a host qualify: ``javascript:``, ``data:``,
+    relative and protocol-relative (``//host``) URLs, and values with white space or control
+    characters inside, give None (the list's fields are third-party text). Characters that
+    are markdown, kramdown or MDX syntax are percent-encoded (see ``_URL_SAFE``).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or text != drop_controls(text) or any(c.isspace() for c in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(text, safe=_URL_SAFE)
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Whether two URLs name one page: scheme and host case-insensitively, a trailing
+    ``/`` or ``.git`` ignored (``https://github.com/x/y`` and ``https://github.com/x/y/``)."""
+
+    def key(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url)
+        path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
+        return parts.netloc.lower(), path, parts.query
+
+    return key(a) == key(b)
+
+
+def code_links(paper: Paper) -> str:
+    """The line of code and project links under a paper's title, or ``""``.
+
+    ``💻 [코드](URL) ⭐ N · 🌐 [프로젝트 페이지](URL)``: the code link (``github_repo``) with its
+    stars when the list gives them, then the project page, shown only when it is another page
+    than the code link. Each URL passes :func:`safe_url` (a link that does not is left out);
+    the link texts are fixed, so the line needs no escaping in any layout.
+    """
+    code = safe_url(paper.github_repo)
+    page = safe_url(paper.project_page)
+    parts: list[str] = []
+    if code:
+        stars = f" ⭐ {paper.github_stars}" if paper.github_stars is not None else ""
+        parts.append(f"💻 [코드]({code}){stars}")
+    if page and not (code and _same_url(code, page)):
+        parts.append(f"🌐 [프로젝트 페이지]({page})")
+    return " · ".join(parts)
+
+
 def _js_string(value: str) -> str:
     """A JavaScript string literal (for an MDX ``import``), quotes and ``<`` escaped."""
     return json.dumps(drop_controls(str(value))).replace("<", "\\u003c")
@@ -305,6 +365,7 @@ _env.filters.update(
     code_span=_code_span,
     md_url=_md_url,
     js_string=_js_string,
+    code_links=code_links,
 )
 
 

@@ -98,6 +98,7 @@ def _configure(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         "PAPERDIGEST_ARXIV_HTML_URL": f"{base}/html",
         "PAPERDIGEST_ARXIV_PDF_URL": f"{base}/pdf",
         "OPENAI_BASE_URL": f"{base}/v1",
+        "PAPERDIGEST_ZOTERO_BASE_URL": base,
         "OPENAI_API_KEY": TEST_API_KEY,
         "PAPERDIGEST_MODEL": "fake-model",
         "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",

@@ -167,13 +167,17 @@ _ALLOWED_LINK = re.compile(
     r"^(?:https://(?:arxiv\.org/abs|huggingface\.co/papers)/\d{4}\.\d{4,5}"
     r"|#\d{8,9}|#paper-\d{4}-\d{4,5})$"
 )
+# The list's code and project links (issue 18 §4): http(s) only, under their fixed link texts.
+_LIST_LINK = re.compile(r"^https?://[^\s]+$")
+_LIST_LINK_TEXTS = ("코드", "프로젝트 페이지")
 
 
 def markdown_problems(text: str) -> list[str]:
     """What would make a digest unsafe or broken as markdown (empty list = fine).
 
     Parsed with markdown-it (CommonMark + GFM tables): no raw HTML, no images, no tables,
-    every link built from an arXiv id, no heading other than the template's own, front
+    every link built from an arXiv id (or an http(s) code or project link of the list, under
+    its fixed link text), no heading other than the template's own, front
     matter (jekyll) closed. ``text`` must end with one newline and hold no control
     character but tab and newline.
     """
@@ -190,7 +194,8 @@ def markdown_problems(text: str) -> list[str]:
         body = text[end + 5 :]
     md = MarkdownIt("commonmark").enable("table")
     md.validateLink = lambda url: True  # report javascript: links too, not drop them
-    for token in _walk(md.parse(body)):
+    tokens = list(_walk(md.parse(body)))
+    for index, token in enumerate(tokens):
         if token.type == "html_block" and token.content.strip() == TRUNCATE_MARKER:
             continue  # docusaurus's blog-list cut, a comment no renderer shows
         if token.type in ("html_block", "html_inline"):
@@ -201,7 +206,9 @@ def markdown_problems(text: str) -> list[str]:
             problems.append("a table")
         elif token.type == "link_open":
             href = str(token.attrGet("href"))
-            if not _ALLOWED_LINK.match(href):
+            label = tokens[index + 1].content if index + 1 < len(tokens) else ""
+            listed = label in _LIST_LINK_TEXTS and _LIST_LINK.match(href)
+            if not _ALLOWED_LINK.match(href) and not listed:
                 problems.append(f"link not built from an arXiv id: {href!r}")
     return problems
 

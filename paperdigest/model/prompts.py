@@ -93,8 +93,8 @@ def load_prompts(
     """Load and check the prompt file of every schema (run at start-up).
 
     Args:
-        prompts_dir: the folder with ``seven.md`` and ``gmr.md`` (default: the package's
-            own ``paperdigest/prompts``).
+        prompts_dir: the folder with each schema's prompt file (``seven.md``, ``gmr.md``,
+            ``brief.md``; default: the package's own ``paperdigest/prompts``).
         formats_cache: a JSON file that keeps the response formats between runs (see
             :func:`response_formats`); None computes them every time.
 

@@ -6,6 +6,10 @@ through the JSON schema of structured outputs, and a schema-neutral view for tem
   null unless the paper masks.
 - ``gmr`` (the Goal/Method/Results digest of a Jekyll blog): Goal, Motivation, Contribution,
   Method, Results, Limitations, Conclusion, in ~다 style.
+- ``seven-brief`` and ``gmr-brief`` (issue 18 §3): the brief of a paper outside a digest's
+  top N, written from the abstract alone: a one-sentence ``gist`` (the TL;DR line) and an
+  optional second sentence ``detail``, together at most :data:`BRIEF_MAX_CHARS` characters,
+  in the style of the digest's own schema (:func:`brief_schema` pairs them).
 
 What differs between schemas is data on their :class:`SchemaSpec` (style, overview opening,
 default layout, how a summary is laid out): a third schema is a new spec and a prompt file.
@@ -17,20 +21,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from paperdigest.checks.content import OVERVIEW_OPENING, Style
 from paperdigest.text import collapse_space
 
 __all__ = [
+    "BRIEF_MAX_CHARS",
     "DEFAULT_SCHEMA",
     "GIST_MAX_CHARS",
     "KEY_FIGURE_FIELD",
     "SCHEMAS",
+    "GmrBrief",
     "GmrSummary",
     "SchemaSpec",
+    "SevenBrief",
     "SevenSummary",
     "View",
+    "brief_schema",
     "get_schema",
     "schema_for_template",
 ]
@@ -128,6 +136,64 @@ class GmrSummary(BaseModel):
     key_figure: int | None = Field(description=_KEY_FIGURE)
 
 
+BRIEF_MAX_CHARS = 160
+"""Longest brief (characters, white space collapsed, ``gist`` and ``detail`` joined by a
+space): issue 18 §3 asks for one or two Korean sentences of at most 160 characters, two
+TL;DR-length sentences, so that the papers outside the top N take a line or two each."""
+
+_BRIEF_GIST = (
+    f"핵심 한 문장: 초록만 보고 논문이 무엇을 제안하거나 보였는지 {GIST_MAX_CHARS}자 이내의 "
+    "한국어 한 문장으로 쓴다. 줄바꿈, 마크다운, 목록, 링크는 쓰지 않는다."
+)
+_BRIEF_DETAIL = (
+    "덧붙이는 한 문장: 초록에 있는 가장 중요한 결과나 방법을 한국어 한 문장으로 쓴다. 핵심 "
+    "문장과 합쳐 "
+    f"{BRIEF_MAX_CHARS}자 이내. 초록에 덧붙일 내용이 없으면 null."
+)
+
+
+def _check_brief_length(value: str | None, info: ValidationInfo) -> str | None:
+    """The brief's total length rule (:data:`BRIEF_MAX_CHARS`); the message is the re-ask."""
+    gist = info.data.get("gist")
+    if value is None or not isinstance(gist, str):
+        return value
+    length = len(collapse_space(gist)) + 1 + len(collapse_space(value))
+    if length > BRIEF_MAX_CHARS:
+        raise ValueError(
+            f"gist and detail together must be at most {BRIEF_MAX_CHARS} characters; they "
+            f"have {length}. Shorten detail to one short sentence, or set it to null"
+        )
+    return value
+
+
+class _Brief(BaseModel):
+    """The brief's fields and length rules; each style's subclass describes them."""
+
+    gist: str
+    detail: str | None
+
+    _gist_length = field_validator("gist")(_check_gist)
+    _brief_length = field_validator("detail")(_check_brief_length)
+
+
+class SevenBrief(_Brief):
+    """The brief beside ``seven`` digests: formal ~습니다 style."""
+
+    model_config = ConfigDict(extra="forbid", title="seven-brief")
+
+    gist: str = Field(description=_BRIEF_GIST + " 격식체(~습니다).")
+    detail: str | None = Field(description=_BRIEF_DETAIL + " 격식체(~습니다).")
+
+
+class GmrBrief(_Brief):
+    """The brief beside ``gmr`` digests: plain ~다 style."""
+
+    model_config = ConfigDict(extra="forbid", title="gmr-brief")
+
+    gist: str = Field(description=_BRIEF_GIST + " ~다 체.")
+    detail: str | None = Field(description=_BRIEF_DETAIL + " ~다 체.")
+
+
 @dataclass(frozen=True)
 class View:
     """A summary as templates see it, whatever its schema.
@@ -173,6 +239,12 @@ def _gmr_view(labels: dict[str, str], content: dict[str, Any]) -> View:
     )
 
 
+def _brief_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    """A brief's layout: its one or two sentences as the overview, the gist as the TL;DR."""
+    text = " ".join(v for v in (content["gist"], content.get("detail")) if v)
+    return View(text, (), (), content["gist"])
+
+
 @dataclass(frozen=True)
 class SchemaSpec:
     """A schema and every fact that differs between schemas.
@@ -188,6 +260,9 @@ class SchemaSpec:
             digests it was specified from are plain markdown for the seven sections and
             Jekyll posts for Goal/Method/Results).
         layout: builds the :class:`View` templates render from a validated answer.
+        brief_of: for a brief schema, the full schema whose digests it serves (its
+            ``template`` is that schema's, and it is never chosen by ``--template``); None
+            for a full schema.
     """
 
     name: str
@@ -198,6 +273,7 @@ class SchemaSpec:
     overview_opening: str | None
     template: str
     layout: Callable[[dict[str, str], dict[str, Any]], View]
+    brief_of: str | None = None
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -260,6 +336,28 @@ SCHEMAS: dict[str, SchemaSpec] = {
         template="jekyll",
         layout=_gmr_view,
     ),
+    "seven-brief": SchemaSpec(
+        name="seven-brief",
+        model=SevenBrief,
+        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
+        prompt_file="brief.md",
+        style=Style.FORMAL,
+        overview_opening=None,
+        template="digest",
+        layout=_brief_view,
+        brief_of="seven",
+    ),
+    "gmr-brief": SchemaSpec(
+        name="gmr-brief",
+        model=GmrBrief,
+        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
+        prompt_file="brief.md",
+        style=Style.PLAIN,
+        overview_opening=None,
+        template="jekyll",
+        layout=_brief_view,
+        brief_of="gmr",
+    ),
 }
 
 DEFAULT_SCHEMA = "seven"
@@ -268,14 +366,24 @@ the fullest of the two."""
 
 
 def schema_for_template(template: str) -> str:
-    """The schema a layout pairs with when only ``--template`` is given: the schema whose
-    :attr:`SchemaSpec.template` it is, else :data:`DEFAULT_SCHEMA`."""
+    """The schema a layout pairs with when only ``--template`` is given: the full schema
+    whose :attr:`SchemaSpec.template` it is, else :data:`DEFAULT_SCHEMA`."""
     for spec in SCHEMAS.values():
-        if spec.template == template:
+        if spec.template == template and spec.brief_of is None:
             return spec.name
     return DEFAULT_SCHEMA
 
 
+def brief_schema(name: str) -> SchemaSpec:
+    """The brief schema that serves the full schema ``name`` (``seven`` → ``seven-brief``),
+    written in its style; ``KeyError`` when ``name`` has none."""
+    for spec in SCHEMAS.values():
+        if spec.brief_of == name:
+            return spec
+    raise KeyError(name)
+
+
 def get_schema(name: str) -> SchemaSpec:
-    """The :class:`SchemaSpec` named ``seven`` or ``gmr``; ``KeyError`` for any other name."""
+    """The :class:`SchemaSpec` named ``seven``, ``gmr`` or one of their briefs (``seven-brief``,
+    ``gmr-brief``); ``KeyError`` for any other name."""
     return SCHEMAS[name]

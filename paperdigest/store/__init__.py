@@ -1,5 +1,5 @@
 """SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
-answers, runs, digests.
+answers, runs, digests, embeddings.
 
 A summary is committed the moment it is validated, so a crash loses at most the call in
 flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +55,10 @@ _DAY_COMMANDS = ("backfill", "run")
 _BUSY_TIMEOUT = 30.0
 
 _SUMMARY_KEY = "arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
+
+# Keys per SELECT … IN (…): well under SQLite's 32,766 host parameters, and a 2,000-item
+# library is read in four statements.
+_KEYS_PER_QUERY = 500
 
 
 def _now() -> str:
@@ -498,6 +502,49 @@ class Store:
             (PaperState.SUMMARIZED, first, first, last, last),
         )
         return self._summaries(what, rows)
+
+    # embeddings ---------------------------------------------------------
+
+    def get_embeddings(self, kind: str, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors of ``keys`` under ``model``: key → little-endian float32 bytes.
+
+        Args:
+            kind: ``paper`` (keys are arXiv ids) or ``profile`` (keys are the SHA-256 of
+                an interest phrase or a library item's text).
+            model: the embedding model that made them.
+            keys: the keys asked; those not stored are absent from the result.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        found: dict[str, bytes] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            chunk = unique[start : start + _KEYS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._rows(
+                f"reading {kind} embeddings",
+                f"SELECT key, vector FROM embeddings WHERE kind = ? AND model = ? "
+                f"AND key IN ({marks})",
+                (kind, model, *chunk),
+            )
+            found.update((r["key"], bytes(r["vector"])) for r in rows)
+        return found
+
+    def save_embeddings(self, kind: str, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Store vectors (key → little-endian float32 bytes) of one ``kind`` and ``model``
+        in one transaction, replacing any under the same key.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        now = _now()
+        with self._tx(f"saving {len(vectors)} {kind} embeddings") as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (kind, key, model, dims, vector, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(kind, k, model, len(v) // 4, v, now) for k, v in vectors.items()],
+            )
 
     # batches ------------------------------------------------------------
 

@@ -217,6 +217,23 @@ FROM old""",
     "CREATE INDEX digest_papers_by_id ON digest_papers(arxiv_id)",
 )
 
+# Schema 4, embeddings (issue 18 §2): the vectors the relevance score compares, so a rerun
+# asks the embedding API nothing. A paper's vector is stored under its arXiv id (kind "paper"), a
+# profile text's (an interest phrase, a library item's title and abstract) under the SHA-256
+# of the text (kind "profile"): both per embedding model. ``vector`` is little-endian
+# float32, ``dims`` values long. A table of its own: no released table changes.
+_EMBEDDINGS = (
+    """CREATE TABLE embeddings (
+    kind TEXT NOT NULL CHECK (kind IN ('paper', 'profile')),
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    dims INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key, model)
+)""",
+)
+
 
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
@@ -247,6 +264,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "digest papers: state, detail and attempts instead of a reason", _statements(*_V3)
     ),
+    Migration(4, "embeddings of papers and of the reader's profile", _statements(*_EMBEDDINGS)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 
