@@ -1,20 +1,20 @@
-"""Benchmark: precision of the figure check on its corpus of real summaries (issue 11 §4).
+"""Benchmark: precision of the quantity check on its corpus of real summaries (issue 11 §4).
 
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_checks.py --help``).
 
 What it measures, on the corpus of ``tests/precision.py`` (the Korean summaries of reference
-digests 002 and 003, every figure of every field labelled by hand as in or not in the abstract
+digests 002 and 003, every quantity of every field labelled by hand as in or not in the abstract
 the model was given):
 
-* figures checked: the labelled cases (one figure of one field);
+* quantities checked: the labelled cases (one quantity of one field);
 * false-flag rate: cases labelled "in the text" that the check flags, over all such cases
   (target <= 2 %); the false flags are listed;
-* not-in-abstract figures flagged: cases labelled "not in the text" that the check flags
-  (real errors such as 1.6억 for "1.6 billion", and figures the digest's model took from the
+* not-in-abstract quantities flagged: cases labelled "not in the text" that the check flags
+  (real errors such as 1.6억 for "1.6 billion", and quantities the digest's model took from the
   paper body); the misses are listed;
-* flags on invented figures: one random figure added to every results field, for several
+* flags on invented quantities: one random quantity added to every results field, for several
   seeds (target 100 %);
-* time per answer: one :func:`paperdigest.checks.unverified_figures` call on a whole answer
+* time per answer: one :func:`paperdigest.checks.unverified_quantities` call on a whole answer
   (its fields joined by newlines, as ``paperdigest.model.reask.validate_answer`` does) against
   title + abstract, the mean over repeated runs, in milliseconds.
 
@@ -43,7 +43,7 @@ from precision import (  # noqa: E402
     sources,
 )
 
-from paperdigest.checks import unverified_figures  # noqa: E402
+from paperdigest.checks import unverified_quantities  # noqa: E402
 
 # Targets of issue 11 §4.
 MAX_FALSE_FLAG_RATE = 0.02
@@ -61,7 +61,7 @@ def _time_per_answer(repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         for answer_text, source in items:
             one = time.perf_counter()
-            unverified_figures(answer_text, source)
+            unverified_quantities(answer_text, source)
             slowest = max(slowest, time.perf_counter() - one)
     return (time.perf_counter() - started) / (repeat * len(items)), slowest
 
@@ -70,7 +70,7 @@ def main() -> int:
     """Run the benchmark; exit 0 when every target is met, 1 otherwise."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--seeds", type=int, default=20, help="seeds of invented figures (default 20)"
+        "--seeds", type=int, default=20, help="seeds of invented quantities (default 20)"
     )
     parser.add_argument(
         "--repeat", type=int, default=20, help="timing rounds over all answers (default 20)"
@@ -89,7 +89,7 @@ def main() -> int:
     ]
     by_kind: dict[str, list[int]] = {}  # kind -> [flagged, invented]
     for item in invented:
-        hit = item.figure in unverified_figures(item.text, sources()[item.arxiv_id])
+        hit = item.quantity in unverified_quantities(item.text, sources()[item.arxiv_id])
         counts = by_kind.setdefault(item.kind, [0, 0])
         counts[0] += hit
         counts[1] += 1
@@ -111,7 +111,7 @@ def main() -> int:
         + ")"
     )
     print(
-        f"figures checked   {len(all_cases)} ({len(in_text)} in the text, "
+        f"quantities checked   {len(all_cases)} ({len(in_text)} in the text, "
         f"{len(not_in_text)} not in the text)"
     )
     print(
@@ -127,7 +127,7 @@ def main() -> int:
         if case not in caught:
             print(f"  missed          {case.case_id}  ({case.reason})")
     print(
-        f"invented figures  {invented_rate:.1%} flagged ({invented_flagged} of {len(invented)}, "
+        f"invented quantities  {invented_rate:.1%} flagged ({invented_flagged} of {len(invented)}, "
         f"{args.seeds} seeds; target {MIN_INVENTED_FLAG_RATE:.0%})"
     )
     print(
@@ -137,7 +137,7 @@ def main() -> int:
     print(f"time per answer   {mean * 1000:.2f} ms mean, {slowest * 1000:.2f} ms slowest")
     targets = {
         f"false-flag rate <= {MAX_FALSE_FLAG_RATE:.0%}": false_rate <= MAX_FALSE_FLAG_RATE,
-        "every invented figure flagged": invented_rate >= MIN_INVENTED_FLAG_RATE,
+        "every invented quantity flagged": invented_rate >= MIN_INVENTED_FLAG_RATE,
     }
     for name, ok in targets.items():
         print(f"{'PASS' if ok else 'FAIL'}  {name}")

@@ -1,5 +1,5 @@
-"""The figure check against its precision corpus (issue 11 §4): real Korean summaries of the
-reference digests 002 and 003, every figure labelled by hand as in or not in the abstract the
+"""The quantity check against its precision corpus (issue 11 §4): real Korean summaries of the
+reference digests 002 and 003, every quantity labelled by hand as in or not in the abstract the
 model was given (tests/precision.py, tests/fixtures/precision/, provenance in
 tests/fixtures/README.md).
 """
@@ -21,7 +21,7 @@ from precision import (
     sources,
 )
 
-from paperdigest.checks import extract_figures, unverified_figures
+from paperdigest.checks import extract_quantities, unverified_quantities
 
 # Cases labelled "in the text" that today's check still flags: the classes of issue 11 §1.
 # Each is marked xfail(strict=True): when a fix in paperdigest/checks makes one pass, its test
@@ -34,7 +34,7 @@ KNOWN_FALSE_FLAGS: frozenset[str] = frozenset()
 
 # Cases labelled "not in the text" that today's check does not flag, on the same terms. All are
 # bare integers up to 10 without a Korean counter, which the check exempts on purpose ("4차원",
-# "8 에폭", a ratio "2/3"; see paperdigest.checks.figures.figure_flags): the price of that
+# "8 에폭", a ratio "2/3"; see paperdigest.checks.quantities.quantity_flags): the price of that
 # exemption, measured. Counts with 개/편/가지/단계/명/건 are checked, against the number words of
 # the source too ("three stages").
 KNOWN_MISSES: frozenset[str] = frozenset(
@@ -61,7 +61,7 @@ _IN_TEXT = [
     if c.label == IN_TEXT
 ]
 _NOT_IN_TEXT = [
-    _param(c, KNOWN_MISSES, "known miss of the figure check")
+    _param(c, KNOWN_MISSES, "known miss of the quantity check")
     for c in cases()
     if c.label == NOT_IN_TEXT
 ]
@@ -76,30 +76,30 @@ def test_corpus_labels_are_known_values() -> None:
 
 
 def test_corpus_case_ids_are_unique() -> None:
-    """No figure of a field is labelled twice."""
+    """No quantity of a field is labelled twice."""
     ids = [case.case_id for case in cases()]
     assert len(ids) == len(set(ids))
 
 
-def test_corpus_labels_every_figure_the_check_sees() -> None:
-    """Each figure the check's extractor finds in a field has a labelled case of that value."""
+def test_corpus_labels_every_quantity_the_check_sees() -> None:
+    """Each quantity the check's extractor finds in a field has a labelled case of that value."""
     labelled: dict[tuple[str, str], set[str]] = {}
     for case in cases():
         key = (case.arxiv_id, case.field)
-        labelled.setdefault(key, set()).update(extract_figures(case.figure))
+        labelled.setdefault(key, set()).update(extract_quantities(case.quantity))
     for answer in answers().values():
         for field, text in answer.fields.items():
-            missing = set(extract_figures(text)) - labelled.get((answer.arxiv_id, field), set())
+            missing = set(extract_quantities(text)) - labelled.get((answer.arxiv_id, field), set())
             assert not missing, (answer.arxiv_id, field, missing)
 
 
 def test_every_flag_is_a_labelled_case() -> None:
-    """The check flags nothing in the corpus that is not one of its labelled figures."""
-    figures = {(c.arxiv_id, c.field, c.figure) for c in cases()}
+    """The check flags nothing in the corpus that is not one of its labelled quantities."""
+    quantities = {(c.arxiv_id, c.field, c.quantity) for c in cases()}
     for answer in answers().values():
         for field in answer.fields:
-            for figure in flagged(answer.arxiv_id, field):
-                assert (answer.arxiv_id, field, figure) in figures
+            for quantity in flagged(answer.arxiv_id, field):
+                assert (answer.arxiv_id, field, quantity) in quantities
 
 
 def test_known_lists_name_corpus_cases() -> None:
@@ -110,31 +110,31 @@ def test_known_lists_name_corpus_cases() -> None:
 
 
 @pytest.mark.parametrize("case", _IN_TEXT)
-def test_figure_in_the_text_is_not_flagged(case: Case) -> None:
-    """A figure labelled "in the text" (the abstract states it in any notation, or it only
+def test_quantity_in_the_text_is_not_flagged(case: Case) -> None:
+    """A quantity labelled "in the text" (the abstract states it in any notation, or it only
     names a thing: "MATH 500", "2D") is not flagged: no false alarm."""
     assert not is_flagged(case), case.reason
 
 
 @pytest.mark.parametrize("case", _NOT_IN_TEXT)
-def test_figure_not_in_the_text_is_flagged(case: Case) -> None:
-    """A figure the abstract does not hold is flagged."""
+def test_quantity_not_in_the_text_is_flagged(case: Case) -> None:
+    """A quantity the abstract does not hold is flagged."""
     assert is_flagged(case), case.reason
 
 
 @pytest.mark.parametrize("invented", invented_cases(), ids=lambda item: item.arxiv_id)
-def test_invented_figure_in_results_is_flagged(invented: Invented) -> None:
-    """A random figure added to a real results field is flagged, whatever its kind."""
+def test_invented_quantity_in_results_is_flagged(invented: Invented) -> None:
+    """A random quantity added to a real results field is flagged, whatever its kind."""
     source = sources()[invented.arxiv_id]
-    assert invented.figure in unverified_figures(invented.text, source)
+    assert invented.quantity in unverified_quantities(invented.text, source)
 
 
-def test_invented_figures_cover_every_kind() -> None:
-    """The default seed invents figures of every kind: %, 배, thousands, 만, decimals."""
+def test_invented_quantities_cover_every_kind() -> None:
+    """The default seed invents quantities of every kind: %, 배, thousands, 만, decimals."""
     assert {invented.kind for invented in invented_cases()} == set(TEMPLATES)
 
 
-def test_invented_figures_cover_every_results_field() -> None:
-    """Each summary of the corpus that has a results field gets one invented figure."""
+def test_invented_quantities_cover_every_results_field() -> None:
+    """Each summary of the corpus that has a results field gets one invented quantity."""
     with_results = {a.arxiv_id for a in answers().values() if "results" in a.fields}
     assert {invented.arxiv_id for invented in invented_cases()} == with_results

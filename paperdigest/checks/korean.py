@@ -120,7 +120,7 @@ def hangul_share(text: str) -> float:
 
     Returns:
         A float in 0..1: Korean words / letter-bearing words; 1.0 for a text without letters
-        (empty, or only figures), which has nothing in a wrong language.
+        (empty, or only quantities), which has nothing in a wrong language.
     """
     words = _letter_words(text)
     if not words:
@@ -182,7 +182,7 @@ def check_text_field(label: str, text: str) -> list[str]:
       without the name-like Latin words (a digit or an inner capital: GPT-4o, MMLU,
       HumanEval), which Korean prose may hold in any number; a text of fewer than
       :data:`SHORT_TEXT_WORDS` (3) letter-bearing words instead needs at least one Korean
-      word. A text without letters (only figures) passes this rule.
+      word. A text without letters (only quantities) passes this rule.
 
     Bullets (``- ``), bold (``**…**``) and numbered lists are allowed.
 

@@ -1,7 +1,7 @@
-"""Reading figures from a text: numbers with their units and scales.
+"""Reading quantities from a text: numbers with their units and scales.
 
-:func:`extract_figures` (public) and :func:`scan` (the figures with their spelling, value,
-kind and offsets, for :mod:`paperdigest.checks.figures`) read English and Korean notations
+:func:`extract_quantities` (public) and :func:`scan` (the quantities with their spelling, value,
+kind and offsets, for :mod:`paperdigest.checks.quantities`) read English and Korean notations
 alike, so that every spelling of one quantity compares equal: ``1.6 billion`` = ``16억``,
 ``32만 5,800`` = ``325,800``, ``56.0\\%`` = ``56%``.
 
@@ -20,8 +20,8 @@ from paperdigest.text import collapse_space
 __all__ = [
     "SCALE_LETTERS",
     "UNIT_WORDS",
-    "Figure",
-    "extract_figures",
+    "Quantity",
+    "extract_quantities",
     "format_value",
     "mask",
     "parse_number",
@@ -66,7 +66,7 @@ _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z
 _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
 # Measuring-unit words written after a number and a space ("21.7 seconds", "3.2 GB"): time,
 # memory, frequency, frame rate, tokens, pixels, length, mass, power, temperature. One list
-# for the name rule below and the percentage rule of figures.py.
+# for the name rule below and the percentage rule of quantities.py.
 UNIT_WORDS = (
     r"ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
     r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?"
@@ -107,20 +107,20 @@ _UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class Figure:
-    """One figure found in a text."""
+class Quantity:
+    """One quantity found in a text."""
 
     spelling: str  # as written, white space collapsed: "+3%", "56.0\\%", "32만 5,800"
     value: Decimal  # absolute value, units applied: 325800, 56, 7000000000
     kind: str  # "" (plain number), "%" (percent or percentage points) or "x" (multiplier)
     plain_integer: bool  # written as bare digits: no decimals, no unit, no scale
     scaled: bool  # written with a scale: 만/억/조/천, k/M/B/T, million, 10^k, 5e-4
-    start: int  # offset in the scanned text where the figure starts (its sign included)
-    end: int  # offset just after the figure, its unit included
+    start: int  # offset in the scanned text where the quantity starts (its sign included)
+    end: int  # offset just after the quantity, its unit included
 
 
 def mask(text: str) -> str:
-    """Blank out what holds digits but no figures (URLs) and LaTeX math delimiters; mark
+    """Blank out what holds digits but no quantities (URLs) and LaTeX math delimiters; mark
     "224x224" dimensions.
 
     The ``$`` of inline math becomes a space, so ``2$\\times$`` (as Hugging Face abstracts
@@ -162,9 +162,9 @@ def _korean_tail(work: str, pos: int, first: Decimal) -> tuple[Decimal, int] | N
 
     Groups join while their places descend ("1억 2천만"); a last group without a unit joins
     when it is an integer of two or more digits below the last place ("32만 5,800"; in
-    "10만 3가지" the 3 is a count of its own). "5만 10만" is two figures.
+    "10만 3가지" the 3 is a count of its own). "5만 10만" is two quantities.
 
-    Returns the total value and the end of the figure, or None if no 천/만/억/조 follows.
+    Returns the total value and the end of the quantity, or None if no 천/만/억/조 follows.
     """
     total = Decimal(0)
     last_place: Decimal | None = None
@@ -201,13 +201,13 @@ def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
     return prefix is not None and _MARKER_END_RE.match(work, end) is not None
 
 
-def _left_context(work: str, start: int, previous: Figure | None, previous_end: int) -> str:
+def _left_context(work: str, start: int, previous: Quantity | None, previous_end: int) -> str:
     """Classify what stands left of the number at ``start``.
 
     Returns ``"name"`` (glued to a Latin letter, or to a hyphen glued to a letter or to a
-    digit that is not a figure: part of an identifier), ``"range"`` (second number of a range
+    digit that is not a quantity: part of an identifier), ``"range"`` (second number of a range
     whose first number ended right before: "63–95%", "8-32times", "63% to 95%"), ``"sign"``
-    (a ``+``/``-``/``±`` that belongs to the figure) or ``"plain"``.
+    (a ``+``/``-``/``±`` that belongs to the quantity) or ``"plain"``.
     """
     if start == 0:
         return "plain"
@@ -227,7 +227,7 @@ def _left_context(work: str, start: int, previous: Figure | None, previous_end: 
 
 
 def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
-    """The end of a number that is part of a name, or None when it is a figure.
+    """The end of a number that is part of a name, or None when it is a quantity.
 
     A number is a name part when it follows a Latin-script name token (a capitalised word or
     an acronym, then a space: "MATH 500", "AIME 2024", "Gemini 2.5 Flash") or another name
@@ -235,7 +235,7 @@ def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) 
     % or 배, nor opens a range of them ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
     63–97%" are claims), and is an integer
     (optionally with a model-size letter, "Qwen 7B") or is followed by another name part
-    ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a figure.
+    ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a quantity.
     """
     if not chained and _NAME_TOKEN_RE.search(work, max(0, start - 40), start) is None:
         return None
@@ -257,13 +257,13 @@ def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) 
     return stop
 
 
-def scan(text: str, *, markers: bool = True) -> list[Figure]:
-    """Find every figure of ``text``, in order (see :func:`extract_figures` for the rules).
+def scan(text: str, *, markers: bool = True) -> list[Quantity]:
+    """Find every quantity of ``text``, in order (see :func:`extract_quantities` for the rules).
 
-    ``markers=False`` keeps enumeration markers ("1.", "(2)") as figures.
+    ``markers=False`` keeps enumeration markers ("1.", "(2)") as quantities.
     """
     work = mask(text)
-    figures: list[Figure] = []
+    quantities: list[Quantity] = []
     previous_end = -1
     ordinal_end = -1  # end of the last ordinal ("제14조"), for ranges "제14조~17조"
     name_end = -1  # end of the last name part, for chains "Llama 3.1 405B"
@@ -289,7 +289,7 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
         if name_stop is not None:
             name_end = pos = name_stop
             continue
-        previous = figures[-1] if figures else None
+        previous = quantities[-1] if quantities else None
         context = _left_context(work, start, previous, previous_end)
         if context == "name":
             continue
@@ -329,9 +329,9 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
         if context == "sign":
             start -= 1
         if context == "range" and previous is not None and kind and not previous.kind:
-            figures[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
-        figures.append(
-            Figure(
+            quantities[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
+        quantities.append(
+            Quantity(
                 spelling=collapse_space(text[start:end]),
                 value=value,
                 kind=kind,
@@ -343,7 +343,7 @@ def scan(text: str, *, markers: bool = True) -> list[Figure]:
         )
         previous_end = end
         pos = end
-    return figures
+    return quantities
 
 
 def format_value(value: Decimal) -> str:
@@ -351,10 +351,10 @@ def format_value(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def extract_figures(text: str) -> list[str]:
-    """Every number-like figure of ``text``, normalized to its numeric value.
+def extract_quantities(text: str) -> list[str]:
+    """Every number-like quantity of ``text``, normalized to its numeric value.
 
-    What is a figure: a number written with ASCII digits, as an integer, a decimal, with
+    What is a quantity: a number written with ASCII digits, as an integer, a decimal, with
     thousands separators (``1,200``), optionally followed by a unit that is read and dropped:
     ``%`` (also LaTeX ``\\%``, ``56 %``, ``퍼센트``), percentage points (``%p``, ``pp``,
     ``% points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``). Scales are
@@ -363,20 +363,20 @@ def extract_figures(text: str) -> list[str]:
     (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억`` and ``7 billion``);
     ``thousand``/``million``/``billion``/``trillion``; ``5e-4``; LaTeX powers of ten
     (``$10^{-3}$``, ``3.2 \\times 10^{-4}``; the ``$`` of inline math is ignored, so
-    ``2$\\times$`` is a multiplier). Years (``2025``) are figures, except in a name.
+    ``2$\\times$`` is a multiplier). Years (``2025``) are quantities, except in a name.
     A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after a
-    number are a unit and do not stop it being a figure (``80GB`` -> 80, ``3D`` -> 3). The sign
+    number are a unit and do not stop it being a quantity (``80GB`` -> 80, ``3D`` -> 3). The sign
     is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the direction.
 
-    What is not a figure, because it cannot be invented as a quantity:
+    What is not a quantity, because it cannot be invented as a quantity:
 
     * a number glued on its left to a Latin letter, or to a hyphen that is glued to a letter
-      or to a digit that is not itself a figure: it is part of a name (``GPT-4o``,
+      or to a digit that is not itself a quantity: it is part of a name (``GPT-4o``,
       ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``gpt-4o-mini``,
       ``LLaMA3.1-8B``, ``GSM8K``);
     * a number after a Latin-script name token and a space, with no unit or Korean counter:
       also part of the name (``MATH 500``, ``AIME 2024``, ``Gemini 2.5 Flash``, ``Llama 3.1
-      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are figures), see
+      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are quantities), see
       :func:`_name_part_end`;
     * an ordinal after 제 and a range continuing it (``제14조~17조``: Articles 14 to 17);
     * an arXiv id (``2511.04460``, ``2511.04460v2``) and dotted version or section numbers
@@ -394,6 +394,6 @@ def extract_figures(text: str) -> list[str]:
         appearance, without duplicates.
     """
     seen: dict[str, None] = {}
-    for figure in scan(text):
-        seen.setdefault(format_value(figure.value), None)
+    for quantity in scan(text):
+        seen.setdefault(format_value(quantity.value), None)
     return list(seen)

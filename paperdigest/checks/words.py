@@ -1,8 +1,8 @@
-"""Figures a source writes in English words: "over five hundred recent works" (500),
+"""Quantities a source writes in English words: "over five hundred recent works" (500),
 "fifteen benchmarks" (15), "a dozen tasks" (12), "an order of magnitude faster" (10x).
 
 Papers spell counts out, and a faithful Korean answer writes them in digits ("500개 이상",
-"15개 벤치마크"); without these values the figure check would flag them as invented.
+"15개 벤치마크"); without these values the quantity check would flag them as invented.
 
 The words are read by text2num (``text_to_num.alpha2digit``, pinned ``>=3,<4``), which
 covers English cardinal numbers: units, teens, tens, compounds with or without a hyphen
@@ -10,7 +10,7 @@ covers English cardinal numbers: units, teens, tens, compounds with or without a
 decimals with "point" ("seventy two point five"). It leaves alone what it cannot read as a
 cardinal: ordinals ("second"), "dozen" and "order(s) of magnitude", which this module reads
 itself. A hyphenated suffix ends a run, so "two-stage" and "four-step" give 2 and 4 ("ten-fold"
-as a multiplier is :mod:`paperdigest.checks.figures`' business).
+as a multiplier is :mod:`paperdigest.checks.quantities`' business).
 
 What is not taken: a scale word alone ("thousands of", "hundreds of", the "billion" of
 "1.6 billion" whose digits :mod:`paperdigest.checks.numbers` reads), because text2num would
@@ -27,7 +27,7 @@ from text_to_num import alpha2digit
 
 from paperdigest.text import collapse_space
 
-__all__ = ["WordFigures", "word_figures"]
+__all__ = ["WordQuantities", "word_quantities"]
 
 _UNITS = [
     "zero",
@@ -77,8 +77,8 @@ _MAGNITUDE_RE = re.compile(
 
 
 @dataclass(frozen=True, slots=True)
-class WordFigures:
-    """The values of a text's figures written in words, grouped as the figure check uses
+class WordQuantities:
+    """The values of a text's quantities written in words, grouped as the quantity check uses
     them: ``every`` (any count: "fifteen benchmarks", "a dozen"), ``percent`` ("five
     percent"), ``multiplier`` ("three times faster", "an order of magnitude")."""
 
@@ -102,8 +102,8 @@ def _run_value(run: str) -> Decimal | None:
         return Decimal(digits[0]) if len(digits) == 1 else None
 
 
-def word_figures(text: str) -> WordFigures:
-    """Read the figures ``text`` writes in English words (see the module docstring).
+def word_quantities(text: str) -> WordQuantities:
+    """Read the quantities ``text`` writes in English words (see the module docstring).
 
     Args:
         text: a source text (an abstract or a paper's text; hard wraps are fine).
@@ -135,4 +135,4 @@ def word_figures(text: str) -> WordFigures:
             power = _UNITS.index(count)
         if power <= 12:
             multiplier.add(Decimal(10) ** power)
-    return WordFigures(frozenset(every), frozenset(percent), frozenset(multiplier))
+    return WordQuantities(frozenset(every), frozenset(percent), frozenset(multiplier))

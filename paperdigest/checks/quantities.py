@@ -1,8 +1,8 @@
-"""The invented-number guard: every figure of an answer must occur in the paper text.
+"""The invented-number guard: every quantity of an answer must occur in the paper text.
 
-:func:`unverified_figures` reads both texts with :mod:`paperdigest.checks.numbers` and
-returns the answer's figures the source does not hold. A figure with a unit must be matched
-by the same kind of figure: a percentage by a source percentage (or a bare cell of a table
+:func:`unverified_quantities` reads both texts with :mod:`paperdigest.checks.numbers` and
+returns the answer's quantities the source does not hold. A quantity with a unit must be matched
+by the same kind of quantity: a percentage by a source percentage (or a bare cell of a table
 whose header names %, or a bare decimal such as "75.53"), a multiplier by a source
 multiplier (or a cell of a speedup table), so "Table 3" or "3 epochs" verify no "+3%".
 
@@ -16,12 +16,12 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from paperdigest.checks.closest import FigureFlag, flag
-from paperdigest.checks.numbers import SCALE_LETTERS, UNIT_WORDS, Figure, mask, parse_number, scan
-from paperdigest.checks.words import word_figures
+from paperdigest.checks.closest import QuantityFlag, flag
+from paperdigest.checks.numbers import SCALE_LETTERS, UNIT_WORDS, Quantity, mask, parse_number, scan
+from paperdigest.checks.words import word_quantities
 from paperdigest.sources.selection import CELL_SEPARATOR, is_table_block, is_table_row
 
-__all__ = ["FigureFlag", "figure_flags", "figures_problem", "unverified_figures"]
+__all__ = ["QuantityFlag", "quantities_problem", "quantity_flags", "unverified_quantities"]
 
 _ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
 
@@ -100,7 +100,7 @@ class _TableCells:
 
 
 def _table_cells(text: str) -> _TableCells:
-    """Find the data cells of the tables in ``text`` (see :func:`unverified_figures`).
+    """Find the data cells of the tables in ``text`` (see :func:`unverified_quantities`).
 
     A block is a run of non-blank lines (:func:`paperdigest.sources.selection.select_text`
     separates blocks by blank lines; a table is one block: caption, then one line per row).
@@ -144,87 +144,91 @@ def _table_cells(text: str) -> _TableCells:
     return _TableCells(percent=percent, multiplier=multiplier)
 
 
-def _in_cells(figure: Figure, cells: list[tuple[int, int]]) -> bool:
-    """Whether ``figure`` lies inside one of ``cells`` (sorted, non-overlapping spans)."""
-    index = bisect.bisect_right(cells, figure.start, key=lambda cell: cell[0]) - 1
-    return index >= 0 and cells[index][0] <= figure.start and figure.end <= cells[index][1]
+def _in_cells(quantity: Quantity, cells: list[tuple[int, int]]) -> bool:
+    """Whether ``quantity`` lies inside one of ``cells`` (sorted, non-overlapping spans)."""
+    index = bisect.bisect_right(cells, quantity.start, key=lambda cell: cell[0]) - 1
+    return index >= 0 and cells[index][0] <= quantity.start and quantity.end <= cells[index][1]
 
 
-def _is_bare(figure: Figure, work: str) -> bool:
-    """Whether ``figure`` is a number in digits only with no unit of its own after it."""
+def _is_bare(quantity: Quantity, work: str) -> bool:
+    """Whether ``quantity`` is a number in digits only with no unit of its own after it."""
     return (
-        not figure.kind
-        and _BARE_SPELLING_RE.fullmatch(figure.spelling) is not None
-        and _OTHER_UNIT_RE.match(work, figure.end) is None
+        not quantity.kind
+        and _BARE_SPELLING_RE.fullmatch(quantity.spelling) is not None
+        and _OTHER_UNIT_RE.match(work, quantity.end) is None
     )
 
 
-def _says_fold(figure: Figure, work: str) -> bool:
-    """Whether a unit-less figure is a multiplier in words: "3-fold", "a factor of 3",
+def _says_fold(quantity: Quantity, work: str) -> bool:
+    """Whether a unit-less quantity is a multiplier in words: "3-fold", "a factor of 3",
     "a speedup of 3"."""
-    if figure.kind:
+    if quantity.kind:
         return False
-    if _FOLD_RE.match(work, figure.end):
+    if _FOLD_RE.match(work, quantity.end):
         return True
-    return _FACTOR_OF_RE.search(work, max(figure.start - 20, 0), figure.start) is not None
+    return _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start) is not None
 
 
 @dataclass(frozen=True, slots=True)
 class _SourceValues:
-    """The values of a source text's figures, grouped by the answer figures they verify."""
+    """The values of a source text's quantities, grouped by the answer quantities they verify."""
 
-    every: frozenset[Decimal]  # every figure, any kind: verifies unit-less answer numbers
+    every: frozenset[Decimal]  # every quantity, any kind: verifies unit-less answer numbers
     percent: frozenset[Decimal]  # "56%", "56.0\\%", "5.42% points", bare cells of % tables
     multiplier: frozenset[Decimal]  # "3.5x", "4.3\\times", "3-fold", cells of speedup tables
     decimals: frozenset[Decimal]  # bare fractional numbers: "75.53", "0.56"; not "16.0", "21.7s"
-    figures: tuple[Figure, ...]  # the figures in order, for the closest one to a flagged figure
+    quantities: tuple[
+        Quantity, ...
+    ]  # the quantities in order, for the closest one to a flagged quantity
 
 
 def _source_values(source_text: str) -> _SourceValues:
-    """Read the figures of a source text once, for :func:`unverified_figures`."""
+    """Read the quantities of a source text once, for :func:`unverified_quantities`."""
     work = mask(source_text)
-    figures = scan(source_text, markers=False)
+    quantities = scan(source_text, markers=False)
     tables = _table_cells(source_text)
-    bare = [figure for figure in figures if _is_bare(figure, work)]
-    percent = {figure.value for figure in figures if figure.kind == "%"}
-    percent.update(figure.value for figure in bare if _in_cells(figure, tables.percent))
+    bare = [quantity for quantity in quantities if _is_bare(quantity, work)]
+    percent = {quantity.value for quantity in quantities if quantity.kind == "%"}
+    percent.update(quantity.value for quantity in bare if _in_cells(quantity, tables.percent))
     multiplier = {
-        figure.value for figure in figures if figure.kind == "x" or _says_fold(figure, work)
+        quantity.value
+        for quantity in quantities
+        if quantity.kind == "x" or _says_fold(quantity, work)
     }
-    multiplier.update(figure.value for figure in bare if _in_cells(figure, tables.multiplier))
+    multiplier.update(quantity.value for quantity in bare if _in_cells(quantity, tables.multiplier))
     multiplier.update(
         Decimal(_WORD_MULTIPLIERS[match.group(1).lower()])
         for match in _WORD_MULTIPLIER_RE.finditer(source_text)
     )
     multiplier.update(_context_multipliers(source_text))
-    words = word_figures(source_text)
+    words = word_quantities(source_text)
     percent.update(words.percent)
     multiplier.update(words.multiplier)
     return _SourceValues(
-        every=frozenset(figure.value for figure in figures) | words.every | words.multiplier,
+        every=frozenset(quantity.value for quantity in quantities) | words.every | words.multiplier,
         percent=frozenset(percent),
         multiplier=frozenset(multiplier),
-        decimals=frozenset(figure.value for figure in bare if figure.value % 1),
-        figures=tuple(figures),
+        decimals=frozenset(quantity.value for quantity in bare if quantity.value % 1),
+        quantities=tuple(quantities),
     )
 
 
-def unverified_figures(answer_text: str, source_text: str) -> list[str]:
-    """The spellings of :func:`figure_flags`: the answer's figures the source lacks."""
-    return [item.figure for item in figure_flags(answer_text, source_text)]
+def unverified_quantities(answer_text: str, source_text: str) -> list[str]:
+    """The spellings of :func:`quantity_flags`: the answer's quantities the source lacks."""
+    return [item.quantity for item in quantity_flags(answer_text, source_text)]
 
 
-def figures_problem(flags: list[FigureFlag]) -> str:
-    """The re-ask message for the flagged figures of one answer, addressed to the model.
+def quantities_problem(flags: list[QuantityFlag]) -> str:
+    """The re-ask message for the flagged quantities of one answer, addressed to the model.
 
-    Names every figure, then each unit slip :mod:`paperdigest.checks.closest` found, e.g.
+    Names every quantity, then each unit slip :mod:`paperdigest.checks.closest` found, e.g.
     ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in
     the paper text, exactly as written. Check the unit conversion: the paper says "1.6
     billion" = 16억; you wrote 1.6억 (= 160 million).``
     """
     message = (
         "these figures do not occur in the paper text: "
-        + ", ".join(item.figure for item in flags)
+        + ", ".join(item.quantity for item in flags)
         + ". Use only figures that appear in the paper text, exactly as written."
     )
     for item in flags:
@@ -233,11 +237,11 @@ def figures_problem(flags: list[FigureFlag]) -> str:
     return message
 
 
-def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
-    """Figures of the answer that the source does not contain: the invented-number guard.
+def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
+    """Quantities of the answer that the source does not contain: the invented-number guard.
 
-    Both texts are read with the rules of :func:`extract_figures`. A unit makes a claim, so
-    an answer figure with a unit must be matched by a source figure of the same kind; equal
+    Both texts are read with the rules of :func:`extract_quantities`. A unit makes a claim, so
+    an answer quantity with a unit must be matched by a source quantity of the same kind; equal
     values of another kind do not count (``Table 3`` or ``3 epochs`` do not verify ``+3%``,
     ``56.0\\%`` does not verify ``56배``):
 
@@ -261,7 +265,7 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
       "triple" only as verbs ("to almost triple", not "double precision" or "knowledge
       triple")) or by a bare number in a data cell of a source table that names
       a multiplier or a speedup ("Speedup", "×", cells such as ``1.87x``);
-    * a unit-less number keeps looser rules: any source figure of the same value, whatever
+    * a unit-less number keeps looser rules: any source quantity of the same value, whatever
       its unit; a source percentage of value x100 (answer ``0.56``, source ``56%``); or a
       number anywhere in the source, even inside a name (source ``Gemini2.5-Pro``, answer
       ``Gemini 2.5 Pro``: the model re-spaced a name). Integers 0..10 written as bare
@@ -276,9 +280,9 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
     cell at most 80 characters). Data cells are all cells of a row but its first, the row's
     label (a model name, a setting, a frame count). A table "names a percentage" when its
     block holds ``%``, ``percent`` or ``퍼센트``, and "names a multiplier" when it holds a
-    multiplier figure, ``×``/``\\times`` (not between two numbers), "speedup", "fold" or
+    multiplier quantity, ``×``/``\\times`` (not between two numbers), "speedup", "fold" or
     ``배``; a column of counts ("Frames") in a table naming neither verifies nothing.
-    Enumeration markers of the source count as figures here (a hard-wrapped abstract can
+    Enumeration markers of the source count as quantities here (a hard-wrapped abstract can
     open a line with "30. ").
 
     Args:
@@ -286,16 +290,16 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
         source_text: the paper text the answer was written from (abstract, full text,
             tables as :mod:`paperdigest.sources.html` writes them).
 
-    Not figures of the answer (not claims): numbers that are part of a name ("MATH 500",
+    Not quantities of the answer (not claims): numbers that are part of a name ("MATH 500",
     "AIME 2024", "Gemini 2.5 Flash", "Llama 3.1 405B") and ordinals ("제14조~17조"), see
-    :func:`paperdigest.checks.numbers.extract_figures`. The source's figures also include
+    :func:`paperdigest.checks.numbers.extract_quantities`. The source's quantities also include
     those written in English words ("five hundred", "a dozen", "an order of magnitude"),
     read by :mod:`paperdigest.checks.words`.
 
     Returns:
-        One :class:`FigureFlag` per unverified answer figure: its spelling (``"+3%"``,
-        ``"30.5%"``, white space collapsed), the closest source figure and the unit slip
-        if any; in order, without duplicate spellings; empty if every figure is verified.
+        One :class:`QuantityFlag` per unverified answer quantity: its spelling (``"+3%"``,
+        ``"30.5%"``, white space collapsed), the closest source quantity and the unit slip
+        if any; in order, without duplicate spellings; empty if every quantity is verified.
     """
     source = _source_values(source_text)
     loose = set(source.every)
@@ -305,29 +309,29 @@ def figure_flags(answer_text: str, source_text: str) -> list[FigureFlag]:
         if match.group(1):
             loose.add(number.scaleb(SCALE_LETTERS[match.group(1)]))
 
-    unverified: dict[str, FigureFlag] = {}
+    unverified: dict[str, QuantityFlag] = {}
     answer_work = mask(answer_text)
-    for figure in scan(answer_text):
-        value = figure.value
-        if figure.kind == "%":
+    for quantity in scan(answer_text):
+        value = quantity.value
+        if quantity.kind == "%":
             verified = (
                 value in source.percent
                 or value in source.decimals
                 or value / 100 in source.decimals
             )
-        elif figure.kind == "x":
+        elif quantity.kind == "x":
             verified = value in source.multiplier
         else:
             verified = (
                 (
-                    figure.plain_integer
+                    quantity.plain_integer
                     and value <= 10
-                    and not _COUNTER_RE.match(answer_work, figure.end)
+                    and not _COUNTER_RE.match(answer_work, quantity.end)
                 )
                 or value in source.every
                 or value * 100 in source.percent
                 or value in loose
             )
-        if not verified and figure.spelling not in unverified:
-            unverified[figure.spelling] = flag(figure, list(source.figures))
+        if not verified and quantity.spelling not in unverified:
+            unverified[quantity.spelling] = flag(quantity, list(source.quantities))
     return list(unverified.values())
