@@ -1,11 +1,11 @@
 """Reading quantities from a text: numbers with their units and scales.
 
-:func:`extract_quantities` (public) and :func:`scan` (the quantities with their spelling, value,
-kind and offsets, for :mod:`paperdigest.checks.quantities`) read English and Korean notations
-alike, so that every spelling of one quantity compares equal: ``1.6 billion`` = ``16억``,
-``32만 5,800`` = ``325,800``, ``56.0\\%`` = ``56%``.
-
-Standard library (``re``, ``decimal``).
+:func:`extract_quantities` (public) and :func:`scan` (each quantity with its spelling, value,
+kind and offsets) read English and Korean notations alike, so that every spelling of one
+quantity compares equal: ``1.6 billion`` = ``16억``, ``32만 5,800`` = ``325,800``,
+``56.0\\%`` = ``56%``. The vocabulary below (number literal, percent and multiplier
+spellings, Korean counters, unit words, scales) is the one copy that :mod:`.words` and
+:mod:`.quantities` use too.
 """
 
 from __future__ import annotations
@@ -18,22 +18,54 @@ from paperdigest.checks.korean import is_hangul
 from paperdigest.text import collapse_space
 
 __all__ = [
-    "SCALE_LETTERS",
-    "UNIT_WORDS",
+    "COUNTER_RE",
+    "MEASURE_UNIT_RE",
+    "NUMBER",
+    "PERCENT",
+    "SCALE_WORDS",
+    "TIMES_SIGN",
     "Quantity",
     "extract_quantities",
     "format_value",
     "mask",
-    "parse_number",
     "scan",
 ]
 
+# --- The vocabulary: one copy of each spelling ---------------------------------------------
+
+# A number: thousands-separated ("1,200", "325,800") or plain digits, optional decimals.
+NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
+# A percent sign (LaTeX-escaped or not, after an optional LaTeX space: 12\,\%, 12~\%) or word.
+PERCENT = r"(?:\\[,;:!]|~)?\\?[%％]|퍼센트|(?i:percent|per[ \t]+cent)(?![A-Za-z])"
+# The multiplication sign; before a digit it is a product ("1024\times1024"), not a multiplier.
+TIMES_SIGN = r"(?:×|\\times(?![A-Za-z]))"
+# Korean counters: after a number they make it a claimed count ("4개 벤치마크", "3단계").
+COUNTERS = "개|편|가지|단계|명|건"
+COUNTER_RE = re.compile(rf"[ \t]?(?:{COUNTERS})")
+# Measuring-unit words written after a number and a space ("21.7 seconds", "3.2 GB"): time,
+# memory, frequency, frame rate, tokens, pixels, length, mass, power, temperature.
+_UNIT_WORDS = (
+    r"ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
+    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?"
+)
+# A unit right after a number: letters glued to it ("21.7s", "80GB", "5-shot"; a lone scale
+# letter is a scale, read apart), a Korean counter or unit ("35점", not "500 점수": a score
+# of MATH 500), a percentage, or a unit word after a space. It makes a number after a name a
+# claim ("MATH 500개", "GPU 80GB"), and a source number no bare one ("3.2 GB" is no 3.2%).
+MEASURE_UNIT_RE = re.compile(
+    r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
+    rf"|[ \t]?(?:{COUNTERS}|배|층|시간|개월|토큰|점(?!수)|위(?![한해치])|{PERCENT})"
+    rf"|[ \t]+(?:{_UNIT_WORDS})(?![A-Za-z])"
+)
+SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
+SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+
+# --- Reading rules -------------------------------------------------------------------------
+
 _DASHES = "-‐‑–—−~∼〜"  # hyphen, hyphens, en/em dash, minus, tilde, wave dash (ranges: 2~3배)
 _SIGNS = "+±-−"
-
-# A number: thousands-separated ("1,200", "325,800") or plain digits, with optional decimals.
-# Not preceded by a digit, '_' or '.': "v1.2.3" parts and "3,4" pieces are handled elsewhere.
-_NUMBER_RE = re.compile(r"(?<![0-9_.])(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?")
+# Not after a digit, '_' or '.': "v1.2.3" parts and "3,4" pieces are handled elsewhere.
+_NUMBER_RE = re.compile(rf"(?<![0-9_.]){NUMBER}")
 _DOTTED_TAIL_RE = re.compile(r"(?:\.[0-9]+)+")  # "1.2.3": a version or section number
 _ARXIV_ID_RE = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
@@ -42,19 +74,19 @@ _RANGE_GAP_RE = re.compile(rf"\s*(?:[{_DASHES}]|to)\s*")
 _LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
 _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
-_KOREAN_BIG_UNITS = {"조": Decimal(10) ** 12, "억": Decimal(10) ** 8, "만": Decimal(10) ** 4}
+_KOREAN_PLACES = {
+    unit: Decimal(10) ** power for unit, power in (("천", 3), ("만", 4), ("억", 8), ("조", 12))
+}
 _KOREAN_THOUSAND_RE = re.compile(r"[ \t]?천")
 _KOREAN_BIG_RE = re.compile(r"[ \t]?(조(?![항건])|억|만(?!큼))")  # 조항: an article
-_KOREAN_NEXT_NUMBER_RE = re.compile(r"[ \t]?((?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?)")
-_KOREAN_TRAILING_RE = re.compile(
-    r"[ \t]?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]{2,})(?![0-9.,])(?![ \t]?(?:[%％xX×천조억만]|배|\\%))"
-)
+_KOREAN_NEXT_RE = re.compile(rf"[ \t]?({NUMBER})")
+_KOREAN_UNIT_AFTER_RE = re.compile(rf"[ \t]?(?:[천조억만배]|{PERCENT}|[xX×])")
 
 _SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
 # LaTeX powers of ten, as abstracts write them: "10^{-3}", "10^-3", and "3.2 \\times 10^{-4}"
 # or "3.2×10^4" after a number (the mantissa).
 _POWER_RE = re.compile(r"\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
-_TIMES_POWER_RE = re.compile(r"[ \t]*(?:\\times|×|[xX])[ \t]*10\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
+_TIMES_POWER_RE = re.compile(rf"[ \t]*(?:{TIMES_SIGN}|[xX])[ \t]*10{_POWER_RE.pattern}")
 # "제14조", "제3장": an ordinal names an article or a chapter; the syllable after it is no
 # unit (조 would read as 10^12).
 _ORDINAL_BEFORE = "제"
@@ -64,43 +96,23 @@ _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
 # followed by another name part ("Gemini 2.5 Flash", "Llama 3.1 405B").
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
 _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
-# Measuring-unit words written after a number and a space ("21.7 seconds", "3.2 GB"): time,
-# memory, frequency, frame rate, tokens, pixels, length, mass, power, temperature. One list
-# for the name rule below and the percentage rule of quantities.py.
-UNIT_WORDS = (
-    r"ms|s|secs?|seconds?|min|minutes?|h|hrs?|hours?|days?|[kKMGT]i?B|bytes?"
-    r"|[kMG]?Hz|fps|tok|tokens?|frames?|px|pixels?|[mck]?m|kg|g|W|°C?"
-)
-# A measuring unit or a Korean counter after a number makes it a claim even after a name:
-# "MATH 500개", "BLEU 35점" (not "MATH 500 점수", a score of MATH 500), "GPU 80GB",
-# "Whisper 9배". Scale letters (7B) are model sizes, read apart.
-MEASURE_UNIT_RE = re.compile(
-    r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
-    r"|[ \t]?(?:개|편|건|명|배|가지|단계|층|시간|개월|토큰|점(?!수)|위(?![한해치])|[%％]|\\%)"
-    rf"|[ \t]+(?:{UNIT_WORDS}|percent)(?![A-Za-z])"
-)
-SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
 _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
-_SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
-_SCALE_WORD_RE = re.compile(r"\s+(thousand|million|billion|trillion)(?![A-Za-z])", re.IGNORECASE)
+_SCALE_WORD_RE = re.compile(rf"\s+({'|'.join(SCALE_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 
-# A percent sign, LaTeX-escaped or not, after an optional LaTeX space (12\,\% and 12~\%).
-_PCT = r"(?:\\[,;:!]|~)?\\?[%％]"
 _UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (  # percentage points first, so that "5.4%p" keeps its "p" in the spelling
         "%",
         re.compile(
-            rf"[ \t]?(?:{_PCT}(?:[ \t]?p(?![A-Za-z])|[ \t]?포인트|\s+points?(?![A-Za-z]))"
+            rf"[ \t]?(?:(?:{PERCENT})(?:[ \t]?p(?![A-Za-z])|[ \t]?포인트|\s+points?(?![A-Za-z]))"
             r"|pp(?![A-Za-z])|퍼센트[ \t]?포인트|percentage[ \t]+points?(?![A-Za-z]))"
         ),
     ),
-    ("%", re.compile(rf"[ \t]?(?:{_PCT}|퍼센트|percent(?![A-Za-z]))")),
+    ("%", re.compile(rf"[ \t]?(?:{PERCENT})")),
     (
         "x",
         re.compile(
-            r"[xX](?![A-Za-z0-9])(?![ \t]?[0-9])|[ \t]?×(?![ \t]?[0-9])"
-            # "\times" before a digit is a product ("1024\times1024"), as "×" is.
-            r"|[ \t]?\\?times(?![A-Za-z])(?![ \t]?[0-9])|[ \t]?배"
+            rf"(?:[xX](?![A-Za-z0-9])|[ \t]?(?:{TIMES_SIGN}|times(?![A-Za-z])))(?![ \t]?[0-9])"
+            r"|[ \t]?배"
         ),
     ),
 )
@@ -132,9 +144,14 @@ def mask(text: str) -> str:
     return _DIGIT_X_DIGIT_RE.sub("×", text)
 
 
-def parse_number(digits: str) -> Decimal:
+def _parse(digits: str) -> Decimal:
     """The value of digits with optional thousands separators and decimals ("1,200.5")."""
     return Decimal(digits.replace(",", ""))
+
+
+def format_value(value: Decimal) -> str:
+    """The canonical spelling of a value: no exponent, no trailing zeros ("56", "1200000")."""
+    return format(value.normalize(), "f")
 
 
 def _korean_group(work: str, number: Decimal, pos: int) -> tuple[Decimal, Decimal | None, int]:
@@ -144,16 +161,11 @@ def _korean_group(work: str, number: Decimal, pos: int) -> tuple[Decimal, Decima
     None without a unit) and the end of the group.
     """
     place: Decimal | None = None
-    thousand = _KOREAN_THOUSAND_RE.match(work, pos)
-    if thousand:
-        number *= 1000
-        place = Decimal(1000)
-        pos = thousand.end()
-    big = _KOREAN_BIG_RE.match(work, pos)
-    if big:
-        place = _KOREAN_BIG_UNITS[big.group(1)]
-        number *= place
-        pos = big.end()
+    for unit_re in (_KOREAN_THOUSAND_RE, _KOREAN_BIG_RE):
+        if unit := unit_re.match(work, pos):
+            place = _KOREAN_PLACES[unit.group().strip()]
+            number *= place
+            pos = unit.end()
     return number, place, pos
 
 
@@ -177,15 +189,22 @@ def _korean_tail(work: str, pos: int, first: Decimal) -> tuple[Decimal, int] | N
         total += value
         last_place = place
         end = after
-        following = _KOREAN_NEXT_NUMBER_RE.match(work, end)
+        following = _KOREAN_NEXT_RE.match(work, end)
         if following is None:
             break
-        group, group_end = parse_number(following.group(1)), following.end()
+        group, group_end = _parse(following.group(1)), following.end()
     if last_place is None:
         return None
-    trailing = _KOREAN_TRAILING_RE.match(work, end)
-    if trailing and last_place > 1000 and parse_number(trailing.group(1)) < last_place:
-        total += parse_number(trailing.group(1))
+    trailing = _KOREAN_NEXT_RE.match(work, end)
+    if (
+        trailing
+        and last_place > 1000
+        and "." not in (digits := trailing.group(1))
+        and len(digits) >= 2
+        and _parse(digits) < last_place
+        and not _KOREAN_UNIT_AFTER_RE.match(work, trailing.end())
+    ):
+        total += _parse(digits)
         end = trailing.end()
     return total, end
 
@@ -205,9 +224,9 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
     """Classify what stands left of the number at ``start``.
 
     Returns ``"name"`` (glued to a Latin letter, or to a hyphen glued to a letter or to a
-    digit that is not a quantity: part of an identifier), ``"range"`` (second number of a range
-    whose first number ended right before: "63–95%", "8-32times", "63% to 95%"), ``"sign"``
-    (a ``+``/``-``/``±`` that belongs to the quantity) or ``"plain"``.
+    digit that is not a quantity: part of an identifier), ``"range"`` (second number of a
+    range whose first number ended right before: "63–95%", "8-32times", "63% to 95%"),
+    ``"sign"`` (a ``+``/``-``/``±`` that belongs to the quantity) or ``"plain"``.
     """
     if start == 0:
         return "plain"
@@ -226,29 +245,31 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
     return "plain"
 
 
+def _has_unit(work: str, end: int) -> bool:
+    """Whether a unit, a Korean place or an exponent follows the number ending at ``end``."""
+    return any(
+        unit_re.match(work, end)
+        for unit_re in (MEASURE_UNIT_RE, _KOREAN_THOUSAND_RE, _KOREAN_BIG_RE, _SCIENTIFIC_RE)
+    )
+
+
 def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
     """The end of a number that is part of a name, or None when it is a quantity.
 
     A number is a name part when it follows a Latin-script name token (a capitalised word or
     an acronym, then a space: "MATH 500", "AIME 2024", "Gemini 2.5 Flash") or another name
-    part (``chained``: "405B" in "Llama 3.1 405B"), carries no measuring unit, Korean counter,
-    % or 배, nor opens a range of them ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
-    63–97%" are claims), and is an integer
-    (optionally with a model-size letter, "Qwen 7B") or is followed by another name part
-    ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a quantity.
+    part (``chained``: "405B" in "Llama 3.1 405B"), carries no unit (:func:`_has_unit`) nor
+    opens a range of numbers with one ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
+    63–97%" are claims), and is an integer (optionally with a model-size letter, "Qwen 7B")
+    or is followed by another name part ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a
+    quantity.
     """
     if not chained and _NAME_TOKEN_RE.search(work, max(0, start - 40), start) is None:
         return None
-    if MEASURE_UNIT_RE.match(work, end) or _KOREAN_THOUSAND_RE.match(work, end):
-        return None
-    if _KOREAN_BIG_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end):
+    if _has_unit(work, end):
         return None
     gap = _RANGE_GAP_RE.match(work, end)
-    if (
-        gap
-        and (upper := _NUMBER_RE.match(work, gap.end()))
-        and MEASURE_UNIT_RE.match(work, upper.end())
-    ):
+    if gap and (upper := _NUMBER_RE.match(work, gap.end())) and _has_unit(work, upper.end()):
         return None  # "GenEval 63–97%": a range of percentages
     scale = _SCALE_LETTER_RE.match(work, end)
     stop = scale.end() if scale else end
@@ -257,11 +278,28 @@ def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) 
     return stop
 
 
-def scan(text: str, *, markers: bool = True) -> list[Quantity]:
-    """Find every quantity of ``text``, in order (see :func:`extract_quantities` for the rules).
+def _scale(work: str, digits: str, end: int) -> tuple[Decimal, int] | None:
+    """The value and end of a number with its scale: Korean places, ``5e-4``, ``10^{-3}``,
+    ``3.2 \\times 10^{-4}``, ``7B``, ``1.6 billion``; None when no scale follows."""
+    value = _parse(digits)
+    if korean := _korean_tail(work, end, value):
+        return korean
+    if scientific := _SCIENTIFIC_RE.match(work, end):
+        return value.scaleb(int(scientific.group(1))), scientific.end()
+    if digits == "10" and (power := _POWER_RE.match(work, end)):
+        return Decimal(1).scaleb(int(power.group(1).replace("−", "-"))), power.end()
+    if times_power := _TIMES_POWER_RE.match(work, end):
+        return value.scaleb(int(times_power.group(1).replace("−", "-"))), times_power.end()
+    if letter := _SCALE_LETTER_RE.match(work, end):
+        return value.scaleb(SCALE_LETTERS[letter.group(1)]), letter.end()
+    if word := _SCALE_WORD_RE.match(work, end):
+        return value.scaleb(SCALE_WORDS[word.group(1).lower()]), word.end()
+    return None
 
-    ``markers=False`` keeps enumeration markers ("1.", "(2)") as quantities.
-    """
+
+def scan(text: str, *, markers: bool = True) -> list[Quantity]:
+    """Find every quantity of ``text``, in order (see :func:`extract_quantities` for the
+    rules). ``markers=False`` keeps enumeration markers ("1.", "(2)") as quantities."""
     work = mask(text)
     quantities: list[Quantity] = []
     previous_end = -1
@@ -272,8 +310,7 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
         start, end = match.span()
         digits = match.group()
         pos = end
-        dotted = _DOTTED_TAIL_RE.match(work, end)
-        if dotted:  # "1.2.3": a version or section number, not a quantity
+        if dotted := _DOTTED_TAIL_RE.match(work, end):  # "1.2.3": a version, a section
             pos = dotted.end()
             continue
         if _ARXIV_ID_RE.fullmatch(digits):
@@ -285,46 +322,19 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
             ordinal_end = pos = tail.end() if tail else end
             continue
         chained = name_end >= 0 and work[name_end:start] in (" ", "\t")
-        name_stop = _name_part_end(work, start, end, digits, chained)
-        if name_stop is not None:
+        if (name_stop := _name_part_end(work, start, end, digits, chained)) is not None:
             name_end = pos = name_stop
             continue
         previous = quantities[-1] if quantities else None
         context = _left_context(work, start, previous, previous_end)
-        if context == "name":
+        if context == "name" or (markers and _is_list_marker(work, start, end, digits)):
             continue
-        if markers and _is_list_marker(work, start, end, digits):
-            continue
-        value = parse_number(digits)
-        plain_integer = "." not in digits
-        scaled = True
-        korean = _korean_tail(work, end, value)
-        if korean is not None:
-            value, end = korean
-        elif scientific := _SCIENTIFIC_RE.match(work, end):
-            value = value.scaleb(int(scientific.group(1)))
-            end = scientific.end()
-        elif digits == "10" and (power := _POWER_RE.match(work, end)):
-            value = Decimal(1).scaleb(int(power.group(1).replace("−", "-")))
-            end = power.end()
-        elif times_power := _TIMES_POWER_RE.match(work, end):
-            value = value.scaleb(int(times_power.group(1).replace("−", "-")))
-            end = times_power.end()
-        elif scale := _SCALE_LETTER_RE.match(work, end):
-            value = value.scaleb(SCALE_LETTERS[scale.group(1)])
-            end = scale.end()
-        elif scale := _SCALE_WORD_RE.match(work, end):
-            value = value.scaleb(_SCALE_WORDS[scale.group(1).lower()])
-            end = scale.end()
-        else:
-            scaled = False
-        plain_integer = plain_integer and not scaled
+        scaled = _scale(work, digits, end)
+        value, end = scaled or (_parse(digits), end)
         kind = ""
         for unit_kind, unit_re in _UNIT_RES:
-            unit = unit_re.match(work, end)
-            if unit:
-                kind = unit_kind
-                end = unit.end()
+            if unit := unit_re.match(work, end):
+                kind, end = unit_kind, unit.end()
                 break
         if context == "sign":
             start -= 1
@@ -335,49 +345,43 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
                 spelling=collapse_space(text[start:end]),
                 value=value,
                 kind=kind,
-                plain_integer=plain_integer and not kind,
-                scaled=scaled,
+                plain_integer="." not in digits and not scaled and not kind,
+                scaled=scaled is not None,
                 start=start,
                 end=end,
             )
         )
-        previous_end = end
-        pos = end
+        previous_end = pos = end
     return quantities
 
 
-def format_value(value: Decimal) -> str:
-    """The canonical spelling of a value: no exponent, no trailing zeros ("56", "1200000")."""
-    return format(value.normalize(), "f")
-
-
 def extract_quantities(text: str) -> list[str]:
-    """Every number-like quantity of ``text``, normalized to its numeric value.
+    """Every quantity of ``text``, normalized to its numeric value.
 
     What is a quantity: a number written with ASCII digits, as an integer, a decimal, with
     thousands separators (``1,200``), optionally followed by a unit that is read and dropped:
-    ``%`` (also LaTeX ``\\%``, ``56 %``, ``퍼센트``), percentage points (``%p``, ``pp``,
-    ``% points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``). Scales are
-    applied, so that every spelling of a quantity compares equal: Korean 만 (10^4), 억 (10^8),
-    조 (10^12) and 천 (10^3) as in ``32만 5,800`` or ``1.2억``; glued ``k``/``K``/``M``/``B``/``T``
-    (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억`` and ``7 billion``);
-    ``thousand``/``million``/``billion``/``trillion``; ``5e-4``; LaTeX powers of ten
-    (``$10^{-3}$``, ``3.2 \\times 10^{-4}``; the ``$`` of inline math is ignored, so
-    ``2$\\times$`` is a multiplier). Years (``2025``) are quantities, except in a name.
-    A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after a
-    number are a unit and do not stop it being a quantity (``80GB`` -> 80, ``3D`` -> 3). The sign
-    is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the direction.
+    ``%`` (also LaTeX ``\\%``, ``56 %``, ``퍼센트``, ``percent``), percentage points (``%p``,
+    ``pp``, ``% points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``). Scales
+    are applied, so that every spelling of a quantity compares equal: Korean 만 (10^4), 억
+    (10^8), 조 (10^12) and 천 (10^3) as in ``32만 5,800`` or ``1.2억``; glued
+    ``k``/``K``/``M``/``B``/``T`` (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억``
+    and ``7 billion``); ``thousand``/``million``/``billion``/``trillion``; ``5e-4``; LaTeX
+    powers of ten (``$10^{-3}$``, ``3.2 \\times 10^{-4}``; the ``$`` of inline math is
+    ignored, so ``2$\\times$`` is a multiplier). Years (``2025``) are quantities, except in a
+    name. A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after
+    a number are a unit and do not stop it being a quantity (``80GB`` -> 80, ``3D`` -> 3).
+    The sign is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the
+    direction.
 
-    What is not a quantity, because it cannot be invented as a quantity:
+    What is not a quantity, because it cannot be invented as one:
 
     * a number glued on its left to a Latin letter, or to a hyphen that is glued to a letter
       or to a digit that is not itself a quantity: it is part of a name (``GPT-4o``,
-      ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``gpt-4o-mini``,
-      ``LLaMA3.1-8B``, ``GSM8K``);
+      ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``LLaMA3.1-8B``,
+      ``GSM8K``);
     * a number after a Latin-script name token and a space, with no unit or Korean counter:
       also part of the name (``MATH 500``, ``AIME 2024``, ``Gemini 2.5 Flash``, ``Llama 3.1
-      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are quantities), see
-      :func:`_name_part_end`;
+      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are quantities);
     * an ordinal after 제 and a range continuing it (``제14조~17조``: Articles 14 to 17);
     * an arXiv id (``2511.04460``, ``2511.04460v2``) and dotted version or section numbers
       with two or more dots (``1.2.3``);
@@ -393,7 +397,4 @@ def extract_quantities(text: str) -> list[str]:
         ``32만 5,800``, ``"1200"`` for ``1,200``, ``"3.5"`` for ``3.5x``), in order of first
         appearance, without duplicates.
     """
-    seen: dict[str, None] = {}
-    for quantity in scan(text):
-        seen.setdefault(format_value(quantity.value), None)
-    return list(seen)
+    return list(dict.fromkeys(format_value(quantity.value) for quantity in scan(text)))

@@ -1,12 +1,8 @@
 """The invented-number guard: every quantity of an answer must occur in the paper text.
 
-:func:`unverified_quantities` reads both texts with :mod:`paperdigest.checks.numbers` and
-returns the answer's quantities the source does not hold. A quantity with a unit must be matched
-by the same kind of quantity: a percentage by a source percentage (or a bare cell of a table
-whose header names %, or a bare decimal such as "75.53"), a multiplier by a source
-multiplier (or a cell of a speedup table), so "Table 3" or "3 epochs" verify no "+3%".
-
-Standard library (``re``, ``decimal``, ``bisect``).
+:func:`quantity_flags` (and :func:`unverified_quantities`, their spellings) reads both texts
+with :mod:`paperdigest.checks.numbers` and :mod:`paperdigest.checks.words` and names the
+answer's quantities the source does not hold; the rules are in its docstring.
 """
 
 from __future__ import annotations
@@ -17,78 +13,34 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from paperdigest.checks.closest import QuantityFlag, flag
-from paperdigest.checks.numbers import SCALE_LETTERS, UNIT_WORDS, Quantity, mask, parse_number, scan
-from paperdigest.checks.words import word_quantities
+from paperdigest.checks.numbers import (
+    COUNTER_RE,
+    MEASURE_UNIT_RE,
+    NUMBER,
+    PERCENT,
+    SCALE_LETTERS,
+    TIMES_SIGN,
+    Quantity,
+    mask,
+    scan,
+)
+from paperdigest.checks.words import FOLD_RE, word_quantities
 from paperdigest.sources.selection import CELL_SEPARATOR, is_table_block, is_table_row
 
 __all__ = ["QuantityFlag", "quantities_problem", "quantity_flags", "unverified_quantities"]
 
-_ANY_NUMBER_RE = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?([kKMBT])?")
+_ANY_NUMBER_RE = re.compile(rf"{NUMBER}([kKMBT])?")
 
 # What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
-# multipliers ("Speedup", "1.87x", "×").
-_PERCENT_HINT_RE = re.compile(r"[%％]|percent|퍼센트", re.IGNORECASE)
+# multipliers ("Speedup", "×"; a multiplier quantity in the block, "1.87x", says so too).
+_PERCENT_HINT_RE = re.compile(rf"{PERCENT}|percentage", re.IGNORECASE)
 _MULTIPLIER_HINT_RE = re.compile(
-    r"(?<=[0-9])[xX](?![A-Za-z0-9])|×(?![ \t]?[0-9])|\\times(?![A-Za-z])(?![ \t]?[0-9])"
-    r"|speed-?ups?|(?<![A-Za-z])fold|배",
-    re.IGNORECASE,
+    rf"{TIMES_SIGN}(?![ \t]?[0-9])|speed-?ups?|(?<![A-Za-z])fold|배", re.IGNORECASE
 )
 # A number written as digits only: no unit, scale or exponent.
 _BARE_SPELLING_RE = re.compile(r"[+±\-−]?[0-9][0-9,]*(?:\.[0-9]+)?")
-# A unit other than % and x right after a number, so the number is no percentage: letters
-# glued to it ("21.7s", "0.5fps", "5-shot") or a measurement word after a space ("21.7
-# seconds", "3.2 GB"). Other words after a space are not units: "75.53 on MMMU".
-# A Korean counter after a small integer: the integer is a claimed count ("4개 벤치마크").
-_COUNTER_RE = re.compile(r"[ \t]?(?:개|편|가지|단계|명|건)")
-_OTHER_UNIT_RE = re.compile(rf"[-/]?[A-Za-zµμ°]|[ \t]+(?:{UNIT_WORDS})(?![A-Za-z])")
-# Spelled-out numbers from two (index 0) to ten.
-_NUMBER_WORDS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
-# Multipliers written in words: "3-fold", "3.5 fold", "by a factor of 3", "a speedup of 3".
-_FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])")
+# Multipliers written with digits and words: "by a factor of 3", "a speedup of 3".
 _FACTOR_OF_RE = re.compile(r"(?:factor|speed-?up)[ \t]+of[ \t]+\Z", re.IGNORECASE)
-# ... and without digits: "doubling the parallelism" is a faithful "2배". Verb forms only:
-# "double precision" and "knowledge triples" are no multipliers.
-_WORD_MULTIPLIERS = {
-    "twice": 2,
-    "doubled": 2,
-    "doubles": 2,
-    "doubling": 2,
-    "tripled": 3,
-    "tripling": 3,
-    "quadrupled": 4,
-    "quadruples": 4,
-    "quadrupling": 4,
-    **{
-        f"{word}{joint}fold": value
-        for value, word in enumerate(_NUMBER_WORDS, start=2)
-        for joint in ("-", "", " ")
-    },
-}
-_WORD_MULTIPLIER_RE = re.compile(
-    r"(?<![A-Za-z])(" + "|".join(_WORD_MULTIPLIERS) + r")(?![A-Za-z])", re.IGNORECASE
-)
-# Phrases a multiplier only in context: "three times faster" (not "repeated three times"),
-# "to (almost) triple" / "to double" as verbs (not "knowledge triple", "double precision").
-_CONTEXT_MULTIPLIER_RE = re.compile(
-    r"(?<![A-Za-z])(?:(?P<times>" + "|".join(_NUMBER_WORDS) + r")[ \t]+times[ \t]+"
-    r"(?=(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater|as|the)"
-    r"(?![A-Za-z]))"
-    r"|to[ \t]+(?:(?:almost|nearly|roughly|about|more[ \t]+than)[ \t]+)?"
-    r"(?P<verb>double|triple|quadruple)(?![A-Za-z]))",
-    re.IGNORECASE,
-)
-_VERB_VALUES = {"double": 2, "triple": 3, "quadruple": 4}
-
-
-def _context_multipliers(text: str) -> set[Decimal]:
-    """Values of the multipliers :data:`_CONTEXT_MULTIPLIER_RE` finds in ``text``."""
-    values: set[Decimal] = set()
-    for match in _CONTEXT_MULTIPLIER_RE.finditer(text):
-        if match.group("times"):
-            values.add(Decimal(_NUMBER_WORDS.index(match.group("times").lower()) + 2))
-        else:
-            values.add(Decimal(_VERB_VALUES[match.group("verb").lower()]))
-    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +51,7 @@ class _TableCells:
     multiplier: list[tuple[int, int]]  # of tables that name a multiplier or a speedup
 
 
-def _table_cells(text: str) -> _TableCells:
+def _table_cells(text: str, quantities: list[Quantity]) -> _TableCells:
     """Find the data cells of the tables in ``text`` (see :func:`unverified_quantities`).
 
     A block is a run of non-blank lines (:func:`paperdigest.sources.selection.select_text`
@@ -122,7 +74,9 @@ def _table_cells(text: str) -> _TableCells:
             cells = [cell for row in rows for cell in row[1:]]
             if _PERCENT_HINT_RE.search(block):
                 percent.extend(cells)
-            if _MULTIPLIER_HINT_RE.search(block):
+            if _MULTIPLIER_HINT_RE.search(block) or any(
+                q.kind == "x" and block_start <= q.start < end for q in quantities
+            ):
                 multiplier.extend(cells)
         rows.clear()
 
@@ -155,7 +109,7 @@ def _is_bare(quantity: Quantity, work: str) -> bool:
     return (
         not quantity.kind
         and _BARE_SPELLING_RE.fullmatch(quantity.spelling) is not None
-        and _OTHER_UNIT_RE.match(work, quantity.end) is None
+        and MEASURE_UNIT_RE.match(work, quantity.end) is None
     )
 
 
@@ -164,7 +118,7 @@ def _says_fold(quantity: Quantity, work: str) -> bool:
     "a speedup of 3"."""
     if quantity.kind:
         return False
-    if _FOLD_RE.match(work, quantity.end):
+    if FOLD_RE.match(work, quantity.end):
         return True
     return _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start) is not None
 
@@ -186,7 +140,7 @@ def _source_values(source_text: str) -> _SourceValues:
     """Read the quantities of a source text once, for :func:`unverified_quantities`."""
     work = mask(source_text)
     quantities = scan(source_text, markers=False)
-    tables = _table_cells(source_text)
+    tables = _table_cells(source_text, quantities)
     bare = [quantity for quantity in quantities if _is_bare(quantity, work)]
     percent = {quantity.value for quantity in quantities if quantity.kind == "%"}
     percent.update(quantity.value for quantity in bare if _in_cells(quantity, tables.percent))
@@ -196,16 +150,11 @@ def _source_values(source_text: str) -> _SourceValues:
         if quantity.kind == "x" or _says_fold(quantity, work)
     }
     multiplier.update(quantity.value for quantity in bare if _in_cells(quantity, tables.multiplier))
-    multiplier.update(
-        Decimal(_WORD_MULTIPLIERS[match.group(1).lower()])
-        for match in _WORD_MULTIPLIER_RE.finditer(source_text)
-    )
-    multiplier.update(_context_multipliers(source_text))
     words = word_quantities(source_text)
     percent.update(words.percent)
     multiplier.update(words.multiplier)
     return _SourceValues(
-        every=frozenset(quantity.value for quantity in quantities) | words.every | words.multiplier,
+        every=frozenset(quantity.value for quantity in quantities) | words.every,
         percent=frozenset(percent),
         multiplier=frozenset(multiplier),
         decimals=frozenset(quantity.value for quantity in bare if quantity.value % 1),
@@ -304,7 +253,7 @@ def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
     source = _source_values(source_text)
     loose = set(source.every)
     for match in _ANY_NUMBER_RE.finditer(mask(source_text)):
-        number = parse_number(match.group().rstrip("kKMBT"))
+        number = Decimal(match.group().rstrip("kKMBT").replace(",", ""))
         loose.add(number)
         if match.group(1):
             loose.add(number.scaleb(SCALE_LETTERS[match.group(1)]))
@@ -326,7 +275,7 @@ def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
                 (
                     quantity.plain_integer
                     and value <= 10
-                    and not _COUNTER_RE.match(answer_work, quantity.end)
+                    and not COUNTER_RE.match(answer_work, quantity.end)
                 )
                 or value in source.every
                 or value * 100 in source.percent
