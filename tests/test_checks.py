@@ -318,6 +318,12 @@ def test_korean_unit_groups_join_only_while_descending() -> None:
     assert extract_quantities("10만 3가지") == ["100000", "3"]
 
 
+def test_korean_millions_and_a_trailing_group_before_punctuation_are_read() -> None:
+    """`3.87백만` is 3.87 million; `32만 5,800.` keeps its 5,800 before the period."""
+    assert extract_quantities("3.87백만 개의 CT 단면") == ["3870000"]
+    assert extract_quantities("총 32만 5,800.") == ["325800"]
+
+
 def test_man_in_mankeum_is_not_a_unit() -> None:
     """In `3만큼` (as much as 3) 만 is a particle, not 10^4."""
     assert extract_quantities("점수가 3만큼 높습니다") == ["3"]
@@ -514,6 +520,44 @@ def test_number_opening_a_hard_wrapped_source_line_is_verifiable() -> None:
 def test_respaced_model_name_number_is_verified() -> None:
     """`Gemini 2.5 Pro` is verified by the source's `Gemini2.5-Pro`."""
     assert unverified_quantities("Gemini 2.5 Pro와 비교", "compared with Gemini2.5-Pro") == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "source", "flagged"),
+    [
+        ("7개 벤치마크에서 평가", "We fine-tune Qwen2.5-VL-7B on our data.", "7"),
+        ("7개 벤치마크에서 평가", "models from 1.5B to 7B parameters", "7"),
+        ("3단계 사전학습", "MedDINOv3 is pretrained on CT-3M with a multi-stage recipe.", "3"),
+    ],
+)
+def test_a_piece_of_a_source_name_verifies_no_count(answer: str, source: str, flagged: str) -> None:
+    """The 7 of `Qwen2.5-VL-7B` and of `7B`, the 3 of `MedDINOv3` and `CT-3M` are no counts
+    (issue 17 §2)."""
+    assert unverified_quantities(answer, source) == [flagged]
+
+
+@pytest.mark.parametrize("answer", ["7B 모델", "70억 개 파라미터", "7 billion 파라미터"])
+@pytest.mark.parametrize("source", ["We fine-tune Qwen2.5-VL-7B.", "from 1.5B to 7B parameters"])
+def test_a_model_size_still_verifies_a_model_size(answer: str, source: str) -> None:
+    """`7B`, in a name or on its own, verifies `7B`, `70억` and `7 billion`."""
+    assert unverified_quantities(answer, source) == []
+
+
+def test_a_number_of_a_name_verifies_the_bare_number_but_no_count() -> None:
+    """`AIME 2025` verifies the 2025 of "AIME 2024와 2025"; `MATH 500` no "500개"."""
+    source = "We evaluate on MATH 500 and AIME 2025."
+    assert unverified_quantities("AIME 2024와 2025에서 향상", source) == []
+    assert unverified_quantities("500개 문제에서 평가", source) == ["500"]
+
+
+def test_a_count_is_not_verified_by_a_percentage() -> None:
+    """`7.0%` is a rate, not seven of something: "7개 벤치마크" stays flagged."""
+    assert unverified_quantities("7개 벤치마크", "a gain of 7.0% on average") == ["7"]
+
+
+def test_a_counter_after_a_range_counts_both_ends() -> None:
+    """In `2~10개` the 2 is a count too: flagged when the source holds only the 10."""
+    assert unverified_quantities("2~10개의 이벤트", "videos with up to 10 events") == ["2"]
 
 
 def test_number_inside_a_source_name_does_not_verify_a_percentage() -> None:
@@ -715,4 +759,4 @@ def test_faithful_multipliers_and_latex_percent_spacing_are_verified(
 )
 def test_counts_and_nouns_do_not_verify_a_multiplier(source: str) -> None:
     """ "three times" as a count, "triple" and "double" as nouns are no multipliers."""
-    assert unverified_quantities("추론 속도가 3배, 메모리가 2배입니다.", source) != []
+    assert unverified_quantities("추론 속도가 3배, 메모리가 2배입니다.", source) == ["3배", "2배"]

@@ -28,6 +28,7 @@ __all__ = [
     "extract_quantities",
     "format_value",
     "mask",
+    "name_before",
     "scan",
 ]
 
@@ -75,9 +76,10 @@ _LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
 _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
 _KOREAN_PLACES = {
-    unit: Decimal(10) ** power for unit, power in (("천", 3), ("만", 4), ("억", 8), ("조", 12))
+    unit: Decimal(10) ** power
+    for unit, power in (("백", 2), ("천", 3), ("만", 4), ("억", 8), ("조", 12))
 }
-_KOREAN_THOUSAND_RE = re.compile(r"[ \t]?천")
+_KOREAN_THOUSAND_RE = re.compile(r"[ \t]?(?:천|백(?=[만억]))")  # 백 only in 백만, 백억
 _KOREAN_BIG_RE = re.compile(r"[ \t]?(조(?![항건])|억|만(?!큼))")  # 조항: an article
 _KOREAN_NEXT_RE = re.compile(rf"[ \t]?({NUMBER})")
 _KOREAN_UNIT_AFTER_RE = re.compile(rf"[ \t]?(?:[천조억만배]|{PERCENT}|[xX×])")
@@ -127,6 +129,8 @@ class Quantity:
     kind: str  # "" (plain number), "%" (percent or percentage points) or "x" (multiplier)
     plain_integer: bool  # written as bare digits: no decimals, no unit, no scale
     scaled: bool  # written with a scale: 만/억/조/천, k/M/B/T, million, 10^k, 5e-4
+    counted: bool  # a Korean counter follows it or its range ("4개", "2~10개", "3단계")
+    name: bool  # part of a name, kept by scan(names=True) only: "AIME 2025", "Qwen2.5-7B"
     start: int  # offset in the scanned text where the quantity starts (its sign included)
     end: int  # offset just after the quantity, its unit included
 
@@ -253,6 +257,13 @@ def _has_unit(work: str, end: int) -> bool:
     )
 
 
+def name_before(work: str, start: int) -> str | None:
+    """The Latin-script name token (a capitalised word or an acronym) that stands before
+    ``start`` with one space or hyphen between: "Gemini" in "Gemini 2.5와"; else None."""
+    token = _NAME_TOKEN_RE.search(work, max(0, start - 40), start)
+    return token.group()[:-1] if token else None
+
+
 def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
     """The end of a number that is part of a name, or None when it is a quantity.
 
@@ -264,7 +275,7 @@ def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) 
     or is followed by another name part ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a
     quantity.
     """
-    if not chained and _NAME_TOKEN_RE.search(work, max(0, start - 40), start) is None:
+    if not chained and name_before(work, start) is None:
         return None
     if _has_unit(work, end):
         return None
@@ -297,9 +308,20 @@ def _scale(work: str, digits: str, end: int) -> tuple[Decimal, int] | None:
     return None
 
 
-def scan(text: str, *, markers: bool = True) -> list[Quantity]:
+def _name_part(text: str, work: str, digits: str, start: int, end: int) -> Quantity:
+    """A number of a name, ``text[start:end]``, its size letter applied ("405B")."""
+    size = _SCALE_LETTER_RE.match(work, start + len(digits))
+    value = _parse(digits).scaleb(SCALE_LETTERS[size.group(1)] if size else 0)
+    spelling = text[start:end]
+    return Quantity(spelling, value, "", not size, bool(size), False, True, start, end)
+
+
+def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quantity]:
     """Find every quantity of ``text``, in order (see :func:`extract_quantities` for the
-    rules). ``markers=False`` keeps enumeration markers ("1.", "(2)") as quantities."""
+    rules). ``markers=False`` keeps enumeration markers ("1.", "(2)") as quantities;
+    ``names=True`` keeps, marked ``name``, the numbers of a name that are a token of their own
+    ("AIME 2025", "Llama 3.1 405B") and the size suffixes glued to a name ("Qwen2.5-VL-7B",
+    "GSM8K": 7B and 8K, read with their scale), not other digits of a name ("MedDINOv3")."""
     work = mask(text)
     quantities: list[Quantity] = []
     previous_end = -1
@@ -323,11 +345,17 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
             continue
         chained = name_end >= 0 and work[name_end:start] in (" ", "\t")
         if (name_stop := _name_part_end(work, start, end, digits, chained)) is not None:
+            if names:
+                quantities.append(_name_part(text, work, digits, start, name_stop))
             name_end = pos = name_stop
             continue
         previous = quantities[-1] if quantities else None
         context = _left_context(work, start, previous, previous_end)
-        if context == "name" or (markers and _is_list_marker(work, start, end, digits)):
+        if context == "name":
+            if names and (size := _SCALE_LETTER_RE.match(work, end)):
+                quantities.append(_name_part(text, work, digits, start, size.end()))
+            continue
+        if markers and _is_list_marker(work, start, end, digits):
             continue
         scaled = _scale(work, digits, end)
         value, end = scaled or (_parse(digits), end)
@@ -338,8 +366,12 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
                 break
         if context == "sign":
             start -= 1
-        if context == "range" and previous is not None and kind and not previous.kind:
-            quantities[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
+        counted = not kind and COUNTER_RE.match(work, end) is not None
+        if context == "range" and previous is not None and not previous.kind:
+            if kind:
+                quantities[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
+            elif counted:
+                quantities[-1] = replace(previous, counted=True)  # "2~10개"
         quantities.append(
             Quantity(
                 spelling=collapse_space(text[start:end]),
@@ -347,6 +379,8 @@ def scan(text: str, *, markers: bool = True) -> list[Quantity]:
                 kind=kind,
                 plain_integer="." not in digits and not scaled and not kind,
                 scaled=scaled is not None,
+                counted=counted,
+                name=False,
                 start=start,
                 end=end,
             )
