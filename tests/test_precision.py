@@ -1,7 +1,7 @@
-"""The quantity check against its precision corpus (issue 11 §4): real Korean summaries of the
-reference digests 002 and 003, every quantity labelled by hand as in or not in the abstract the
-model was given (tests/precision.py, tests/fixtures/precision/, provenance in
-tests/fixtures/README.md).
+"""The quantity check against its precision corpus (issue 11 §4, issue 17 §3): real Korean
+summaries of the reference digests 002 and 003, every quantity labelled by hand as in or not in
+the abstract the model was given, invented quantities of every kind, and held-out abstracts
+(tests/precision.py, tests/fixtures/precision/, provenance in tests/fixtures/README.md).
 """
 
 from __future__ import annotations
@@ -9,15 +9,20 @@ from __future__ import annotations
 import pytest
 from precision import (
     IN_TEXT,
+    KINDS,
+    MISSED_KINDS,
     NOT_IN_TEXT,
-    TEMPLATES,
     Case,
     Invented,
     answers,
     cases,
     flagged,
+    heldout_answer,
+    heldout_cases,
+    heldout_sources,
     invented_cases,
     is_flagged,
+    restated,
     sources,
 )
 
@@ -120,19 +125,57 @@ def test_quantity_not_in_the_text_is_flagged(case: Case) -> None:
     assert is_flagged(case), case.reason
 
 
-@pytest.mark.parametrize("invented", invented_cases(), ids=lambda item: item.arxiv_id)
+def _invented(items: list[Invented]) -> list[object]:
+    """``items`` as pytest params, the kinds the check misses by design marked strict xfail."""
+    reason = "a number right after a name is part of the name (MATH 500): not checked"
+    return [
+        pytest.param(
+            item,
+            id=f"{item.arxiv_id}:{item.kind}:{item.quantity}",
+            marks=[pytest.mark.xfail(strict=True, reason=reason)]
+            if item.kind in MISSED_KINDS
+            else [],
+        )
+        for item in items
+    ]
+
+
+@pytest.mark.parametrize("invented", _invented(invented_cases()))
 def test_invented_quantity_in_results_is_flagged(invented: Invented) -> None:
-    """A random quantity added to a real results field is flagged, whatever its kind."""
+    """A quantity added to a real results field is flagged, whatever its kind: % or 배 of 11
+    or more, thousands, 만, decimals, a small count "7개", a count the source holds only inside
+    a name ("Qwen2.5-VL-7B"); a number right after a name is the known miss."""
     source = sources()[invented.arxiv_id]
     assert invented.quantity in unverified_quantities(invented.text, source)
 
 
-def test_invented_quantities_cover_every_kind() -> None:
-    """The default seed invents quantities of every kind: %, 배, thousands, 만, decimals."""
-    assert {invented.kind for invented in invented_cases()} == set(TEMPLATES)
-
-
-def test_invented_quantities_cover_every_results_field() -> None:
-    """Each summary of the corpus that has a results field gets one invented quantity."""
+def test_invented_quantities_cover_every_kind_and_results_field() -> None:
+    """Every results field gets each kind that can be built for it; every kind is built."""
     with_results = {a.arxiv_id for a in answers().values() if "results" in a.fields}
-    assert {invented.arxiv_id for invented in invented_cases()} == with_results
+    made = invented_cases()
+    assert {item.kind for item in made} == set(KINDS)
+    for kind, (_, _, by_construction) in KINDS.items():
+        fields = {item.arxiv_id for item in made if item.kind == kind}
+        assert fields == with_results if by_construction else fields <= with_results, kind
+
+
+def test_heldout_abstracts_are_not_the_corpus() -> None:
+    """The held-out abstracts are real papers of other days, none of the corpus."""
+    assert len(heldout_sources()) >= 30
+    assert not set(heldout_sources()) & set(sources())
+
+
+@pytest.mark.parametrize("arxiv_id", sorted(heldout_sources()))
+def test_heldout_abstract_verifies_its_restated_quantities(arxiv_id: str) -> None:
+    """A held-out abstract verifies itself and its percentages, multipliers and sizes
+    restated in Korean notation ("92%", "3.5배", "15억" for "1.5B"): no false alarm."""
+    source = heldout_sources()[arxiv_id]
+    assert unverified_quantities(source, source) == []
+    assert unverified_quantities(heldout_answer(source), source) == [], restated(source)
+
+
+@pytest.mark.parametrize("invented", _invented(heldout_cases()))
+def test_invented_quantity_on_a_heldout_abstract_is_flagged(invented: Invented) -> None:
+    """An invented quantity of any kind added to a held-out answer is flagged."""
+    source = heldout_sources()[invented.arxiv_id]
+    assert invented.quantity in unverified_quantities(invented.text, source)
