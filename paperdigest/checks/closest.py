@@ -3,7 +3,7 @@ conversion that went wrong, named for the re-ask.
 
 Korean counts in 만 (10^4), 억 (10^8) and 조 (10^12) where English counts in thousand,
 million and billion, and models slip by a factor of ten when converting: "1.6 billion" is
-16억, not 1.6억 (reference digest 002, issue 11). Likewise a fraction (0.52) written as a
+16억, not the 1.6억 a real digest printed (issue 11). Likewise a fraction (0.52) written as a
 percentage (0.52%). When the answer's value is a source value times 10^k, the re-ask says
 so, in numbers the model can check::
 
@@ -15,18 +15,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from paperdigest.checks.numbers import Quantity, format_value
+from paperdigest.checks.numbers import KOREAN_POWERS, SCALE_WORDS, Quantity, format_value
 
-__all__ = ["QuantityFlag", "english_amount", "flag", "korean_amount"]
+__all__ = ["QuantityFlag", "flag"]
 
 # Farthest a source quantity may be from the flagged one and still be shown as "closest"
 # (a ratio): beyond a factor of 10 the two are unrelated, and "none" is more honest.
 CLOSEST_MAX_RATIO = Decimal(10)
 # Largest power of ten a unit slip spans: 조 (10^12) against a bare count.
 _MAX_POWER = 12
-
-_KOREAN_PLACES = ((12, "조"), (8, "억"), (4, "만"))
-_ENGLISH_PLACES = ((12, "trillion"), (9, "billion"), (6, "million"), (3, "thousand"))
+# The places a conversion note writes: Korean 만 and up, English thousand and up.
+_KOREAN_PLACES = {unit: power for unit, power in KOREAN_POWERS.items() if power >= 4}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,19 +43,12 @@ class QuantityFlag:
     conversion: str | None = None
 
 
-def korean_amount(value: Decimal) -> str:
-    """``value`` in Korean places: 1600000000 -> "16억", 80000 -> "8만", 512 -> "512"."""
-    for power, name in _KOREAN_PLACES:
+def _amount(value: Decimal, places: dict[str, int], joint: str) -> str:
+    """``value`` in its largest place: 1600000000 -> "16억" (Korean places, joint "") or
+    "1.6 billion" (English scale words, joint " "); 512 -> "512"."""
+    for name, power in sorted(places.items(), key=lambda place: -place[1]):
         if value >= Decimal(10) ** power:
-            return f"{format_value(value.scaleb(-power))}{name}"
-    return format_value(value)
-
-
-def english_amount(value: Decimal) -> str:
-    """``value`` in English scale words: 160000000 -> "160 million", 512 -> "512"."""
-    for power, name in _ENGLISH_PLACES:
-        if value >= Decimal(10) ** power:
-            return f"{format_value(value.scaleb(-power))} {name}"
+            return f"{format_value(value.scaleb(-power))}{joint}{name}"
     return format_value(value)
 
 
@@ -92,8 +84,8 @@ def _conversion(answer: Quantity, source: Quantity) -> str | None:
     if percent_kinds or not (answer.scaled or source.scaled):
         return None
     return (
-        f'the paper says "{source.spelling}" = {korean_amount(source.value)}; you wrote '
-        f"{answer.spelling} (= {english_amount(answer.value)})"
+        f'the paper says "{source.spelling}" = {_amount(source.value, _KOREAN_PLACES, "")}; '
+        f"you wrote {answer.spelling} (= {_amount(answer.value, SCALE_WORDS, ' ')})"
     )
 
 
@@ -107,12 +99,10 @@ def flag(answer: Quantity, sources: list[Quantity]) -> QuantityFlag:
         note = _conversion(answer, source)
         if note is not None:
             return QuantityFlag(answer.spelling, source.spelling, note)
-    best: tuple[Decimal, str] | None = None
-    if answer.value:
-        for source in sources:
-            if not source.value:
-                continue
-            ratio = max(answer.value, source.value) / min(answer.value, source.value)
-            if ratio <= CLOSEST_MAX_RATIO and (best is None or ratio < best[0]):
-                best = (ratio, source.spelling)
-    return QuantityFlag(answer.spelling, best[1] if best else None)
+    ratios = [
+        (max(answer.value, source.value) / min(answer.value, source.value), index)
+        for index, source in enumerate(sources)
+        if answer.value and source.value
+    ]
+    best = min((item for item in ratios if item[0] <= CLOSEST_MAX_RATIO), default=None)
+    return QuantityFlag(answer.spelling, sources[best[1]].spelling if best else None)

@@ -1,15 +1,11 @@
-"""Reading quantities from a text: numbers with their units and scales.
-
-:func:`extract_quantities` (public) and :func:`scan` (each quantity with its spelling, value,
-kind and offsets) read English and Korean notations alike, so that every spelling of one
-quantity compares equal: ``1.6 billion`` = ``16억``, ``32만 5,800`` = ``325,800``,
-``56.0\\%`` = ``56%``. The vocabulary below (number literal, percent and multiplier
-spellings, Korean counters, unit words, scales) is the one copy that :mod:`.words` and
-:mod:`.quantities` use too.
+"""Reading quantities from a text: numbers with their units and scales, English and Korean
+notations alike (:func:`extract_quantities`, :func:`scan`). The vocabulary below is the one
+copy that :mod:`.words` and :mod:`.quantities` use too.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -18,7 +14,7 @@ from paperdigest.checks.korean import is_hangul
 from paperdigest.text import collapse_space
 
 __all__ = [
-    "COUNTER_RE",
+    "KOREAN_POWERS",
     "MEASURE_UNIT_RE",
     "NUMBER",
     "PERCENT",
@@ -42,7 +38,7 @@ PERCENT = r"(?:\\[,;:!]|~)?\\?[%％]|퍼센트|(?i:percent|per[ \t]+cent)(?![A-Z
 TIMES_SIGN = r"(?:×|\\times(?![A-Za-z]))"
 # Korean counters: after a number they make it a claimed count ("4개 벤치마크", "3단계").
 COUNTERS = "개|편|가지|단계|명|건"
-COUNTER_RE = re.compile(rf"[ \t]?(?:{COUNTERS})")
+_COUNTER_RE = re.compile(rf"[ \t]?(?:{COUNTERS})")
 # Measuring-unit words written after a number and a space ("21.7 seconds", "3.2 GB"): time,
 # memory, frequency, frame rate, tokens, pixels, length, mass, power, temperature.
 _UNIT_WORDS = (
@@ -58,8 +54,10 @@ MEASURE_UNIT_RE = re.compile(
     rf"|[ \t]?(?:{COUNTERS}|배|층|시간|개월|토큰|점(?!수)|위(?![한해치])|{PERCENT})"
     rf"|[ \t]+(?:{_UNIT_WORDS})(?![A-Za-z])"
 )
+# Scales as powers of ten: letters glued to a number ("7B"), English words, Korean places.
 SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
 SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+KOREAN_POWERS = {"백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
 
 # --- Reading rules -------------------------------------------------------------------------
 
@@ -75,12 +73,9 @@ _RANGE_GAP_RE = re.compile(rf"\s*(?:[{_DASHES}]|to)\s*")
 _LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
 _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
-_KOREAN_PLACES = {
-    unit: Decimal(10) ** power
-    for unit, power in (("백", 2), ("천", 3), ("만", 4), ("억", 8), ("조", 12))
-}
-_KOREAN_THOUSAND_RE = re.compile(r"[ \t]?(?:천|백(?=[만억]))")  # 백 only in 백만, 백억
-_KOREAN_BIG_RE = re.compile(r"[ \t]?(조(?![항건])|억|만(?!큼))")  # 조항: an article
+# A Korean place after a number: 천 or 백 (only in 백만, 백억), then 만, 억 or 조 (not 조항, an
+# article, nor 만큼, "as much as"); "3천", "2천만", "1.2억", "3.87백만".
+_KOREAN_UNIT_RE = re.compile(r"(?:[ \t]?(천|백(?=[만억])))?(?:[ \t]?(조(?![항건])|억|만(?!큼)))?")
 _KOREAN_NEXT_RE = re.compile(rf"[ \t]?({NUMBER})")
 _KOREAN_UNIT_AFTER_RE = re.compile(rf"[ \t]?(?:[천조억만배]|{PERCENT}|[xX×])")
 
@@ -101,22 +96,14 @@ _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-
 _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
 _SCALE_WORD_RE = re.compile(rf"\s+({'|'.join(SCALE_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 
-_UNIT_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (  # percentage points first, so that "5.4%p" keeps its "p" in the spelling
-        "%",
-        re.compile(
-            rf"[ \t]?(?:(?:{PERCENT})(?:[ \t]?p(?![A-Za-z])|[ \t]?포인트|\s+points?(?![A-Za-z]))"
-            r"|pp(?![A-Za-z])|퍼센트[ \t]?포인트|percentage[ \t]+points?(?![A-Za-z]))"
-        ),
-    ),
-    ("%", re.compile(rf"[ \t]?(?:{PERCENT})")),
-    (
-        "x",
-        re.compile(
-            rf"(?:[xX](?![A-Za-z0-9])|[ \t]?(?:{TIMES_SIGN}|times(?![A-Za-z])))(?![ \t]?[0-9])"
-            r"|[ \t]?배"
-        ),
-    ),
+# The unit that gives a quantity its kind: a percentage (percentage points included: "5.4%p",
+# "5.42% points", "pp") or a multiplier ("3.5x", "3.5×", "2$\\times$", "8-32times", "3배").
+_KIND_RE = re.compile(
+    rf"(?P<percent>[ \t]?(?:(?:{PERCENT})"
+    r"(?:[ \t]?p(?![A-Za-z])|[ \t]?포인트|\s+points?(?![A-Za-z]))?"
+    r"|pp(?![A-Za-z])|percentage[ \t]+points?(?![A-Za-z])))"
+    rf"|(?P<x>(?:[xX](?![A-Za-z0-9])|[ \t]?(?:{TIMES_SIGN}|times(?![A-Za-z])))(?![ \t]?[0-9])"
+    r"|[ \t]?배)"
 )
 
 
@@ -158,58 +145,38 @@ def format_value(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _korean_group(work: str, number: Decimal, pos: int) -> tuple[Decimal, Decimal | None, int]:
-    """Apply the units after one number of a Korean chain: "5" -> 5, "3천" -> 3000, "2천만".
-
-    Returns the group's value, its place (the unit it ends in: 1000, 10^4, 10^8, 10^12, or
-    None without a unit) and the end of the group.
-    """
-    place: Decimal | None = None
-    for unit_re in (_KOREAN_THOUSAND_RE, _KOREAN_BIG_RE):
-        if unit := unit_re.match(work, pos):
-            place = _KOREAN_PLACES[unit.group().strip()]
-            number *= place
-            pos = unit.end()
-    return number, place, pos
-
-
 def _korean_tail(work: str, pos: int, first: Decimal) -> tuple[Decimal, int] | None:
-    """Read Korean units after a number: "32만 5,800", "1.2억", "3천", "1만 5천", "2천만".
+    """Read Korean places after a number: "32만 5,800", "1.2억", "3천", "1만 5천", "2천만".
 
-    Groups join while their places descend ("1억 2천만"); a last group without a unit joins
+    Groups join while their places descend ("1억 2천만"); a last group without a place joins
     when it is an integer of two or more digits below the last place ("32만 5,800"; in
     "10만 3가지" the 3 is a count of its own). "5만 10만" is two quantities.
 
-    Returns the total value and the end of the quantity, or None if no 천/만/억/조 follows.
+    Returns the total value and the end of the quantity, or None if no place follows.
     """
-    total = Decimal(0)
-    last_place: Decimal | None = None
-    end = pos
-    group, group_end = first, pos
-    while True:
-        value, place, after = _korean_group(work, group, group_end)
-        if place is None or (last_place is not None and place >= last_place):
+    total, last, end = Decimal(0), None, pos
+    number, at = first, pos
+    while (unit := _KOREAN_UNIT_RE.match(work, at)) and unit.end() > at:
+        places = [Decimal(10) ** KOREAN_POWERS[name] for name in unit.groups() if name]
+        if last is not None and places[-1] >= last:
             break
-        total += value
-        last_place = place
-        end = after
-        following = _KOREAN_NEXT_RE.match(work, end)
-        if following is None:
+        total += number * math.prod(places)
+        last, end = places[-1], unit.end()
+        if (following := _KOREAN_NEXT_RE.match(work, end)) is None:
             break
-        group, group_end = _parse(following.group(1)), following.end()
-    if last_place is None:
+        number, at = _parse(following.group(1)), following.end()
+    if last is None:
         return None
     trailing = _KOREAN_NEXT_RE.match(work, end)
     if (
         trailing
-        and last_place > 1000
+        and last > 1000
         and "." not in (digits := trailing.group(1))
         and len(digits) >= 2
-        and _parse(digits) < last_place
+        and _parse(digits) < last
         and not _KOREAN_UNIT_AFTER_RE.match(work, trailing.end())
     ):
-        total += _parse(digits)
-        end = trailing.end()
+        return total + _parse(digits), trailing.end()
     return total, end
 
 
@@ -251,9 +218,11 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
 
 def _has_unit(work: str, end: int) -> bool:
     """Whether a unit, a Korean place or an exponent follows the number ending at ``end``."""
-    return any(
-        unit_re.match(work, end)
-        for unit_re in (MEASURE_UNIT_RE, _KOREAN_THOUSAND_RE, _KOREAN_BIG_RE, _SCIENTIFIC_RE)
+    korean = _KOREAN_UNIT_RE.match(work, end)
+    return bool(
+        MEASURE_UNIT_RE.match(work, end)
+        or _SCIENTIFIC_RE.match(work, end)
+        or (korean and korean.end() > end)
     )
 
 
@@ -360,13 +329,11 @@ def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quanti
         scaled = _scale(work, digits, end)
         value, end = scaled or (_parse(digits), end)
         kind = ""
-        for unit_kind, unit_re in _UNIT_RES:
-            if unit := unit_re.match(work, end):
-                kind, end = unit_kind, unit.end()
-                break
+        if unit := _KIND_RE.match(work, end):
+            kind, end = "%" if unit.group("percent") else "x", unit.end()
         if context == "sign":
             start -= 1
-        counted = not kind and COUNTER_RE.match(work, end) is not None
+        counted = not kind and _COUNTER_RE.match(work, end) is not None
         if context == "range" and previous is not None and not previous.kind:
             if kind:
                 quantities[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
@@ -392,43 +359,30 @@ def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quanti
 def extract_quantities(text: str) -> list[str]:
     """Every quantity of ``text``, normalized to its numeric value.
 
-    What is a quantity: a number written with ASCII digits, as an integer, a decimal, with
-    thousands separators (``1,200``), optionally followed by a unit that is read and dropped:
-    ``%`` (also LaTeX ``\\%``, ``56 %``, ``퍼센트``, ``percent``), percentage points (``%p``,
-    ``pp``, ``% points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``). Scales
-    are applied, so that every spelling of a quantity compares equal: Korean 만 (10^4), 억
-    (10^8), 조 (10^12) and 천 (10^3) as in ``32만 5,800`` or ``1.2억``; glued
-    ``k``/``K``/``M``/``B``/``T`` (``25K``, ``1.2M``, ``7B`` -> 7000000000, which equals ``70억``
-    and ``7 billion``); ``thousand``/``million``/``billion``/``trillion``; ``5e-4``; LaTeX
-    powers of ten (``$10^{-3}$``, ``3.2 \\times 10^{-4}``; the ``$`` of inline math is
-    ignored, so ``2$\\times$`` is a multiplier). Years (``2025``) are quantities, except in a
-    name. A range gives both ends (``63% to 95%``, ``63–95%``, ``2~3배``). Letters right after
-    a number are a unit and do not stop it being a quantity (``80GB`` -> 80, ``3D`` -> 3).
-    The sign is not part of the value (``+3%`` and ``-3%`` are both 3): the wording says the
-    direction.
+    A quantity is a number in ASCII digits (``1,200``, ``56.0``) with the unit after it read
+    and dropped: a percentage (``%``, ``\\%``, ``퍼센트``, ``percent``, ``%p``, ``pp``, ``%
+    points``), a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``) or letters (``80GB``
+    -> 80, ``3D`` -> 3). Scales are applied, so every spelling of a quantity compares equal:
+    만/억/조/천 and 백만 (``32만 5,800``, ``1.2억``), glued ``k``/``K``/``M``/``B``/``T`` (``7B``
+    = ``70억`` = ``7 billion``), scale words, ``5e-4``, LaTeX powers of ten (``$10^{-3}$``,
+    ``3.2 \\times 10^{-4}``; inline math's ``$`` is ignored, so ``2$\\times$`` is a
+    multiplier). A range gives both ends (``63–95%``, ``63% to 95%``, ``2~3배``); the sign is
+    not part of the value (``+3%`` and ``-3%`` are 3: the wording says the direction).
 
-    What is not a quantity, because it cannot be invented as one:
-
-    * a number glued on its left to a Latin letter, or to a hyphen that is glued to a letter
-      or to a digit that is not itself a quantity: it is part of a name (``GPT-4o``,
-      ``Qwen2.5-VL-7B``, ``V2``, ``H100``, ``GUI-360``, ``Sora-2``, ``LLaMA3.1-8B``,
-      ``GSM8K``);
-    * a number after a Latin-script name token and a space, with no unit or Korean counter:
-      also part of the name (``MATH 500``, ``AIME 2024``, ``Gemini 2.5 Flash``, ``Llama 3.1
-      405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are quantities);
-    * an ordinal after 제 and a range continuing it (``제14조~17조``: Articles 14 to 17);
-    * an arXiv id (``2511.04460``, ``2511.04460v2``) and dotted version or section numbers
-      with two or more dots (``1.2.3``);
-    * digits inside URLs;
-    * enumeration markers: ``1.``/``2)`` of one or two digits opening a line (after an
-      optional bullet), and ``(1)``.
+    Not quantities, because they cannot be invented as one: numbers glued on the left to a
+    Latin letter, or to a hyphen glued to a letter or a digit (``GPT-4o``, ``Qwen2.5-VL-7B``,
+    ``H100``, ``GUI-360``, ``GSM8K``); a number after a Latin-script name token and a space
+    with no unit or counter (``MATH 500``, ``AIME 2024``, ``Gemini 2.5 Flash``, ``Llama 3.1
+    405B``; but ``GPT-4o 85.2%``, ``MATH 500개``, ``MMLU 85.2`` are quantities); an ordinal
+    after 제 and a range continuing it (``제14조~17조``); arXiv ids and dotted versions
+    (``2511.04460v2``, ``1.2.3``); digits in URLs; enumeration markers (``1.``/``2)`` of one or
+    two digits opening a line, ``(1)``).
 
     Args:
         text: an answer or a source text (hard wraps and LaTeX escapes are fine).
 
     Returns:
-        The normalized values as strings (``"56"`` for ``56.0\\%``, ``"325800"`` for
-        ``32만 5,800``, ``"1200"`` for ``1,200``, ``"3.5"`` for ``3.5x``), in order of first
-        appearance, without duplicates.
+        The normalized values as strings (``"56"`` for ``56.0\\%``, ``"325800"`` for ``32만
+        5,800``, ``"3.5"`` for ``3.5x``), in order of first appearance, without duplicates.
     """
     return list(dict.fromkeys(format_value(quantity.value) for quantity in scan(text)))
