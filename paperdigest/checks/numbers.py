@@ -77,7 +77,6 @@ _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 # article, nor 만큼, "as much as"); "3천", "2천만", "1.2억", "3.87백만".
 _KOREAN_UNIT_RE = re.compile(r"(?:[ \t]?(천|백(?=[만억])))?(?:[ \t]?(조(?![항건])|억|만(?!큼)))?")
 _KOREAN_NEXT_RE = re.compile(rf"[ \t]?({NUMBER})")
-_KOREAN_UNIT_AFTER_RE = re.compile(rf"[ \t]?(?:[천조억만배]|{PERCENT}|[xX×])")
 
 _SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
 # LaTeX powers of ten, as abstracts write them: "10^{-3}", "10^-3", and "3.2 \\times 10^{-4}"
@@ -114,12 +113,16 @@ class Quantity:
     spelling: str  # as written, white space collapsed: "+3%", "56.0\\%", "32만 5,800"
     value: Decimal  # absolute value, units applied: 325800, 56, 7000000000
     kind: str  # "" (plain number), "%" (percent or percentage points) or "x" (multiplier)
-    plain_integer: bool  # written as bare digits: no decimals, no unit, no scale
     scaled: bool  # written with a scale: 만/억/조/천, k/M/B/T, million, 10^k, 5e-4
     counted: bool  # a Korean counter follows it or its range ("4개", "2~10개", "3단계")
     name: bool  # part of a name, kept by scan(names=True) only: "AIME 2025", "Qwen2.5-7B"
     start: int  # offset in the scanned text where the quantity starts (its sign included)
     end: int  # offset just after the quantity, its unit included
+
+    @property
+    def plain_integer(self) -> bool:
+        """Written as digits without decimals, scale or unit of a kind ("7", "3D", "1,200")."""
+        return not self.kind and not self.scaled and "." not in self.spelling
 
 
 def mask(text: str) -> str:
@@ -174,7 +177,8 @@ def _korean_tail(work: str, pos: int, first: Decimal) -> tuple[Decimal, int] | N
         and "." not in (digits := trailing.group(1))
         and len(digits) >= 2
         and _parse(digits) < last
-        and not _KOREAN_UNIT_AFTER_RE.match(work, trailing.end())
+        and not _KIND_RE.match(work, trailing.end())
+        and not _korean_place(work, trailing.end())
     ):
         return total + _parse(digits), trailing.end()
     return total, end
@@ -216,14 +220,17 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
     return "plain"
 
 
+def _korean_place(work: str, pos: int) -> bool:
+    """Whether a Korean place (천, 만, 억, 조, 백만) stands at ``pos``."""
+    place = _KOREAN_UNIT_RE.match(work, pos)
+    return place is not None and place.end() > pos
+
+
 def _has_unit(work: str, end: int) -> bool:
     """Whether a unit, a Korean place or an exponent follows the number ending at ``end``."""
-    korean = _KOREAN_UNIT_RE.match(work, end)
     return bool(
-        MEASURE_UNIT_RE.match(work, end)
-        or _SCIENTIFIC_RE.match(work, end)
-        or (korean and korean.end() > end)
-    )
+        MEASURE_UNIT_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end)
+    ) or _korean_place(work, end)
 
 
 def name_before(work: str, start: int) -> str | None:
@@ -282,7 +289,7 @@ def _name_part(text: str, work: str, digits: str, start: int, end: int) -> Quant
     size = _SCALE_LETTER_RE.match(work, start + len(digits))
     value = _parse(digits).scaleb(SCALE_LETTERS[size.group(1)] if size else 0)
     spelling = text[start:end]
-    return Quantity(spelling, value, "", not size, bool(size), False, True, start, end)
+    return Quantity(spelling, value, "", bool(size), False, True, start, end)
 
 
 def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quantity]:
@@ -336,22 +343,11 @@ def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quanti
         counted = not kind and _COUNTER_RE.match(work, end) is not None
         if context == "range" and previous is not None and not previous.kind:
             if kind:
-                quantities[-1] = replace(previous, kind=kind, plain_integer=False)  # "63–95%"
+                quantities[-1] = replace(previous, kind=kind)  # "63–95%"
             elif counted:
                 quantities[-1] = replace(previous, counted=True)  # "2~10개"
-        quantities.append(
-            Quantity(
-                spelling=collapse_space(text[start:end]),
-                value=value,
-                kind=kind,
-                plain_integer="." not in digits and not scaled and not kind,
-                scaled=scaled is not None,
-                counted=counted,
-                name=False,
-                start=start,
-                end=end,
-            )
-        )
+        spelling = collapse_space(text[start:end])
+        quantities.append(Quantity(spelling, value, kind, bool(scaled), counted, False, start, end))
         previous_end = pos = end
     return quantities
 

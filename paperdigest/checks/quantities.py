@@ -165,13 +165,9 @@ def unverified_quantities(answer_text: str, source_text: str) -> list[str]:
 
 
 def quantities_problem(flags: list[QuantityFlag]) -> str:
-    """The re-ask message for the flagged quantities of one answer, addressed to the model.
-
-    Names every quantity, then each unit slip :mod:`paperdigest.checks.closest` found, e.g.
-    ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in
-    the paper text, exactly as written. Check the unit conversion: the paper says "1.6
-    billion" = 16억; you wrote 1.6억 (= 160 million).``
-    """
+    """The re-ask message for the flagged quantities of one answer, addressed to the model:
+    ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in the
+    paper text, exactly as written.``, then each unit slip :mod:`.closest` found."""
     message = (
         "these figures do not occur in the paper text: "
         + ", ".join(item.quantity for item in flags)
@@ -186,56 +182,48 @@ def quantities_problem(flags: list[QuantityFlag]) -> str:
 def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
     """Quantities of the answer that the source does not contain: the invented-number guard.
 
-    Both texts are read with :func:`paperdigest.checks.numbers.extract_quantities`' rules
-    (numbers of names, ordinals and markers are no quantities of the answer); the source's
-    quantities also include those written in words (:mod:`paperdigest.checks.words`). A unit
-    makes a claim, so an answer quantity with a unit is verified only by a source quantity of
-    the same kind (``Table 3`` or ``3 epochs`` do not verify ``+3%``, ``56.0\\%`` not ``56배``):
+    Both texts are read by :func:`~paperdigest.checks.numbers.extract_quantities`' rules, the
+    source's number words too (:mod:`paperdigest.checks.words`). A unit makes a claim, so a
+    quantity with a unit is verified only by a source quantity of its kind ("Table 3" or "3
+    epochs" verify no "+3%", "56.0\\%" no "56배"):
 
-    * a percentage (``%``, ``\\%``, ``%p``, ``퍼센트``, ``percentage points``): by a source
-      percentage of the same value (``92\\%``, ``5.42% points``, ``63–95%``); by a bare
-      number in a data cell of a table that names a percentage; by a bare decimal with a
-      fractional part anywhere (``75.53`` in "scores 75.53 on MMMU": papers drop the sign),
-      or such a decimal of value /100 (``0.56`` for ``56%``). Whole numbers outside such
-      tables do not count, even written ``16.0``: "Table 3" or "16 concurrent requests" would
-      verify almost any invented round percentage; nor do numbers followed by another unit
-      (``21.7s``, ``3.2 GB``, ``5-shot``);
-    * a multiplier (``3.5x``, ``3.5×``, ``3.5배``, ``8-32times``): by a source multiplier of
-      the same value (also ``3.5-fold``, ``a factor of 3.5``, ``a speedup of 3.5``, and the
-      words of :mod:`paperdigest.checks.words`: "twice", "doubling", "three times faster",
-      "an order of magnitude") or by a bare number in a data cell of a table that names a
-      multiplier;
-    * a number without a unit: by a source quantity of the same value, whatever its unit, or
-      a source percentage of value x100 (``0.56`` for ``56%``). A source number counts only as
-      a number of its own (its own token, or number words), never as a piece of a name, a
-      version or an identifier: the 7 of "Qwen2.5-VL-7B" and the 3 of "MedDINOv3" or "CT-3M"
-      verify no "7개" or "3단계". What a name does verify: its size, as a size ("7B" of
-      "Qwen2.5-VL-7B" verifies "7B" and "70억"); a number of its own token, a bare number
-      without a counter ("AIME 2025" verifies the 2025 of "AIME 2024와 2025"; "Llama 2" no
-      "2개"); and the same name re-spaced ("Gemini2.5-Pro" verifies "Gemini 2.5와").
-      Integers up to :data:`SMALL_INTEGER_MAX` written as bare digits are not checked, unless
-      a Korean counter follows them or their range (개, 편, 가지, 단계, 명, 건: "4개", "3단계",
-      "2~10개"), which makes them a claimed count. ``3%``, ``3배`` and ``3.0`` are checked.
+    * a percentage: by a source percentage ("92\\%", "5.42% points", "63–95%"), a bare
+      number in a data cell of a table naming a percentage, or a bare decimal with a fraction
+      anywhere, also /100 ("75.53" in "scores 75.53 on MMMU", "0.56" for "56%"). Round
+      numbers outside such tables ("16", "16.0") and numbers with another unit ("21.7s", "3.2
+      GB", "5-shot") do not count: they would verify almost any invented percentage;
+    * a multiplier: by a source multiplier ("3.5x", "3.5-fold", "a factor of 3.5", "a
+      speedup of 3.5", the words "twice", "doubling", "three times faster", "an order of
+      magnitude") or a bare number in a data cell of a table naming a multiplier;
+    * a count (a number a Korean counter follows: 개, 편, 가지, 단계, 명, 건; "2~10개"): by a
+      source number without a unit of % or x, or a number word;
+    * any other number: by a source quantity of its value whatever its unit, or a percentage
+      of value x100 ("0.56" for "56%"). Integers up to :data:`SMALL_INTEGER_MAX` written as
+      bare digits are not checked.
 
-    A table is a block of lines (between blank lines) with two or more rows of cells joined by
-    ``" | "``, as :func:`paperdigest.sources.html.extract_html` writes it
-    (:func:`~paperdigest.sources.selection.is_table_block`); its data cells are the cells of
-    a row but the first, the row's label (a model name, a setting). It names a percentage
-    when the block holds ``%``, ``percent(age)`` or ``퍼센트``, a multiplier when it holds a
-    multiplier quantity, ``×``/``\\times`` (not between two numbers), "speedup", "fold" or
-    ``배``; a column of counts ("Frames") in a table naming neither verifies nothing.
-    Enumeration markers of the source count as quantities (a hard-wrapped abstract can open
-    a line with "30. ").
+    A source number counts only as a number of its own (its own token, or number words),
+    never as a piece of a name, a version or an identifier: the 7 of "Qwen2.5-VL-7B" and the
+    3 of "MedDINOv3" or "CT-3M" verify nothing. A name verifies its size as a size ("7B" of
+    "Qwen2.5-VL-7B": "7B", "70억"), the number of its own token as a bare number that is no
+    count ("AIME 2025": the 2025 of "AIME 2024와 2025", not "2025개"), and its re-spaced form
+    ("Gemini2.5-Pro": "Gemini 2.5와").
+
+    A table is a block of lines (between blank lines) that
+    :func:`~paperdigest.sources.selection.is_table_block` accepts, as
+    :mod:`paperdigest.sources.html` writes tables; its data cells are the cells of a row but
+    the first, the row's label. It names a percentage when the block holds ``%``,
+    ``percent(age)`` or ``퍼센트``, a multiplier when it holds a multiplier quantity, ``×``
+    (not between two numbers), "speedup", "fold" or 배. Enumeration markers of the source
+    count as numbers (a hard-wrapped abstract can open a line with "30. ").
 
     Args:
         answer_text: the model's text (one field, or all fields joined).
-        source_text: the paper text the answer was written from (abstract, full text,
-            tables as :mod:`paperdigest.sources.html` writes them).
+        source_text: the paper text the answer was written from (abstract, full text).
 
     Returns:
-        One :class:`QuantityFlag` per unverified answer quantity: its spelling (``"+3%"``,
-        ``"30.5%"``, white space collapsed), the closest source quantity and the unit slip
-        if any; in order, without duplicate spellings; empty if every quantity is verified.
+        One :class:`QuantityFlag` per unverified answer quantity (its spelling, white space
+        collapsed: "+3%", the closest source quantity, the unit slip if any), in order,
+        without duplicate spellings; empty if every quantity is verified.
     """
     source = _read_source(source_text)
     answer_work = mask(answer_text)

@@ -1,22 +1,16 @@
 """Quantities a source writes in English words: "over five hundred recent works" (500),
 "fifteen benchmarks" (15), "a dozen tasks" (12), and multipliers: "an order of magnitude
-faster" (10x), "three times faster", "doubling", "to almost triple", "tenfold".
+faster" (10x), "three times faster", "doubling", "to almost triple", "tenfold". A faithful
+Korean answer writes them in digits ("500개 이상", "15개 벤치마크"), which would be flagged
+without these values.
 
-Papers spell counts out, and a faithful Korean answer writes them in digits ("500개 이상",
-"15개 벤치마크"); without these values the quantity check would flag them as invented.
-
-The words are read by text2num (``text_to_num.alpha2digit``, pinned ``>=3,<4``), which
-covers English cardinal numbers: units, teens, tens, compounds with or without a hyphen
-("thirty-two", "one hundred and twenty three"), scales up to billions ("two million"), and
-decimals with "point" ("seventy two point five"). It leaves alone what it cannot read as a
-cardinal: ordinals ("second"), "dozen" and "order(s) of magnitude", which this module reads
-itself. A hyphenated suffix ends a run, so "two-stage" and "four-step" give 2 and 4.
-
-What is not taken: a scale word alone ("thousands of", "hundreds of", the "billion" of
-"1.6 billion" whose digits :mod:`paperdigest.checks.numbers` reads), because text2num would
-turn it into a bare 1000 or 1000000000 that no author wrote as a count; and words that are
-multipliers only as verbs or before a comparative: "repeated three times", "double
-precision" and "knowledge triples" are no multipliers.
+Runs of number words are read by text2num (``alpha2digit``, pinned ``>=3,<4``: cardinals with
+or without hyphens and "and", scales up to billions, decimals with "point"); "dozen" and
+"order(s) of magnitude" are read here. A hyphenated suffix ends a run ("two-stage" gives 2).
+Not taken: a scale word alone ("thousands of", the "billion" of "1.6 billion", whose digits
+:mod:`.numbers` reads), which no author wrote as a count; and words that are multipliers only
+as verbs or before a comparative ("repeated three times", "double precision" and "knowledge
+triples" are none).
 """
 
 from __future__ import annotations
