@@ -125,28 +125,33 @@ def test_quantity_not_in_the_text_is_flagged(case: Case) -> None:
     assert is_flagged(case), case.reason
 
 
-def _invented(items: list[Invented]) -> list[object]:
-    """``items`` as pytest params, the kinds the check misses by design marked strict xfail."""
-    reason = "a number right after a name is part of the name (MATH 500): not checked"
+def _checked(items: list[Invented]) -> list[object]:
+    """The invented cases of the kinds the check is to flag, as pytest params."""
     return [
-        pytest.param(
-            item,
-            id=f"{item.arxiv_id}:{item.kind}:{item.quantity}",
-            marks=[pytest.mark.xfail(strict=True, reason=reason)]
-            if item.kind in MISSED_KINDS
-            else [],
-        )
+        pytest.param(item, id=f"{item.arxiv_id}:{item.kind}:{item.quantity}")
         for item in items
+        if item.kind not in MISSED_KINDS
     ]
 
 
-@pytest.mark.parametrize("invented", _invented(invented_cases()))
+@pytest.mark.parametrize("invented", _checked(invented_cases()))
 def test_invented_quantity_in_results_is_flagged(invented: Invented) -> None:
     """A quantity added to a real results field is flagged, whatever its kind: % or 배 of 11
     or more, thousands, 만, decimals, a small count "7개", a count the source holds only inside
-    a name ("Qwen2.5-VL-7B"); a number right after a name is the known miss."""
+    a name ("Qwen2.5-VL-7B")."""
     source = sources()[invented.arxiv_id]
     assert invented.quantity in unverified_quantities(invented.text, source)
+
+
+def test_a_number_right_after_a_name_is_the_known_miss() -> None:
+    """ "HealthBench Hard 45" reads as a name ("MATH 500"), so an invented number there is not
+    flagged, on the corpus and held out: the price of the name rule, measured by the benchmark.
+    When the check learns to flag it, this test fails and MISSED_KINDS must shrink."""
+    for items, texts in ((invented_cases(), sources()), (heldout_cases(), heldout_sources())):
+        missed = [item for item in items if item.kind in MISSED_KINDS]
+        assert missed
+        for item in missed:
+            assert item.quantity not in unverified_quantities(item.text, texts[item.arxiv_id])
 
 
 def test_invented_quantities_cover_every_kind_and_results_field() -> None:
@@ -174,7 +179,7 @@ def test_heldout_abstract_verifies_its_restated_quantities(arxiv_id: str) -> Non
     assert unverified_quantities(heldout_answer(source), source) == [], restated(source)
 
 
-@pytest.mark.parametrize("invented", _invented(heldout_cases()))
+@pytest.mark.parametrize("invented", _checked(heldout_cases()))
 def test_invented_quantity_on_a_heldout_abstract_is_flagged(invented: Invented) -> None:
     """An invented quantity of any kind added to a held-out answer is flagged."""
     source = heldout_sources()[invented.arxiv_id]
