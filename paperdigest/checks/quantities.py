@@ -29,7 +29,8 @@ __all__ = ["QuantityFlag", "quantities_problem", "quantity_flags", "unverified_q
 SMALL_INTEGER_MAX = 10
 """Largest bare integer without a Korean counter that is not checked ("4차원", "8 에폭", a
 ratio "2/3"): papers often write such numbers in words or leave them implicit, so checking
-them would flag faithful answers. Measured on the precision corpus (tests/precision.py)."""
+them would flag faithful answers. Its price, the numbers never checked and the errors missed
+for it, is printed by ``benchmarks/bench_checks.py``."""
 
 # What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
 # multipliers ("Speedup", "×"; a multiplier quantity in the block, "1.87x", says so too).
