@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
@@ -33,13 +34,20 @@ from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.model.schemas import KEY_FIGURE_FIELD, SchemaSpec
 from paperdigest.papers import Paper, SourceText
+from paperdigest.records import PriorAnswer, Summary
 from paperdigest.sources.selection import estimate_tokens
-from paperdigest.store.records import PriorAnswer, Summary
 
 if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached rerun
     import openai
 
-__all__ = ["PriorAnswer", "Summarizer", "Summary", "figure_source", "validate_answer"]
+__all__ = [
+    "PriorAnswer",
+    "Summarizer",
+    "Summary",
+    "Validation",
+    "quantity_source",
+    "validate_answer",
+]
 
 
 log = logging.getLogger(__name__)
@@ -52,8 +60,8 @@ _OUTER_FENCE = re.compile(r"^\s*```[A-Za-z]*\s*\n(?P<body>.*?)\n\s*```\s*$", re.
 _EXPECTED_OUTPUT_TOKENS = 1500
 
 
-def figure_source(paper: Paper, source: SourceText) -> str:
-    """The text an answer's figures are checked against: the paper's title and text only.
+def quantity_source(paper: Paper, source: SourceText) -> str:
+    """The text an answer's quantities are checked against: the paper's title and text only.
 
     The data block's own header (e.g. "cut to about 1983 tokens") is ours, not the paper's,
     and verifies nothing.
@@ -81,13 +89,33 @@ def _key_figure_problems(
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Validation:
+    """What :func:`validate_answer` found in one answer.
+
+    ``fields`` is the parsed answer (labels stripped, filler nulled), None when it is no
+    valid JSON object of the schema; ``problems`` the schema and :mod:`paperdigest.checks`
+    failures, worded for a re-ask; ``unverified`` the answer's quantities not found in the
+    source text, as the answer spells them (computed only when there are no other problems).
+    """
+
+    fields: dict[str, Any] | None
+    problems: list[str]
+    unverified: list[str]
+
+    @property
+    def good(self) -> bool:
+        """Whether the answer can be stored as it is: parsed, no problem, every quantity found."""
+        return self.fields is not None and not self.problems and not self.unverified
+
+
 def validate_answer(
     spec: SchemaSpec,
     content: str,
     finish_reason: str,
     source_blob: str,
     figure_numbers: Collection[int] | None = None,
-) -> tuple[dict[str, Any] | None, list[str], list[str]]:
+) -> Validation:
     """Validate one model answer exactly as :class:`Summarizer` does (also used for Batch
     API answers, so both paths accept the same answers).
 
@@ -95,29 +123,25 @@ def validate_answer(
         spec: the schema the answer must fill.
         content: the message content (a JSON object, possibly wrapped in a code fence).
         finish_reason: the choice's finish reason (``length`` means cut off).
-        source_blob: :func:`figure_source` of the paper the answer is about.
+        source_blob: :func:`quantity_source` of the paper the answer is about.
         figure_numbers: the numbers of the figure list the model was shown
             (:attr:`SourceText.figures`): a ``key_figure`` outside it is a problem (re-ask);
             with no figures it is set to null. ``None``: not known, not checked.
 
     Returns:
-        ``(fields, problems, unverified)``: ``fields`` is the parsed answer or None;
-        ``problems`` the schema and :mod:`paperdigest.checks` failures, worded for a re-ask
-        (empty when none); ``unverified`` the answer's figures not found in ``source_blob``
-        (computed only when there are no other problems). The answer is good when
-        ``fields`` is set and both lists are empty.
+        The :class:`Validation`; the answer is good when :attr:`Validation.good`.
     """
     parsed, problems = Summarizer._validate(spec, content, finish_reason)
     if parsed is not None and figure_numbers is not None:
         problems += _key_figure_problems(spec, parsed, figure_numbers)
-    figures: list[str] = []
+    unverified: list[str] = []
     if parsed is not None and not problems:
-        figures = checks.unverified_figures(answer_text(parsed), source_blob)
-    return parsed, problems, figures
+        unverified = checks.unverified_quantities(answer_text(parsed), source_blob)
+    return Validation(parsed, problems, unverified)
 
 
 def answer_text(fields: dict[str, Any]) -> str:
-    """The text fields of an answer joined by newlines: what its figures are read from."""
+    """The text fields of an answer joined by newlines: what its quantities are read from."""
     return "\n".join(v for v in fields.values() if isinstance(v, str))
 
 
@@ -148,13 +172,13 @@ class Summarizer:
         Args:
             prompt: the schema's :class:`Prompt`.
             paper: the paper (id and title go into the data block).
-            source: the text the model is given; figures are checked against it.
+            source: the text the model is given; quantities are checked against it.
             prior: a rejected answer already paid for (a batch line): it is attempt 1 and the
                 conversation goes on with its re-ask, as if it had been asked here; it does
                 not use up one of the ``max_attempts`` calls.
 
         Returns:
-            The :class:`Summary`. When only the figure check still fails after every
+            The :class:`Summary`. When only the quantity check still fails after every
             attempt (or when the token cap forbids the next re-ask), the last such answer
             is returned with ``unverified`` filled.
 
@@ -168,7 +192,7 @@ class Summarizer:
         """
         spec = prompt.spec
         messages: list[dict[str, str]] = build_messages(prompt, paper, source)
-        source_blob = figure_source(paper, source)
+        source_blob = quantity_source(paper, source)
         summary = Summary(
             paper.arxiv_id,
             spec.name,
@@ -212,19 +236,18 @@ class Summarizer:
             # shows Figure 1 (sources.figures.choose), the summary is kept.
             last = attempt == max_attempts and bool(source.figures)
             numbers = None if last else [f.number for f in source.figures]
-            parsed, problems, figures = validate_answer(
-                spec, content, finish_reason, source_blob, numbers
-            )
-            if parsed is not None and not problems:
-                if not figures:
-                    summary.content = parsed
+            result = validate_answer(spec, content, finish_reason, source_blob, numbers)
+            problems = result.problems
+            if result.fields is not None and not problems:
+                if result.good:
+                    summary.content = result.fields
                     return summary
-                soft = (parsed, figures)
-                # The closest source figure of each is kept with the attempt, for `show`;
+                soft = (result.fields, result.unverified)
+                # The closest source quantity of each is kept with the attempt, for `show`;
                 # a unit slip (1.6억 for "1.6 billion") is named in the re-ask.
-                flags = checks.figure_flags(answer_text(parsed), source_blob)
-                record["closest"] = {f.figure: f.closest for f in flags}
-                problems = [checks.figures_problem(flags)]
+                flags = checks.quantity_flags(answer_text(result.fields), source_blob)
+                record["closest"] = {f.quantity: f.closest for f in flags}
+                problems = [checks.quantities_problem(flags)]
             last_error = record["error"] = redact("; ".join(problems))
             log.debug("%s attempt %d rejected: %s", paper.arxiv_id, attempt, last_error)
             if attempt < max_attempts:
