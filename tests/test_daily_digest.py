@@ -112,7 +112,8 @@ def test_template_alone_picks_its_paired_schema(env: AppEnv) -> None:
 
 
 def test_jekyll_front_matter_parses(env: AppEnv) -> None:
-    """The Jekyll post's front matter is valid YAML with layout, quoted title, date and tags."""
+    """The Jekyll post's front matter is valid YAML with layout, quoted title, tags, and the
+    date as Seoul's midnight with its offset (one instant on a build machine in any zone)."""
     code, out, _ = run_cli("run", "--date", DAY, "--template", "jekyll")
     assert code == 0
     text = Path(out.strip()).read_text(encoding="utf-8")
@@ -120,7 +121,7 @@ def test_jekyll_front_matter_parses(env: AppEnv) -> None:
     meta = yaml.safe_load(front)
     assert meta["layout"] == "post"
     assert DAY in meta["title"]
-    assert str(meta["date"]) == DAY
+    assert str(meta["date"]) == f"{DAY} 00:00:00 +0900"
     assert "papers" in meta["tags"]
 
 

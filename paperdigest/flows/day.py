@@ -444,7 +444,7 @@ async def run_day(
         digest_list.append((paper.arxiv_id, FILTERED))
 
     _remove_stale_temps(output_dir, day)
-    text = render_digest(day, template, entries, omitted)
+    text = render_digest(day, template, entries, omitted, tz=settings.tz)
     digest_changed = not (path.is_file() and path.read_text(encoding="utf-8") == text)
     if digest_changed:
         write_atomic(path, text)

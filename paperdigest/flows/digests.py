@@ -4,7 +4,7 @@ that list a paper after its resummarize."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 
 from paperdigest.flows.figures import placed_figure
@@ -37,7 +37,9 @@ def make_entry(
 def paper_section(paper: Paper, summary: Summary) -> str:
     """``paper``'s section as the plain ``digest`` template writes it (from its ``## id``
     heading on, without the digest's title), for a summary no digest lists."""
-    text = render_digest(date.today(), "digest", [make_entry(1, paper, summary)], tldr=False)
+    # The plain layout shows no time of day, and only the paper's section is kept: any zone.
+    entry = make_entry(1, paper, summary)
+    text = render_digest(date.today(), "digest", [entry], tz=UTC, tldr=False)
     return text[text.index(f"## {paper.arxiv_id}") :].strip("\n")
 
 
@@ -87,7 +89,9 @@ def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list
             )
             entries.append(make_entry(len(entries) + 1, paper, summary, figure))
             listed.append((aid, "ok"))
-        text = render_digest(date.fromisoformat(record.day), record.template, entries, omitted)
+        text = render_digest(
+            date.fromisoformat(record.day), record.template, entries, omitted, tz=rt.settings.tz
+        )
         write_atomic(path, text)
         store.save_digest(record, listed)
         rewritten.append(path)
