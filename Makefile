@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DATE ?= today
 ARGS ?=
 
-.PHONY: run test lint bench docs install dev clean
+.PHONY: run test golden lint bench docs install dev clean
 
 $(BIN)/paperdigest: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: $(BIN)/paperdigest
 
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
+
+# After a deliberate template change: rewrite tests/golden, then review `git diff tests/golden`.
+golden: $(VENV)/.dev
+	$(BIN)/python -m pytest -q --update-golden tests/test_daily_digest.py -k golden
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check paperdigest tests benchmarks tools

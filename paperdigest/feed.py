@@ -11,7 +11,7 @@ entry's, so a rerun that changes nothing writes the same bytes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from zoneinfo import ZoneInfo
 
 from feedgen.feed import FeedGenerator
@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from paperdigest.masthead import SITE_TITLE
 from paperdigest.model.schemas import View
-from paperdigest.render import model_markdown
+from paperdigest.render import day_start, model_markdown
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
@@ -76,9 +76,6 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
         raise ValueError("a feed needs at least one entry")
     ordered = sorted(items, key=lambda i: i.day, reverse=True)  # stable: given order per day
 
-    def stamp(day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=tz)
-
     fg = FeedGenerator()
     fg.id(FEED_ID)
     fg.title(SITE_TITLE)
@@ -86,14 +83,14 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
     fg.author({"name": "paperdigest"})
     fg.link(href=_HF_PAPERS, rel="alternate")
     fg.language("ko")
-    fg.updated(stamp(ordered[0].day))
+    fg.updated(day_start(ordered[0].day, tz))
     for item in ordered:
         entry = fg.add_entry(order="append")
         entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
         entry.title(plain_line(item.title))
         entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
-        entry.published(stamp(item.day))
-        entry.updated(stamp(item.day))
+        entry.published(day_start(item.day, tz))
+        entry.updated(day_start(item.day, tz))
         entry.content(drop_controls(item.html), type="html")
     data: bytes = fg.atom_str(pretty=True)
     return data

@@ -2,9 +2,12 @@
 §5). Pure: items in, text out, no clock.
 
 Links are relative to the index's folder, so the folder can be served or moved as a whole.
-A ``jekyll`` digest is linked through Liquid's ``{% post_url %}`` (its file name in
-``_posts`` is not its URL on the site), and an index listing any gets front matter so that
-Jekyll renders it.
+An index listing any ``jekyll`` digest gets front matter so that Jekyll renders it, and each
+such digest's line is Liquid that looks the post up among the posts Jekyll built
+(``site.posts``, by file name) and writes its line, linked to its URL, only when it is
+there: a post's file name in ``_posts`` is not its URL, and a post Jekyll skips (dated after
+the build machine's clock, ``published: false``) must leave the site building rather than
+fail it as ``{% post_url %}`` does (issue 17 §1).
 """
 
 from __future__ import annotations
@@ -30,11 +33,18 @@ class IndexItem:
     papers: int
 
 
-def _link(item: IndexItem, index_dir: Path) -> str:
-    if item.template == "jekyll":
-        return "{% post_url " + item.path.stem + " %}"
-    relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
-    return f"<{relative}>"
+def _line(item: IndexItem, index_dir: Path, which: str) -> str:
+    text = f" — {item.papers}편{which}"
+    if item.template != "jekyll":
+        relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
+        return f"- [{item.day}](<{relative}>){text}"
+    # One line of output or none: `-%}` eats the source line's newline, so a post Jekyll did
+    # not build leaves no blank line inside the list (which would make it a loose list).
+    return (
+        f'{{% assign digest_post = site.posts | where: "name", "{item.path.name}" | first %}}'
+        f"{{% if digest_post %}}- [{item.day}]({{{{ digest_post.url | relative_url }}}}){text}\n"
+        "{% endif -%}"
+    )
 
 
 def render_index(items: list[IndexItem], index_dir: Path) -> str:
@@ -56,7 +66,7 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     lines += [f"# {_TITLE}", ""]
     for item in ordered:
         which = f" ({item.template})" if several else ""
-        lines.append(f"- [{item.day}]({_link(item, index_dir)}) — {item.papers}편{which}")
+        lines.append(_line(item, index_dir, which))
     if not ordered:
         lines.append("아직 다이제스트가 없습니다.")
     return "\n".join(lines) + "\n"

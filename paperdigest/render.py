@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, tzinfo
 from urllib.parse import quote, urlsplit
 
 import jinja2
@@ -36,6 +36,7 @@ __all__ = [
     "FigureRef",
     "Omitted",
     "code_links",
+    "day_start",
     "digest_filename",
     "model_markdown",
     "render_digest",
@@ -385,6 +386,16 @@ def _description(day: date, entries: list[Entry]) -> str:
     return text
 
 
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The instant a digest's day begins: midnight of ``day`` in ``tz`` (the configured
+    ``PAPERDIGEST_TIMEZONE``), as the Jekyll post's ``date`` and the feed entries give it.
+
+    A bare ``YYYY-MM-DD`` would be midnight wherever the reader or build machine is: a UTC
+    build hides a Seoul morning's post as dated in the future (issue 17 §1).
+    """
+    return datetime.combine(day, time(0), tzinfo=tz)
+
+
 def digest_filename(day: date, template: str) -> str:
     """The file name of a day's digest in a template, e.g. ``2025-11-07-hf-daily-papers.md``."""
     return _FILENAMES[template].format(day=day.isoformat())
@@ -396,12 +407,15 @@ def render_digest(
     entries: list[Entry],
     omitted: list[Omitted] | None = None,
     *,
+    tz: tzinfo,
     tldr: bool = True,
 ) -> str:
     """Render a digest.
 
     Args:
         day: the digest's date (the only date in it: reruns give the same bytes).
+        tz: the time zone ``day`` is a day of; the ``jekyll`` front matter dates the post
+            at its midnight there (:func:`day_start`), with the offset.
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
@@ -420,6 +434,9 @@ def render_digest(
         day=day.isoformat(),
         headline=day_headline(day.isoformat()),
         post_title=post_title(day.isoformat()),
+        # Jekyll's front matter form, "YYYY-MM-DD HH:MM:SS +/-TTTT": one instant on any
+        # build machine, whatever its time zone.
+        start=day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
         entries=entries,
         omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
         filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],

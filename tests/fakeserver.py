@@ -146,6 +146,10 @@ _STOPWORDS = frozenset(
     }
 )
 _ZOTERO_RE = re.compile(r"/(users|groups)/([^/]+)/items/top")
+# How long a held request (a "timeout" fault, a held chat answer) waits at most for what
+# releases it: a guard so that a broken test fails instead of hanging the session, never a
+# timing the tests rely on (each releases its requests long before).
+HOLD_LIMIT_SECONDS = 120.0
 
 # A fault is an HTTP status code or one of the names documented on FakeUpstream.
 Fault = int | str
@@ -241,13 +245,15 @@ def gist_sentence(arxiv_id: str) -> str:
 
 @dataclass
 class _Reply:
-    """One HTTP answer, or ``reset=True`` to abort the connection without answering."""
+    """One HTTP answer, ``reset=True`` to abort the connection without answering, or
+    ``hang=True`` to answer nothing until the client gives up and closes it."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    hang: bool = False
 
 
 @dataclass
@@ -258,6 +264,7 @@ class _ChatOutcome:
     payload: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    hang: bool = False
 
 
 def _json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> _Reply:
@@ -497,6 +504,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.reset:
             self._abort()
             return
+        if reply.hang:
+            self._hang()
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -508,6 +518,15 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             # The client gave up (e.g. its timeout fired during a "timeout" fault).
             self.close_connection = True
+
+    def _hang(self) -> None:
+        """Answer nothing until the client closes the connection (its read timeout fired):
+        a timeout that lasts exactly as long as the client's, on a fast or a slow machine."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.settimeout(HOLD_LIMIT_SECONDS)
+            while self.connection.recv(65536):
+                pass
 
     def _abort(self) -> None:
         """Drop the connection with a TCP RST and no response, like a crashed upstream."""
@@ -545,7 +564,8 @@ class FakeUpstream:
     Faults (FIFO lists, one entry consumed per request to that upstream):
 
     * :attr:`hf_faults`: an int status (429 adds ``Retry-After: 0``), ``"timeout"``
-      (sleep :attr:`timeout_delay`, then answer), ``"reset"`` (TCP RST, no answer).
+      (no answer until the client gives up and closes the connection), ``"reset"`` (TCP RST,
+      no answer).
     * :attr:`arxiv_faults`: an int status (empty body), ``"empty"`` (a valid feed without
       entries), ``"timeout"``, ``"reset"``.
     * :attr:`fulltext_faults`: an int status, ``"timeout"``, ``"reset"``.
@@ -558,7 +578,10 @@ class FakeUpstream:
     Full-text requests are also recorded with their headers (:attr:`fulltext_headers`,
     lower-case names), and :attr:`fulltext_max_in_flight` counts the most of them handled
     at once; :attr:`fulltext_latency` (seconds) holds each one open so that overlap, if the
-    client allowed any, would show there. :attr:`request_starts` holds every request's
+    client allowed any, would show there. Chat requests after the first
+    :attr:`chat_hold_after` wait for :attr:`chat_release` (set by the test) before they are
+    answered, so a test can stop a run at a known point without racing it.
+    :attr:`request_starts` holds every request's
     arrival time (:attr:`clock`, ``time.monotonic`` unless a test gives a fake clock) and
     target, to check pacing from the server's side.
 
@@ -640,7 +663,8 @@ class FakeUpstream:
             self.chat_faults: list[str] = []
             self.chat_faults_by_id: dict[str, list[str]] = {}
             self.chat_latency: float = 0.0
-            # Set by a test to end every chat latency wait at once (unset: a plain delay).
+            # None: no hold; N: the chat requests after the first N wait for chat_release.
+            self.chat_hold_after: int | None = None
             self.chat_release = threading.Event()
             self.chat_handler: ChatHandler | None = None
             self.chat_requests: list[dict[str, Any]] = []
@@ -663,7 +687,6 @@ class FakeUpstream:
             self.zotero_faults: list[Fault] = []
             self.zotero_headers: list[dict[str, str]] = []
             # Shared
-            self.timeout_delay: float = 3.0
             self.requests: list[tuple[str, str]] = []
             # (self.clock() when the request line and headers arrived, target), in order.
             self.request_starts: list[tuple[float, str]] = []
@@ -778,8 +801,7 @@ class FakeUpstream:
         if isinstance(fault, int):
             return _Reply(fault, b"", "text/plain", dict(status_headers))
         if fault == "timeout":
-            time.sleep(self.timeout_delay)
-            return None
+            return _Reply(hang=True)
         if fault == "reset":
             return _Reply(reset=True)
         raise ValueError(f"unknown fault {fault!r}")
@@ -911,18 +933,25 @@ class FakeUpstream:
         else:
             with self._lock:
                 self.chat_requests.append(body)
+                held = self.chat_hold_after is not None and (
+                    len(self.chat_requests) > self.chat_hold_after
+                )
+            if held:
+                self.chat_release.wait(HOLD_LIMIT_SECONDS)
             if self.chat_latency > 0:
-                self.chat_release.wait(self.chat_latency)
+                time.sleep(self.chat_latency)
             outcome = self._chat_outcome(body, headers.get("authorization", ""), live=True)
         if outcome.reset:
             return _Reply(reset=True)
+        if outcome.hang:
+            return _Reply(hang=True)
         headers_out = {"x-request-id": f"req_{self._next_id()}", **outcome.headers}
         return _json_reply(outcome.status, outcome.payload, headers_out)
 
     def _chat_outcome(self, body: dict[str, Any], authorization: str, live: bool) -> _ChatOutcome:
         """Answer one chat request, applying the next fault for its arXiv id.
 
-        ``live`` is False for batch lines: there a "timeout" does not sleep (no client waits).
+        ``live`` is False for batch lines: there a "timeout" is answered (no client waits).
         """
         arxiv_id = _prompt_arxiv_id(body)
         fault = self._pop_chat_fault(arxiv_id)
@@ -932,7 +961,7 @@ class FakeUpstream:
             return _ChatOutcome(reset=True)
         if fault == "timeout":
             if live:
-                time.sleep(self.timeout_delay)
+                return _ChatOutcome(hang=True)
             fault = None
         if fault == "http_429":
             return _openai_error(

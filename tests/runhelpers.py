@@ -28,6 +28,7 @@ __all__ = [
     "BIN",
     "DAY",
     "DAY_IDS",
+    "PROCESS_LIMIT_SECONDS",
     "asked_ids",
     "day_digest",
     "digest_ids",
@@ -102,8 +103,17 @@ def spawn(
     )
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+# How long a test waits at most for a real process to end or a condition to hold: a guard
+# that turns a hang into a failure, never a timing a passing test relies on. The waits it
+# bounds take a second or two on a busy machine; this is two orders of magnitude above.
+PROCESS_LIMIT_SECONDS = 300.0
+
+
+def wait_for(
+    condition: Callable[[], bool], what: str, timeout: float = PROCESS_LIMIT_SECONDS
+) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds (a guard
+    against a hang, far above how long the condition takes)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

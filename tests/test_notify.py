@@ -25,6 +25,7 @@ from paperdigest.errors import ConfigError
 from paperdigest.notify import Notifier
 
 TITLE = f"📰 Hugging Face Daily Papers – {DAY} (15편)"
+SINK_WAIT_SECONDS = 120
 
 
 @dataclass
@@ -37,8 +38,16 @@ class Sink:
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
-        """The apprise URL posting to ``path`` of this sink."""
-        return f"json://127.0.0.1:{self.port}/{path}"
+        """The apprise URL posting to ``path`` of this sink.
+
+        apprise waits 4 s by default to connect and to read the answer; the sink (a thread of
+        the test process) answers in milliseconds, but a starved test process may take longer,
+        and apprise would then give up before the sink has recorded the message. ``cto`` and
+        ``rto`` (apprise's connect and read timeouts) leave a margin no busy machine reaches.
+        """
+        return (
+            f"json://127.0.0.1:{self.port}/{path}?cto={SINK_WAIT_SECONDS}&rto={SINK_WAIT_SECONDS}"
+        )
 
     def messages(self, path: str) -> list[dict[str, Any]]:
         """The JSON bodies posted to ``/path``."""
@@ -63,7 +72,10 @@ def sink() -> Iterator[Sink]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for one (the default 0.5 s, paid by every test).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state

@@ -100,7 +100,10 @@ def _jekyll_build(tmp_path: Path, posts: dict[str, Path]) -> Path:
     site = tmp_path / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_layouts").mkdir()
-    (site / "_config.yml").write_text("title: Site Title Marker\n", encoding="utf-8")
+    # The README's set-up: the site dates posts in the digests' time zone, so a post's URL
+    # carries its digest's day on a build machine in any zone.
+    config = "title: Site Title Marker\ntimezone: Asia/Seoul\n"
+    (site / "_config.yml").write_text(config, encoding="utf-8")
     (site / "_layouts" / "post.html").write_text(_LAYOUT, encoding="utf-8")
     (site / "index.html").write_text(_INDEX, encoding="utf-8")
     for name, path in posts.items():

@@ -10,7 +10,17 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRST_RELEASE_DB, AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day, spawn
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    PROCESS_LIMIT_SECONDS,
+    asked_ids,
+    day_digest,
+    digest_ids,
+    invoke,
+    run_day,
+    spawn,
+)
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
@@ -285,7 +295,7 @@ def test_a_finished_run_leaves_the_database_as_one_file(env: AppEnv) -> None:
     the write-ahead log back in and removes it, so copying the .db file alone keeps every
     summary (the GitHub workflow and backups copy files)."""
     proc = spawn(env.tmp_path, "run", "--date", DAY)
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=PROCESS_LIMIT_SECONDS)
     assert proc.returncode == 0, stderr
     db = env.out_dir / "paperdigest.db"
     assert sorted(p.name for p in db.parent.glob("paperdigest.db*")) == ["paperdigest.db"]

@@ -402,7 +402,7 @@ async def run_day(
     parts = assemble([*outcomes, *filtered], lambda paper, _: shown.get(paper.arxiv_id))
 
     _remove_stale_temps(output_dir, day)
-    text = render_digest(day, options.template, parts.entries, parts.omitted)
+    text = render_digest(day, options.template, parts.entries, parts.omitted, tz=settings.tz)
     digest_changed = write_if_changed(path, text)
     store.save_digest(
         DigestRecord(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from functools import partial
 from pathlib import Path
 
@@ -91,7 +91,9 @@ def assemble(
 def paper_section(paper: Paper, summary: Summary) -> str:
     """``paper``'s section as the plain ``digest`` template writes it (from its ``## id``
     heading on, without the digest's title), for a summary no digest lists."""
-    text = render_digest(date.today(), "digest", [make_entry(1, paper, summary)], tldr=False)
+    # The plain layout shows no time of day, and only the paper's section is kept: any zone.
+    entry = make_entry(1, paper, summary)
+    text = render_digest(date.today(), "digest", [entry], tz=UTC, tldr=False)
     return text[text.index(f"## {paper.arxiv_id}") :].strip("\n")
 
 
@@ -134,7 +136,8 @@ def rewrite_digests(rt: Runtime, fresh: Summary, day: str | None = None) -> list
                 continue
             outcomes.append(Outcome(paper, summary))
         parts = assemble(outcomes, partial(placed_figure, rt.settings, when, path))
-        write_atomic(path, render_digest(when, record.template, parts.entries, parts.omitted))
+        text = render_digest(when, record.template, parts.entries, parts.omitted, tz=rt.settings.tz)
+        write_atomic(path, text)
         store.save_digest(record, parts.listed)
         rewritten.append(path)
     return rewritten
