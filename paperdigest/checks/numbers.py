@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from paperdigest.checks.korean import is_hangul
+from paperdigest.checks.korean import BULLET, HANGUL_RE
 from paperdigest.text import collapse_space
 
 __all__ = [
@@ -70,7 +70,7 @@ _ARXIV_ID_RE = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
 _DIGIT_X_DIGIT_RE = re.compile(r"(?<=[0-9])[xX](?=[0-9])")  # "224x224": dimensions
 _RANGE_GAP_RE = re.compile(rf"\s*(?:[{_DASHES}]|to)\s*")
-_LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
+_LIST_PREFIX_RE = re.compile(rf"[ \t]*(?:{BULLET}[ \t]+)?")
 _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
 # A Korean place after a number: 천 or 백 (only in 백만, 백억), then 만, 억 or 조 (not 조항, an
@@ -206,7 +206,7 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
     if start == 0:
         return "plain"
     before = work[start - 1]
-    if before.isalpha() and not is_hangul(before):
+    if before.isalpha() and not HANGUL_RE.match(before):
         return "name"
     if previous is not None and _RANGE_GAP_RE.fullmatch(work, previous_end, start):
         return "range"
