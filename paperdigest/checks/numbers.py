@@ -83,13 +83,11 @@ _SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
 # or "3.2×10^4" after a number (the mantissa).
 _POWER_RE = re.compile(r"\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
 _TIMES_POWER_RE = re.compile(rf"[ \t]*(?:{TIMES_SIGN}|[xX])[ \t]*10{_POWER_RE.pattern}")
-# "제14조", "제3장": an ordinal names an article or a chapter; the syllable after it is no
-# unit (조 would read as 10^12).
-_ORDINAL_BEFORE = "제"
+# After an ordinal ("제14조", "제3장": an article, a chapter) the syllable is no unit (조 would
+# read as 10^12).
 _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
-# What makes a number after a name token a name part rather than a claim: a unit-less
-# integer ("MATH 500", "AIME 2024", "Llama 2", "OpenVision 2"), or a decimal or a model size
-# followed by another name part ("Gemini 2.5 Flash", "Llama 3.1 405B").
+# A Latin-script name token right before a number ("MATH " of "MATH 500"), and a name part
+# after one ("Flash" of "Gemini 2.5 Flash", "405B" of "Llama 3.1 405B"): see _name_part_end.
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
 _NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
 _SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
@@ -210,14 +208,10 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
         return "name"
     if previous is not None and _RANGE_GAP_RE.fullmatch(work, previous_end, start):
         return "range"
-    if before in _DASHES:
-        glued_to = work[start - 2] if start >= 2 else " "
-        if glued_to.isascii() and (glued_to.isalnum() or glued_to in "_."):
-            return "name"  # "GPT-4o", "GUI-360", "Qwen2-7B", "LLaMA3.1-8B"
-        return "sign" if before in _SIGNS else "plain"
-    if before in _SIGNS:
-        return "sign"
-    return "plain"
+    glued_to = work[start - 2] if start >= 2 else " "
+    if before in _DASHES and glued_to.isascii() and (glued_to.isalnum() or glued_to in "_."):
+        return "name"  # "GPT-4o", "GUI-360", "Qwen2-7B", "LLaMA3.1-8B"
+    return "sign" if before in _SIGNS else "plain"
 
 
 def _korean_place(work: str, pos: int) -> bool:
@@ -228,9 +222,8 @@ def _korean_place(work: str, pos: int) -> bool:
 
 def _has_unit(work: str, end: int) -> bool:
     """Whether a unit, a Korean place or an exponent follows the number ending at ``end``."""
-    return bool(
-        MEASURE_UNIT_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end)
-    ) or _korean_place(work, end)
+    unit = MEASURE_UNIT_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end)
+    return unit is not None or _korean_place(work, end)
 
 
 def name_before(work: str, start: int) -> str | None:
@@ -243,13 +236,10 @@ def name_before(work: str, start: int) -> str | None:
 def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
     """The end of a number that is part of a name, or None when it is a quantity.
 
-    A number is a name part when it follows a Latin-script name token (a capitalised word or
-    an acronym, then a space: "MATH 500", "AIME 2024", "Gemini 2.5 Flash") or another name
-    part (``chained``: "405B" in "Llama 3.1 405B"), carries no unit (:func:`_has_unit`) nor
-    opens a range of numbers with one ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
-    63–97%" are claims), and is an integer (optionally with a model-size letter, "Qwen 7B")
-    or is followed by another name part ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a
-    quantity.
+    A name part follows a name token (:func:`name_before`) or another name part
+    (``chained``: "405B" in "Llama 3.1 405B"), carries no unit nor opens a range of numbers
+    with one ("GenEval 63–97%"), and is an integer (with an optional model-size letter,
+    "Qwen 7B") or is followed by another name part ("2.5 Flash"); "MMLU 85.2" is a quantity.
     """
     if not chained and name_before(work, start) is None:
         return None
@@ -313,7 +303,7 @@ def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quanti
             continue
         if _ARXIV_ID_RE.fullmatch(digits):
             continue
-        if (start > 0 and work[start - 1] == _ORDINAL_BEFORE) or (
+        if (start > 0 and work[start - 1] == "제") or (
             ordinal_end >= 0 and _RANGE_GAP_RE.fullmatch(work, ordinal_end, start)
         ):
             tail = _ORDINAL_TAIL_RE.match(work, end)

@@ -1,9 +1,5 @@
-"""The invented-number guard: every quantity of an answer must occur in the paper text.
-
-:func:`quantity_flags` (and :func:`unverified_quantities`, their spellings) reads both texts
-with :mod:`paperdigest.checks.numbers` and :mod:`paperdigest.checks.words` and names the
-answer's quantities the source does not hold; the rules are in its docstring.
-"""
+"""The invented-number guard: every quantity of an answer must occur in the paper text (the
+rules are in :func:`quantity_flags`)."""
 
 from __future__ import annotations
 
@@ -32,8 +28,7 @@ ratio "2/3"): papers often write such numbers in words or leave them implicit, s
 them would flag faithful answers. Its price, the numbers never checked and the errors missed
 for it, is printed by ``benchmarks/bench_checks.py``."""
 
-# What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
-# multipliers ("Speedup", "×"; a multiplier quantity in the block, "1.87x", says so too).
+# What a table's caption or header says its bare cells are ("Acc. (%)", "Speedup").
 _PERCENT_HINT_RE = re.compile(rf"{PERCENT}|percentage", re.IGNORECASE)
 _MULTIPLIER_HINT_RE = re.compile(
     rf"{TIMES_SIGN}(?![ \t]?[0-9])|speed-?ups?|(?<![A-Za-z])fold|배", re.IGNORECASE
@@ -184,9 +179,9 @@ def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
     """Quantities of the answer that the source does not contain: the invented-number guard.
 
     Both texts are read by :func:`~paperdigest.checks.numbers.extract_quantities`' rules, the
-    source's number words too (:mod:`paperdigest.checks.words`). A unit makes a claim, so a
-    quantity with a unit is verified only by a source quantity of its kind ("Table 3" or "3
-    epochs" verify no "+3%", "56.0\\%" no "56배"):
+    source's number words too (:mod:`.words`). A unit makes a claim, so a quantity with a
+    unit is verified only by a source quantity of its kind ("Table 3" or "3 epochs" verify
+    no "+3%", "56.0\\%" no "56배"):
 
     * a percentage: by a source percentage ("92\\%", "5.42% points", "63–95%"), a bare
       number in a data cell of a table naming a percentage, or a bare decimal with a fraction
