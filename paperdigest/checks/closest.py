@@ -54,8 +54,7 @@ def _amount(value: Decimal, places: dict[str, int], joint: str) -> str:
 
 def _power_of_ten(ratio: Decimal) -> int | None:
     """k when ``ratio`` is exactly 10^k (k != 0, |k| <= 12), else None."""
-    normalized = ratio.normalize()
-    digits, exponent = normalized.as_tuple().digits, normalized.as_tuple().exponent
+    _, digits, exponent = ratio.normalize().as_tuple()
     if digits != (1,) or not isinstance(exponent, int) or exponent == 0:
         return None
     return exponent if abs(exponent) <= _MAX_POWER else None

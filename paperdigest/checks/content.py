@@ -95,41 +95,21 @@ def sentence_endings(text: str) -> tuple[int, int]:
     return formal, len(endings) - formal
 
 
-def _label_names(label: str) -> list[str]:
-    """The ways a field's label may open its text: "4. 실험 설정 - 사용된 데이터셋" gives
-    itself, "실험 설정 - 사용된 데이터셋" and "사용된 데이터셋"; longest first."""
-    names = {label, re.sub(r"^[0-9]+\.\s*", "", label)}
-    if " - " in label:
-        names.add(label.rsplit(" - ", 1)[1])
-    return sorted((name for name in names if name), key=len, reverse=True)
-
-
 def strip_label(text: str, label: str) -> str:
     """``text`` without its own label at the start ("사용된 데이터셋: C4" -> "C4"), bold and a
-    bullet around the label included ("- **Goal**: …"); unchanged when it has none."""
+    bullet around the label included ("- **Goal**: …"); unchanged when it has none. The label
+    may be written whole, without its number or only its part after " - " ("4. 실험 설정 -
+    사용된 데이터셋", "실험 설정 - 사용된 데이터셋", "사용된 데이터셋"); the longest wins."""
     body = text.lstrip()
     bullet = re.match(rf"(?:{BULLET}[ \t]+)?(?:\*\*)?", body)
     rest = body[bullet.end() if bullet else 0 :]
-    for name in _label_names(label):
+    names = {label, re.sub(r"^[0-9]+\.\s*", "", label), label.rsplit(" - ", 1)[-1]}
+    for name in sorted(filter(None, names), key=len, reverse=True):
         if rest.startswith(name):
             separator = _LABEL_SEPARATOR_RE.match(rest, len(name))
             if separator and separator.end() < len(rest):
                 return rest[separator.end() :]
     return text
-
-
-def _is_placeholder(text: str) -> bool:
-    """Whether ``text`` is only a placeholder, or only bullets, dashes and dots."""
-    if not text.strip():
-        return False  # empty: the Korean-text check says so
-    core = _DECORATION_RE.sub("", text.strip()).strip().lower()
-    return core == "" or core in PLACEHOLDERS
-
-
-def _sentences(text: str) -> list[str]:
-    """The sentences of ``text`` without bullets, bold and the final period."""
-    pieces = (collapse_space(_DECORATION_RE.sub("", p)) for p in _SENTENCE_SPLIT_RE.split(text))
-    return [sentence for sentence in pieces if sentence]
 
 
 _STYLE_EXAMPLES = {
@@ -139,14 +119,12 @@ _STYLE_EXAMPLES = {
 
 
 def _style_problem(style: Style, text: str) -> str | None:
+    """The re-ask's note when most sentence endings of ``text`` are in the other style."""
     formal, plain = sentence_endings(text)
     total = formal + plain
-    if total < STYLE_MIN_ENDINGS:
+    wrong, other = (plain, Style.PLAIN) if style is Style.FORMAL else (formal, Style.FORMAL)
+    if total < STYLE_MIN_ENDINGS or wrong * 2 <= total:
         return None
-    wrong = plain if style is Style.FORMAL else formal
-    if wrong * 2 <= total:
-        return None
-    other = Style.PLAIN if style is Style.FORMAL else Style.FORMAL
     return (
         f"the answer must be written in the {style.value} {_STYLE_EXAMPLES[style]}; "
         f"{wrong} of its {total} sentence endings are in the {other.value} "
@@ -183,7 +161,9 @@ def check_content(
             cleaned[name] = None
             continue
         value = strip_label(value, label)
-        if _is_placeholder(value):
+        core = _DECORATION_RE.sub("", value.strip()).strip().lower()
+        # Only bullets, dashes and dots count too; an empty field is the Korean-text check's.
+        if value.strip() and (not core or core in PLACEHOLDERS):
             if name in nullable:
                 cleaned[name] = None
                 continue
@@ -210,7 +190,8 @@ def check_content(
     seen: dict[str, str] = {}
     reported: set[str] = set()
     for name, value in cleaned.items():
-        for sentence in _sentences(value or ""):
+        for piece in _SENTENCE_SPLIT_RE.split(value or ""):
+            sentence = collapse_space(_DECORATION_RE.sub("", piece))  # no bullet, bold, period
             if len(sentence) < REPEAT_MIN_CHARS:
                 continue
             first = seen.setdefault(sentence, name)
