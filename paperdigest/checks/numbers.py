@@ -117,11 +117,6 @@ class Quantity:
     start: int  # offset in the scanned text where the quantity starts (its sign included)
     end: int  # offset just after the quantity, its unit included
 
-    @property
-    def plain_integer(self) -> bool:
-        """Written as digits without decimals, scale or unit of a kind ("7", "3D", "1,200")."""
-        return not self.kind and not self.scaled and "." not in self.spelling
-
 
 def mask(text: str) -> str:
     """Blank out what holds digits but no quantities (URLs) and LaTeX math delimiters; mark

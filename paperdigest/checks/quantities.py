@@ -81,11 +81,10 @@ def _table_values(
 
 def _says_fold(quantity: Quantity, work: str) -> bool:
     """Whether a unit-less quantity is a multiplier in words: "3-fold", "a factor of 3"."""
-    if quantity.kind:
-        return False
-    if FOLD_RE.match(work, quantity.end):
-        return True
-    return _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start) is not None
+    return not quantity.kind and bool(
+        FOLD_RE.match(work, quantity.end)
+        or _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,6 @@ def _read_source(source_text: str) -> _Source:
     work = mask(source_text)
     scanned = scan(source_text, markers=False, names=True)
     quantities = [q for q in scanned if not q.name]
-    bare = [q for q in quantities if _is_bare(q, work)]
     words = word_quantities(source_text)
     percent, multiplier = _table_values(source_text, quantities, work)
     percent.update(words.percent, (q.value for q in quantities if q.kind == "%"))
@@ -120,21 +118,11 @@ def _read_source(source_text: str) -> _Source:
         counts=frozenset(q.value for q in quantities if not q.kind) | words.every,
         percent=frozenset(percent),
         multiplier=frozenset(multiplier),
-        decimals=frozenset(q.value for q in bare if q.value % 1),
+        decimals=frozenset(q.value for q in quantities if q.value % 1 and _is_bare(q, work)),
         names=frozenset(q.value for q in scanned if q.name and not q.scaled),
         sizes=frozenset(q.value for q in scanned if q.name and q.scaled),
         quantities=tuple(quantities),
     )
-
-
-def _respaced_name(quantity: Quantity, answer_work: str, source: _Source) -> bool:
-    """Whether the answer re-spaces a name the source writes glued: "Gemini 2.5와" for
-    "Gemini2.5-Pro", "Llama 3.1을" for "LLaMA-3.1"."""
-    name = name_before(answer_work, quantity.start)
-    if name is None:
-        return False
-    glued = rf"(?<![A-Za-z0-9]){re.escape(name)}-?{re.escape(quantity.spelling)}(?![0-9])"
-    return re.search(glued, source.text, re.IGNORECASE) is not None
 
 
 def _verified(quantity: Quantity, answer_work: str, source: _Source) -> bool:
@@ -148,11 +136,15 @@ def _verified(quantity: Quantity, answer_work: str, source: _Source) -> bool:
         return True
     if quantity.counted:
         return value in source.counts
-    if quantity.plain_integer and value <= SMALL_INTEGER_MAX:
-        return True
+    if not quantity.scaled and "." not in quantity.spelling and value <= SMALL_INTEGER_MAX:
+        return True  # a bare integer: % and x returned above
     if value in source.every or value * 100 in source.percent or value in source.names:
         return True
-    return _respaced_name(quantity, answer_work, source)
+    # A name the source writes glued, re-spaced: "Gemini 2.5와" for "Gemini2.5-Pro".
+    if (name := name_before(answer_work, quantity.start)) is None:
+        return False
+    glued = rf"(?<![A-Za-z0-9]){re.escape(name)}-?{re.escape(quantity.spelling)}(?![0-9])"
+    return re.search(glued, source.text, re.IGNORECASE) is not None
 
 
 def unverified_quantities(answer_text: str, source_text: str) -> list[str]:
