@@ -76,16 +76,13 @@ def _conversion(answer: Quantity, source: Quantity) -> str | None:
         return None
     percent_kinds = (answer.kind == "%") + (source.kind == "%")
     if abs(power) == 2 and percent_kinds:
-        return (
-            f'the paper says "{source.spelling}" = {_other_notation(source)}; you wrote '
-            f"{answer.spelling} (= {_other_notation(answer)})"
-        )
-    if percent_kinds or not (answer.scaled or source.scaled):
+        paper, wrote = _other_notation(source), _other_notation(answer)
+    elif percent_kinds or not (answer.scaled or source.scaled):
         return None
-    return (
-        f'the paper says "{source.spelling}" = {_amount(source.value, _KOREAN_PLACES, "")}; '
-        f"you wrote {answer.spelling} (= {_amount(answer.value, SCALE_WORDS, ' ')})"
-    )
+    else:
+        paper = _amount(source.value, _KOREAN_PLACES, "")
+        wrote = _amount(answer.value, SCALE_WORDS, " ")
+    return f'the paper says "{source.spelling}" = {paper}; you wrote {answer.spelling} (= {wrote})'
 
 
 def flag(answer: Quantity, sources: list[Quantity]) -> QuantityFlag:

@@ -171,19 +171,17 @@ def check_content(
                 f'field "{label}" is only a placeholder ("{value.strip()}"); write its content '
                 "from the paper in Korean, or say in one sentence what the paper does not report"
             )
-        elif len(collapse_space(value)) < FIELD_FLOORS.get(name, 0):
+        elif (length := len(collapse_space(value))) < FIELD_FLOORS.get(name, 0):
             problems.append(
-                f'field "{label}" is too short ({len(collapse_space(value))} characters, at '
-                f"least {FIELD_FLOORS[name]} are needed); write what the paper says in full "
-                "sentences"
+                f'field "{label}" is too short ({length} characters, at least '
+                f"{FIELD_FLOORS[name]} are needed); write what the paper says in full sentences"
             )
         cleaned[name] = value
     overview, opening = cleaned.get("overview"), overview_opening
     if opening and overview and not overview.lstrip().startswith(opening):
-        shown = collapse_space(overview)[:20]
         problems.append(
             f'field "{labels.get("overview", "overview")}" must open with "{opening}" '
-            f'(e.g. "{opening} …을 제안합니다"); it opens with "{shown}"'
+            f'(e.g. "{opening} …을 제안합니다"); it opens with "{collapse_space(overview)[:20]}"'
         )
     if wrong_style := _style_problem(style, "\n".join(filter(None, cleaned.values()))):
         problems.append(wrong_style)

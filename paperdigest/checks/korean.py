@@ -93,8 +93,7 @@ def _dominant_language(words: list[str]) -> str:
     for word in words:
         if _is_korean_word(word):
             continue
-        first = next((c for c in word if c.isalpha()), "")
-        name = unicodedata.name(first, "")
+        name = unicodedata.name(next((c for c in word if c.isalpha()), ""), "")
         if name.startswith("LATIN"):
             counts["English"] += 1
         elif name.startswith("CJK"):
@@ -155,8 +154,7 @@ def check_text_field(label: str, text: str) -> list[str]:
             f"{name} must not contain a code fence (``` or ~~~); write plain text, "
             'with "- " bullets if needed'
         )
-    heading = _first_heading(text)
-    if heading:
+    if heading := _first_heading(text):
         shown = heading if len(heading) <= 40 else heading[:39] + "…"
         problems.append(
             f'{name} must not contain a markdown heading (the line "{shown}"); write plain '

@@ -36,6 +36,11 @@ NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
 PERCENT = r"(?:\\[,;:!]|~)?\\?[%％]|퍼센트|(?i:percent|per[ \t]+cent)(?![A-Za-z])"
 # The multiplication sign; before a digit it is a product ("1024\times1024"), not a multiplier.
 TIMES_SIGN = r"(?:×|\\times(?![A-Za-z]))"
+# Scales as powers of ten: letters glued to a number ("7B"), English words, Korean places.
+SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
+SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+KOREAN_POWERS = {"백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
+_SCALE_LETTER = f"[{''.join(SCALE_LETTERS)}]"
 # Korean counters: after a number they make it a claimed count ("4개 벤치마크", "3단계").
 COUNTERS = "개|편|가지|단계|명|건"
 _COUNTER_RE = re.compile(rf"[ \t]?(?:{COUNTERS})")
@@ -50,14 +55,10 @@ _UNIT_WORDS = (
 # of MATH 500), a percentage, or a unit word after a space. It makes a number after a name a
 # claim ("MATH 500개", "GPU 80GB"), and a source number no bare one ("3.2 GB" is no 3.2%).
 MEASURE_UNIT_RE = re.compile(
-    r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
+    rf"[-/]?(?!{_SCALE_LETTER}(?![A-Za-z0-9]))[A-Za-zµμ°]"
     rf"|[ \t]?(?:{COUNTERS}|배|층|시간|개월|토큰|점(?!수)|위(?![한해치])|{PERCENT})"
     rf"|[ \t]+(?:{_UNIT_WORDS})(?![A-Za-z])"
 )
-# Scales as powers of ten: letters glued to a number ("7B"), English words, Korean places.
-SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
-SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
-KOREAN_POWERS = {"백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
 
 # --- Reading rules -------------------------------------------------------------------------
 
@@ -89,8 +90,10 @@ _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
 # A Latin-script name token right before a number ("MATH " of "MATH 500"), and a name part
 # after one ("Flash" of "Gemini 2.5 Flash", "405B" of "Llama 3.1 405B"): see _name_part_end.
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
-_NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
-_SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
+_NAME_FOLLOWS_RE = re.compile(
+    rf"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?{_SCALE_LETTER}?(?![0-9A-Za-z]))"
+)
+_SCALE_LETTER_RE = re.compile(rf"({_SCALE_LETTER})(?![A-Za-z0-9])")
 _SCALE_WORD_RE = re.compile(rf"\s+({'|'.join(SCALE_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 
 # The unit that gives a quantity its kind: a percentage (percentage points included: "5.4%p",

@@ -156,15 +156,12 @@ def quantities_problem(flags: list[QuantityFlag]) -> str:
     """The re-ask message for the flagged quantities of one answer, addressed to the model:
     ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in the
     paper text, exactly as written.``, then each unit slip :mod:`.closest` found."""
-    message = (
-        "these figures do not occur in the paper text: "
-        + ", ".join(item.quantity for item in flags)
-        + ". Use only figures that appear in the paper text, exactly as written."
+    listed = ", ".join(item.quantity for item in flags)
+    notes = "".join(f" Check the unit conversion: {i.conversion}." for i in flags if i.conversion)
+    return (
+        f"these figures do not occur in the paper text: {listed}. Use only figures that appear "
+        f"in the paper text, exactly as written.{notes}"
     )
-    for item in flags:
-        if item.conversion:
-            message += f" Check the unit conversion: {item.conversion}."
-    return message
 
 
 def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:

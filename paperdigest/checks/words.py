@@ -101,7 +101,7 @@ def word_quantities(text: str) -> WordQuantities:
         text: a source text (an abstract or a paper's text; hard wraps are fine).
 
     Returns:
-        The values, grouped by kind; a value is in ``every`` whatever its kind.
+        The values, grouped as :class:`WordQuantities` describes.
     """
     every: set[Decimal] = set()
     percent: set[Decimal] = set()
