@@ -92,8 +92,7 @@ def flag(answer: Quantity, sources: list[Quantity]) -> QuantityFlag:
     within :data:`CLOSEST_MAX_RATIO`, ties to the first in the source.
     """
     for source in sources:
-        note = _conversion(answer, source)
-        if note is not None:
+        if (note := _conversion(answer, source)) is not None:
             return QuantityFlag(answer.spelling, source.spelling, note)
     ratios = [
         (max(answer.value, source.value) / min(answer.value, source.value), index)

@@ -186,8 +186,7 @@ def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
         return False
     if start > 0 and work[start - 1] == "(" and work.startswith(")", end):
         return True
-    line_start = work.rfind("\n", 0, start) + 1
-    prefix = _LIST_PREFIX_RE.fullmatch(work, line_start, start)
+    prefix = _LIST_PREFIX_RE.fullmatch(work, work.rfind("\n", 0, start) + 1, start)  # line start
     return prefix is not None and _MARKER_END_RE.match(work, end) is not None
 
 
@@ -276,8 +275,7 @@ def _name_part(text: str, work: str, digits: str, start: int, end: int) -> Quant
     """A number of a name, ``text[start:end]``, its size letter applied ("405B")."""
     size = _SCALE_LETTER_RE.match(work, start + len(digits))
     value = _parse(digits).scaleb(SCALE_LETTERS[size.group(1)] if size else 0)
-    spelling = text[start:end]
-    return Quantity(spelling, value, "", bool(size), False, True, start, end)
+    return Quantity(text[start:end], value, "", bool(size), False, True, start, end)
 
 
 def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quantity]:
