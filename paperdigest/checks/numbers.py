@@ -186,7 +186,7 @@ def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
         return False
     if start > 0 and work[start - 1] == "(" and work.startswith(")", end):
         return True
-    prefix = _LIST_PREFIX_RE.fullmatch(work, work.rfind("\n", 0, start) + 1, start)  # line start
+    prefix = _LIST_PREFIX_RE.fullmatch(work, work.rfind("\n", 0, start) + 1, start)
     return prefix is not None and _MARKER_END_RE.match(work, end) is not None
 
 
