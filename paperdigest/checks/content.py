@@ -51,8 +51,7 @@ the schema's field description asks for it."""
 
 
 class Style(StrEnum):
-    """The sentence-ending style a schema is written in, as the reference digests of each
-    schema write it."""
+    """The sentence-ending style a schema is written in, as its reference digest writes it."""
 
     FORMAL = "formal"  # ~습니다 ("제안합니다"): the 7-section digests
     PLAIN = "plain"  # ~다 ("제안한다"): the Goal/Method/Results digests
