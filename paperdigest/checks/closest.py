@@ -54,8 +54,7 @@ def _amount(value: Decimal, places: dict[str, int], joint: str) -> str:
 
 def _power_of_ten(ratio: Decimal) -> int | None:
     """k when ``ratio`` is exactly 10^k (k != 0, |k| <= 12), else None."""
-    normalized = ratio.normalize()
-    digits, exponent = normalized.as_tuple().digits, normalized.as_tuple().exponent
+    _, digits, exponent = ratio.normalize().as_tuple()
     if digits != (1,) or not isinstance(exponent, int) or exponent == 0:
         return None
     return exponent if abs(exponent) <= _MAX_POWER else None
@@ -77,16 +76,13 @@ def _conversion(answer: Quantity, source: Quantity) -> str | None:
         return None
     percent_kinds = (answer.kind == "%") + (source.kind == "%")
     if abs(power) == 2 and percent_kinds:
-        return (
-            f'the paper says "{source.spelling}" = {_other_notation(source)}; you wrote '
-            f"{answer.spelling} (= {_other_notation(answer)})"
-        )
-    if percent_kinds or not (answer.scaled or source.scaled):
+        paper, wrote = _other_notation(source), _other_notation(answer)
+    elif percent_kinds or not (answer.scaled or source.scaled):
         return None
-    return (
-        f'the paper says "{source.spelling}" = {_amount(source.value, _KOREAN_PLACES, "")}; '
-        f"you wrote {answer.spelling} (= {_amount(answer.value, SCALE_WORDS, ' ')})"
-    )
+    else:
+        paper = _amount(source.value, _KOREAN_PLACES, "")
+        wrote = _amount(answer.value, SCALE_WORDS, " ")
+    return f'the paper says "{source.spelling}" = {paper}; you wrote {answer.spelling} (= {wrote})'
 
 
 def flag(answer: Quantity, sources: list[Quantity]) -> QuantityFlag:
@@ -96,8 +92,7 @@ def flag(answer: Quantity, sources: list[Quantity]) -> QuantityFlag:
     within :data:`CLOSEST_MAX_RATIO`, ties to the first in the source.
     """
     for source in sources:
-        note = _conversion(answer, source)
-        if note is not None:
+        if (note := _conversion(answer, source)) is not None:
             return QuantityFlag(answer.spelling, source.spelling, note)
     ratios = [
         (max(answer.value, source.value) / min(answer.value, source.value), index)

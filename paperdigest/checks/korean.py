@@ -1,10 +1,6 @@
 """Korean-text checks applied to every text field of a model answer: :func:`check_answer`
 (is each field usable: not empty, no code fence or heading, written in Korean) and
 :func:`is_filler` (does an optional field only say that the paper does not give it).
-
-Every problem is one English sentence addressed to the model, naming the field by its label,
-because the caller sends it back to the model in a re-ask, e.g. ``field "5. 정량적 결과" must
-be written in Korean; it is mostly English ...``.
 """
 
 from __future__ import annotations
@@ -18,48 +14,36 @@ from markdown_it import MarkdownIt
 from paperdigest.text import collapse_space
 
 __all__ = [
+    "BULLET",
+    "HANGUL_RE",
     "KOREAN_SHARE_MIN",
     "SHORT_TEXT_WORDS",
     "check_answer",
     "check_text_field",
     "hangul_share",
     "is_filler",
-    "is_hangul",
 ]
 
 
 KOREAN_SHARE_MIN = 0.4
-"""Least :func:`hangul_share` of a field. Korean technical prose keeps many terms in Latin
-letters (model, benchmark and method names), but Korean attaches its particles to them
-("GRPO를", "MMLU에서"), so those words count as Korean; a Korean sentence dense with terms
-typically scores 0.6-0.8, while an English answer with a few Korean words sprinkled in stays
-below 0.2. 0.4 leaves room for a term-heavy field (a list of baselines) without letting
-an English answer through."""
+"""Least :func:`hangul_share` of a field. A Korean sentence dense with terms typically scores
+0.6-0.8, while an English answer with a few Korean words sprinkled in stays below 0.2. 0.4
+leaves room for a term-heavy field (a list of baselines) without letting an English answer
+through."""
 
 SHORT_TEXT_WORDS = 3
 """A text with fewer letter-bearing words than this is judged by "has at least one Korean
 word" instead of the share, which is meaningless on one or two words."""
 
-_HANGUL_RANGES = (
-    (0xAC00, 0xD7A3),  # Hangul syllables
-    (0x1100, 0x11FF),  # Hangul jamo
-    (0x3130, 0x318F),  # Hangul compatibility jamo
-    (0xA960, 0xA97F),  # Hangul jamo extended-A
-    (0xD7B0, 0xD7FF),  # Hangul jamo extended-B
-)
-
-
-def is_hangul(char: str) -> bool:
-    """Whether ``char`` is a Hangul syllable or jamo."""
-    code = ord(char)
-    return any(low <= code <= high for low, high in _HANGUL_RANGES)
+# Hangul syllables, jamo, compatibility jamo, jamo extended-A and extended-B.
+HANGUL_RE = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\ud7b0-\ud7ff]")
+# A markdown list bullet: CommonMark's -, * and +, and the • models write.
+BULLET = r"[-*+•]"
 
 
 def _is_separator(char: str) -> bool:
     """White space, and punctuation or symbols other than ``-`` and ``.``, separate words."""
-    if char.isspace():
-        return True
-    return unicodedata.category(char)[0] in "PS" and char not in "-."
+    return char.isspace() or (unicodedata.category(char)[0] in "PS" and char not in "-.")
 
 
 def _letter_words(text: str) -> list[str]:
@@ -69,7 +53,7 @@ def _letter_words(text: str) -> list[str]:
 
 
 def _is_korean_word(word: str) -> bool:
-    return any(is_hangul(char) for char in word)
+    return HANGUL_RE.search(word) is not None
 
 
 def _is_name_like(word: str) -> bool:
@@ -87,12 +71,11 @@ def hangul_share(text: str) -> float:
     A word is a run of characters between white space, punctuation and symbols, except that
     ``-`` and ``.`` do not split words (``Mamba-Transformer``, ``Qwen2.5-VL-7B`` are one word
     each). Words without any letter (``92``, ``75.53``) are not counted. A word counts as
-    Korean if it contains a Hangul syllable or jamo, so ``GRPO를`` is Korean and ``GRPO`` is
-    not.
+    Korean if it contains a Hangul syllable or jamo, so ``GRPO를`` is Korean (Korean attaches
+    its particles to the Latin terms it keeps) and ``GRPO`` is not.
 
-    Words are counted, not characters, on purpose: Korean technical writing keeps Latin
-    terms (GRPO, Mamba-Transformer, SFT), and one long Latin name outweighs a whole Korean
-    clause in characters; counting words lets a term weigh as much as any other word.
+    Words are counted, not characters, on purpose: one long Latin name outweighs a whole
+    Korean clause in characters; counting words lets a term weigh as much as any other word.
 
     Returns:
         A float in 0..1: Korean words / letter-bearing words; 1.0 for a text without letters
@@ -110,8 +93,7 @@ def _dominant_language(words: list[str]) -> str:
     for word in words:
         if _is_korean_word(word):
             continue
-        first = next((c for c in word if c.isalpha()), "")
-        name = unicodedata.name(first, "")
+        name = unicodedata.name(next((c for c in word if c.isalpha()), ""), "")
         if name.startswith("LATIN"):
             counts["English"] += 1
         elif name.startswith("CJK"):
@@ -123,15 +105,13 @@ def _dominant_language(words: list[str]) -> str:
 
 
 _CODE_FENCE_RE = re.compile(r"```|~~~")
-# CommonMark, as the blog engines read the digest: a heading is "#" at a line start, but also
-# "text" underlined with --- or ===, or "#" inside a list item or a quote.
+# Headings are found as CommonMark finds them, because the blog engines read the digest so.
 _MARKDOWN = MarkdownIt("commonmark")
 
 
 def _first_heading(text: str) -> str | None:
     """The first line that CommonMark renders as a heading, or None."""
-    tokens = _MARKDOWN.parse(text)
-    for token in tokens:
+    for token in _MARKDOWN.parse(text):
         if token.type == "heading_open" and token.map is not None:
             start, end = token.map
             lines = [ln.strip() for ln in text.splitlines()[start:end] if ln.strip()]
@@ -151,9 +131,10 @@ def check_text_field(label: str, text: str) -> list[str]:
       line underlined with ``---`` or ``===``, or a ``#`` heading in a list item or a quote;
     * not Korean: the share of Korean words below :data:`KOREAN_SHARE_MIN`, counted as in
       :func:`hangul_share` but, once the text has a Korean word, without the name-like Latin
-      words (a digit or an inner capital: GPT-4o, MMLU, HumanEval), which Korean prose may
-      hold in any number; a text of fewer than :data:`SHORT_TEXT_WORDS` letter-bearing words
-      needs one Korean word instead. A text without letters (only numbers) passes.
+      words (a digit or an inner capital: GPT-4o, MMLU, HumanEval), so that a list of
+      baselines does not fail for being dense with names; a text of fewer than
+      :data:`SHORT_TEXT_WORDS` letter-bearing words needs one Korean word instead. A text
+      without letters (only numbers) passes.
 
     Bullets (``- ``), bold (``**…**``) and numbered lists are allowed.
 
@@ -173,8 +154,7 @@ def check_text_field(label: str, text: str) -> list[str]:
             f"{name} must not contain a code fence (``` or ~~~); write plain text, "
             'with "- " bullets if needed'
         )
-    heading = _first_heading(text)
-    if heading:
+    if heading := _first_heading(text):
         shown = heading if len(heading) <= 40 else heading[:39] + "…"
         problems.append(
             f'{name} must not contain a markdown heading (the line "{shown}"); write plain '
@@ -183,8 +163,6 @@ def check_text_field(label: str, text: str) -> list[str]:
     words = _letter_words(text)
     korean = sum(1 for word in words if _is_korean_word(word))
     if korean and len(words) >= SHORT_TEXT_WORDS:
-        # Names (GPT-4o, MMLU, HumanEval) are allowed in any number: a list of baselines
-        # must not fail for being dense with them. English prose still counts in full.
         words = [word for word in words if not _is_name_like(word)]
     if words and len(words) < SHORT_TEXT_WORDS:
         if korean == 0:
@@ -230,7 +208,6 @@ _NOT_GIVEN_RE = re.compile(
     r"다루지(는|도)?\s*않|"
     r"(정보|내용|설명|언급)(는|은|이|가|도)?\s*(전혀\s*)?없|해당\s*(사항)?\s*없|"
     r"(알|확인할)\s*수\s*없|"
-    # "masking is not used": nothing to report in a masking field.
     r"마스킹(을|은|는)?\s*((전혀|별도로|따로)\s*)?(사용|적용)(하|되)지\s*않"
 )
 # Clause ends: punctuation, or a connective ending (…하며 / …하고 / …지만 / …으나) and a space.
@@ -252,12 +229,10 @@ def is_filler(text: str) -> bool:
     Returns:
         True for a short text (at most :data:`FILLER_MAX_CHARS` characters, no digit, one
         or two clauses) whose every clause says "not provided / not stated / no
-        information".
+        information" ("…를 사용하며, 세부 비율은 명시되어 있지 않습니다" carries content).
     """
     body = collapse_space(text)
     if not body or len(body) > FILLER_MAX_CHARS or any(c.isdigit() for c in body):
         return False
-    # Every clause must say "not given": "…를 사용하며, 세부 비율은 명시되어 있지 않습니다"
-    # carries content in its first clause.
     clauses = [c for c in _CLAUSE_SPLIT_RE.split(body) if c.strip()]
     return len(clauses) <= 2 and all(_NOT_GIVEN_RE.search(c) for c in clauses)

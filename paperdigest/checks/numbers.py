@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from paperdigest.checks.korean import is_hangul
+from paperdigest.checks.korean import BULLET, HANGUL_RE
 from paperdigest.text import collapse_space
 
 __all__ = [
@@ -36,6 +36,11 @@ NUMBER = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
 PERCENT = r"(?:\\[,;:!]|~)?\\?[%％]|퍼센트|(?i:percent|per[ \t]+cent)(?![A-Za-z])"
 # The multiplication sign; before a digit it is a product ("1024\times1024"), not a multiplier.
 TIMES_SIGN = r"(?:×|\\times(?![A-Za-z]))"
+# Scales as powers of ten: letters glued to a number ("7B"), English words, Korean places.
+SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
+SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+KOREAN_POWERS = {"백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
+_SCALE_LETTER = f"[{''.join(SCALE_LETTERS)}]"
 # Korean counters: after a number they make it a claimed count ("4개 벤치마크", "3단계").
 COUNTERS = "개|편|가지|단계|명|건"
 _COUNTER_RE = re.compile(rf"[ \t]?(?:{COUNTERS})")
@@ -50,14 +55,10 @@ _UNIT_WORDS = (
 # of MATH 500), a percentage, or a unit word after a space. It makes a number after a name a
 # claim ("MATH 500개", "GPU 80GB"), and a source number no bare one ("3.2 GB" is no 3.2%).
 MEASURE_UNIT_RE = re.compile(
-    r"[-/]?(?![kKMBT](?![A-Za-z0-9]))[A-Za-zµμ°]"
+    rf"[-/]?(?!{_SCALE_LETTER}(?![A-Za-z0-9]))[A-Za-zµμ°]"
     rf"|[ \t]?(?:{COUNTERS}|배|층|시간|개월|토큰|점(?!수)|위(?![한해치])|{PERCENT})"
     rf"|[ \t]+(?:{_UNIT_WORDS})(?![A-Za-z])"
 )
-# Scales as powers of ten: letters glued to a number ("7B"), English words, Korean places.
-SCALE_LETTERS = {"k": 3, "K": 3, "M": 6, "B": 9, "T": 12}
-SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
-KOREAN_POWERS = {"백": 2, "천": 3, "만": 4, "억": 8, "조": 12}
 
 # --- Reading rules -------------------------------------------------------------------------
 
@@ -70,7 +71,7 @@ _ARXIV_ID_RE = re.compile(r"[0-9]{4}\.[0-9]{4,5}")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}/\S*")
 _DIGIT_X_DIGIT_RE = re.compile(r"(?<=[0-9])[xX](?=[0-9])")  # "224x224": dimensions
 _RANGE_GAP_RE = re.compile(rf"\s*(?:[{_DASHES}]|to)\s*")
-_LIST_PREFIX_RE = re.compile(r"[ \t]*(?:[-*+•][ \t]+)?")
+_LIST_PREFIX_RE = re.compile(rf"[ \t]*(?:{BULLET}[ \t]+)?")
 _MARKER_END_RE = re.compile(r"[.)](?:[ \t]|$)", re.MULTILINE)
 
 # A Korean place after a number: 천 or 백 (only in 백만, 백억), then 만, 억 or 조 (not 조항, an
@@ -83,16 +84,16 @@ _SCIENTIFIC_RE = re.compile(r"[eE]([-+]?[0-9]+)(?![A-Za-z0-9])")
 # or "3.2×10^4" after a number (the mantissa).
 _POWER_RE = re.compile(r"\^\{?[ \t]*([-−]?[0-9]+)[ \t]*\}?")
 _TIMES_POWER_RE = re.compile(rf"[ \t]*(?:{TIMES_SIGN}|[xX])[ \t]*10{_POWER_RE.pattern}")
-# "제14조", "제3장": an ordinal names an article or a chapter; the syllable after it is no
-# unit (조 would read as 10^12).
-_ORDINAL_BEFORE = "제"
+# After an ordinal ("제14조", "제3장": an article, a chapter) the syllable is no unit (조 would
+# read as 10^12).
 _ORDINAL_TAIL_RE = re.compile(r"[ \t]?[가-힣]")
-# What makes a number after a name token a name part rather than a claim: a unit-less
-# integer ("MATH 500", "AIME 2024", "Llama 2", "OpenVision 2"), or a decimal or a model size
-# followed by another name part ("Gemini 2.5 Flash", "Llama 3.1 405B").
+# A Latin-script name token right before a number ("MATH " of "MATH 500"), and a name part
+# after one ("Flash" of "Gemini 2.5 Flash", "405B" of "Llama 3.1 405B"): see _name_part_end.
 _NAME_TOKEN_RE = re.compile(r"(?:[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*)[ \t-]\Z")
-_NAME_FOLLOWS_RE = re.compile(r"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?[kKMBT]?(?![0-9A-Za-z]))")
-_SCALE_LETTER_RE = re.compile(r"([kKMBT])(?![A-Za-z0-9])")
+_NAME_FOLLOWS_RE = re.compile(
+    rf"[ \t-](?:[A-Z]|[0-9]+(?:\.[0-9]+)?{_SCALE_LETTER}?(?![0-9A-Za-z]))"
+)
+_SCALE_LETTER_RE = re.compile(rf"({_SCALE_LETTER})(?![A-Za-z0-9])")
 _SCALE_WORD_RE = re.compile(rf"\s+({'|'.join(SCALE_WORDS)})(?![A-Za-z])", re.IGNORECASE)
 
 # The unit that gives a quantity its kind: a percentage (percentage points included: "5.4%p",
@@ -118,11 +119,6 @@ class Quantity:
     name: bool  # part of a name, kept by scan(names=True) only: "AIME 2025", "Qwen2.5-7B"
     start: int  # offset in the scanned text where the quantity starts (its sign included)
     end: int  # offset just after the quantity, its unit included
-
-    @property
-    def plain_integer(self) -> bool:
-        """Written as digits without decimals, scale or unit of a kind ("7", "3D", "1,200")."""
-        return not self.kind and not self.scaled and "." not in self.spelling
 
 
 def mask(text: str) -> str:
@@ -190,8 +186,7 @@ def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
         return False
     if start > 0 and work[start - 1] == "(" and work.startswith(")", end):
         return True
-    line_start = work.rfind("\n", 0, start) + 1
-    prefix = _LIST_PREFIX_RE.fullmatch(work, line_start, start)
+    prefix = _LIST_PREFIX_RE.fullmatch(work, work.rfind("\n", 0, start) + 1, start)
     return prefix is not None and _MARKER_END_RE.match(work, end) is not None
 
 
@@ -206,18 +201,14 @@ def _left_context(work: str, start: int, previous: Quantity | None, previous_end
     if start == 0:
         return "plain"
     before = work[start - 1]
-    if before.isalpha() and not is_hangul(before):
+    if before.isalpha() and not HANGUL_RE.match(before):
         return "name"
     if previous is not None and _RANGE_GAP_RE.fullmatch(work, previous_end, start):
         return "range"
-    if before in _DASHES:
-        glued_to = work[start - 2] if start >= 2 else " "
-        if glued_to.isascii() and (glued_to.isalnum() or glued_to in "_."):
-            return "name"  # "GPT-4o", "GUI-360", "Qwen2-7B", "LLaMA3.1-8B"
-        return "sign" if before in _SIGNS else "plain"
-    if before in _SIGNS:
-        return "sign"
-    return "plain"
+    glued_to = work[start - 2] if start >= 2 else " "
+    if before in _DASHES and glued_to.isascii() and (glued_to.isalnum() or glued_to in "_."):
+        return "name"  # "GPT-4o", "GUI-360", "Qwen2-7B", "LLaMA3.1-8B"
+    return "sign" if before in _SIGNS else "plain"
 
 
 def _korean_place(work: str, pos: int) -> bool:
@@ -228,9 +219,8 @@ def _korean_place(work: str, pos: int) -> bool:
 
 def _has_unit(work: str, end: int) -> bool:
     """Whether a unit, a Korean place or an exponent follows the number ending at ``end``."""
-    return bool(
-        MEASURE_UNIT_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end)
-    ) or _korean_place(work, end)
+    unit = MEASURE_UNIT_RE.match(work, end) or _SCIENTIFIC_RE.match(work, end)
+    return unit is not None or _korean_place(work, end)
 
 
 def name_before(work: str, start: int) -> str | None:
@@ -243,13 +233,10 @@ def name_before(work: str, start: int) -> str | None:
 def _name_part_end(work: str, start: int, end: int, digits: str, chained: bool) -> int | None:
     """The end of a number that is part of a name, or None when it is a quantity.
 
-    A number is a name part when it follows a Latin-script name token (a capitalised word or
-    an acronym, then a space: "MATH 500", "AIME 2024", "Gemini 2.5 Flash") or another name
-    part (``chained``: "405B" in "Llama 3.1 405B"), carries no unit (:func:`_has_unit`) nor
-    opens a range of numbers with one ("MATH 500개", "GPT-4o 85.2%", "GPU 80GB", "GenEval
-    63–97%" are claims), and is an integer (optionally with a model-size letter, "Qwen 7B")
-    or is followed by another name part ("2.5 Flash", "3.1 405B"). "MMLU 85.2" stays a
-    quantity.
+    A name part follows a name token (:func:`name_before`) or another name part
+    (``chained``: "405B" in "Llama 3.1 405B"), carries no unit nor opens a range of numbers
+    with one ("GenEval 63–97%"), and is an integer (with an optional model-size letter,
+    "Qwen 7B") or is followed by another name part ("2.5 Flash"); "MMLU 85.2" is a quantity.
     """
     if not chained and name_before(work, start) is None:
         return None
@@ -288,8 +275,7 @@ def _name_part(text: str, work: str, digits: str, start: int, end: int) -> Quant
     """A number of a name, ``text[start:end]``, its size letter applied ("405B")."""
     size = _SCALE_LETTER_RE.match(work, start + len(digits))
     value = _parse(digits).scaleb(SCALE_LETTERS[size.group(1)] if size else 0)
-    spelling = text[start:end]
-    return Quantity(spelling, value, "", bool(size), False, True, start, end)
+    return Quantity(text[start:end], value, "", bool(size), False, True, start, end)
 
 
 def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quantity]:
@@ -313,7 +299,7 @@ def scan(text: str, *, markers: bool = True, names: bool = False) -> list[Quanti
             continue
         if _ARXIV_ID_RE.fullmatch(digits):
             continue
-        if (start > 0 and work[start - 1] == _ORDINAL_BEFORE) or (
+        if (start > 0 and work[start - 1] == "제") or (
             ordinal_end >= 0 and _RANGE_GAP_RE.fullmatch(work, ordinal_end, start)
         ):
             tail = _ORDINAL_TAIL_RE.match(work, end)

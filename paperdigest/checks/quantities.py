@@ -1,9 +1,5 @@
-"""The invented-number guard: every quantity of an answer must occur in the paper text.
-
-:func:`quantity_flags` (and :func:`unverified_quantities`, their spellings) reads both texts
-with :mod:`paperdigest.checks.numbers` and :mod:`paperdigest.checks.words` and names the
-answer's quantities the source does not hold; the rules are in its docstring.
-"""
+"""The invented-number guard: every quantity of an answer must occur in the paper text (the
+rules are in :func:`quantity_flags`)."""
 
 from __future__ import annotations
 
@@ -32,8 +28,7 @@ ratio "2/3"): papers often write such numbers in words or leave them implicit, s
 them would flag faithful answers. Its price, the numbers never checked and the errors missed
 for it, is printed by ``benchmarks/bench_checks.py``."""
 
-# What a table's caption or header says its bare cells are: percentages ("Acc. (%)"),
-# multipliers ("Speedup", "×"; a multiplier quantity in the block, "1.87x", says so too).
+# What a table's caption or header says its bare cells are ("Acc. (%)", "Speedup").
 _PERCENT_HINT_RE = re.compile(rf"{PERCENT}|percentage", re.IGNORECASE)
 _MULTIPLIER_HINT_RE = re.compile(
     rf"{TIMES_SIGN}(?![ \t]?[0-9])|speed-?ups?|(?<![A-Za-z])fold|배", re.IGNORECASE
@@ -86,11 +81,10 @@ def _table_values(
 
 def _says_fold(quantity: Quantity, work: str) -> bool:
     """Whether a unit-less quantity is a multiplier in words: "3-fold", "a factor of 3"."""
-    if quantity.kind:
-        return False
-    if FOLD_RE.match(work, quantity.end):
-        return True
-    return _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start) is not None
+    return not quantity.kind and bool(
+        FOLD_RE.match(work, quantity.end)
+        or _FACTOR_OF_RE.search(work, max(quantity.start - 20, 0), quantity.start)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +107,6 @@ def _read_source(source_text: str) -> _Source:
     work = mask(source_text)
     scanned = scan(source_text, markers=False, names=True)
     quantities = [q for q in scanned if not q.name]
-    bare = [q for q in quantities if _is_bare(q, work)]
     words = word_quantities(source_text)
     percent, multiplier = _table_values(source_text, quantities, work)
     percent.update(words.percent, (q.value for q in quantities if q.kind == "%"))
@@ -125,21 +118,11 @@ def _read_source(source_text: str) -> _Source:
         counts=frozenset(q.value for q in quantities if not q.kind) | words.every,
         percent=frozenset(percent),
         multiplier=frozenset(multiplier),
-        decimals=frozenset(q.value for q in bare if q.value % 1),
+        decimals=frozenset(q.value for q in quantities if q.value % 1 and _is_bare(q, work)),
         names=frozenset(q.value for q in scanned if q.name and not q.scaled),
         sizes=frozenset(q.value for q in scanned if q.name and q.scaled),
         quantities=tuple(quantities),
     )
-
-
-def _respaced_name(quantity: Quantity, answer_work: str, source: _Source) -> bool:
-    """Whether the answer re-spaces a name the source writes glued: "Gemini 2.5와" for
-    "Gemini2.5-Pro", "Llama 3.1을" for "LLaMA-3.1"."""
-    name = name_before(answer_work, quantity.start)
-    if name is None:
-        return False
-    glued = rf"(?<![A-Za-z0-9]){re.escape(name)}-?{re.escape(quantity.spelling)}(?![0-9])"
-    return re.search(glued, source.text, re.IGNORECASE) is not None
 
 
 def _verified(quantity: Quantity, answer_work: str, source: _Source) -> bool:
@@ -153,11 +136,15 @@ def _verified(quantity: Quantity, answer_work: str, source: _Source) -> bool:
         return True
     if quantity.counted:
         return value in source.counts
-    if quantity.plain_integer and value <= SMALL_INTEGER_MAX:
-        return True
+    if not quantity.scaled and "." not in quantity.spelling and value <= SMALL_INTEGER_MAX:
+        return True  # a bare integer: % and x returned above
     if value in source.every or value * 100 in source.percent or value in source.names:
         return True
-    return _respaced_name(quantity, answer_work, source)
+    # A name the source writes glued, re-spaced: "Gemini 2.5와" for "Gemini2.5-Pro".
+    if (name := name_before(answer_work, quantity.start)) is None:
+        return False
+    glued = rf"(?<![A-Za-z0-9]){re.escape(name)}-?{re.escape(quantity.spelling)}(?![0-9])"
+    return re.search(glued, source.text, re.IGNORECASE) is not None
 
 
 def unverified_quantities(answer_text: str, source_text: str) -> list[str]:
@@ -169,24 +156,21 @@ def quantities_problem(flags: list[QuantityFlag]) -> str:
     """The re-ask message for the flagged quantities of one answer, addressed to the model:
     ``these figures do not occur in the paper text: 1.6억. Use only figures that appear in the
     paper text, exactly as written.``, then each unit slip :mod:`.closest` found."""
-    message = (
-        "these figures do not occur in the paper text: "
-        + ", ".join(item.quantity for item in flags)
-        + ". Use only figures that appear in the paper text, exactly as written."
+    listed = ", ".join(item.quantity for item in flags)
+    notes = "".join(f" Check the unit conversion: {i.conversion}." for i in flags if i.conversion)
+    return (
+        f"these figures do not occur in the paper text: {listed}. Use only figures that appear "
+        f"in the paper text, exactly as written.{notes}"
     )
-    for item in flags:
-        if item.conversion:
-            message += f" Check the unit conversion: {item.conversion}."
-    return message
 
 
 def quantity_flags(answer_text: str, source_text: str) -> list[QuantityFlag]:
     """Quantities of the answer that the source does not contain: the invented-number guard.
 
     Both texts are read by :func:`~paperdigest.checks.numbers.extract_quantities`' rules, the
-    source's number words too (:mod:`paperdigest.checks.words`). A unit makes a claim, so a
-    quantity with a unit is verified only by a source quantity of its kind ("Table 3" or "3
-    epochs" verify no "+3%", "56.0\\%" no "56배"):
+    source's number words too (:mod:`.words`). A unit makes a claim, so a quantity with a
+    unit is verified only by a source quantity of its kind ("Table 3" or "3 epochs" verify
+    no "+3%", "56.0\\%" no "56배"):
 
     * a percentage: by a source percentage ("92\\%", "5.42% points", "63–95%"), a bare
       number in a data cell of a table naming a percentage, or a bare decimal with a fraction

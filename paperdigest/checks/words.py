@@ -33,8 +33,7 @@ _WORD = (
     "|eighty|ninety|" + "|".join(_SCALES)
 )
 # A run of number words joined by spaces, hyphens or "and" ("one hundred and twenty-three"),
-# not glued to letters but for "fold" ("tenfold"); a hyphenated suffix ends the run
-# ("two-stage" gives 2).
+# not glued to letters but for "fold" ("tenfold").
 _RUN_RE = re.compile(
     rf"(?<![A-Za-z-])(?:{_WORD})(?:(?:[ \t]+|[ \t]*\n[ \t]*|-|[ \t]+and[ \t]+)(?:{_WORD}))*"
     r"(?=fold|(?![A-Za-z]))",
@@ -57,8 +56,7 @@ _MAGNITUDE_RE = re.compile(
     re.IGNORECASE,
 )
 # Multipliers in verbs: "twice", "doubled"/"doubling", "tripled", "quadrupled"; "double",
-# "triple", "quadruple" only as verbs after "to" ("to almost triple"). "triples" and "double"
-# alone are nouns or adjectives ("knowledge triples", "double precision").
+# "triple", "quadruple" only as verbs after "to" ("to almost triple").
 _VERB_VALUES = {"twice": 2, "doubl": 2, "tripl": 3, "quadrupl": 4}
 _VERB_RE = re.compile(
     r"(?<![A-Za-z])(?:(?P<twice>twice)|(?P<stem>doubl|tripl|quadrupl)(?:ed|ing)"
@@ -103,7 +101,7 @@ def word_quantities(text: str) -> WordQuantities:
         text: a source text (an abstract or a paper's text; hard wraps are fine).
 
     Returns:
-        The values, grouped by kind; a value is in ``every`` whatever its kind.
+        The values, grouped as :class:`WordQuantities` describes.
     """
     every: set[Decimal] = set()
     percent: set[Decimal] = set()
