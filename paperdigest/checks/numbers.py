@@ -9,6 +9,7 @@ import math
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Literal
 
 from paperdigest.checks.korean import BULLET, HANGUL_RE
 from paperdigest.text import collapse_space
@@ -190,7 +191,10 @@ def _is_list_marker(work: str, start: int, end: int, digits: str) -> bool:
     return prefix is not None and _MARKER_END_RE.match(work, end) is not None
 
 
-def _left_context(work: str, start: int, previous: Quantity | None, previous_end: int) -> str:
+_Context = Literal["name", "range", "sign", "plain"]
+
+
+def _left_context(work: str, start: int, previous: Quantity | None, previous_end: int) -> _Context:
     """Classify what stands left of the number at ``start``.
 
     Returns ``"name"`` (glued to a Latin letter, or to a hyphen glued to a letter or to a
