@@ -420,6 +420,33 @@ def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     raise typer.Exit(0)
 
 
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Text to find, literally (e.g. '강화 학습').")],
+    from_: From = None,
+    to: To = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Most papers shown (default 20: one screen).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Find stored papers whose title, abstract or summaries hold a text, best first."""
+    from paperdigest.flows import search as finder  # only this command needs it
+
+    _setup_logging(False, False)
+    with _boundary(False):
+        result = finder.find(*_day_range(from_, to), query, limit)
+        if result.note:
+            _say(result.note, logging.WARNING)
+        if not result.hits:
+            typer.echo(finder.NO_MATCHES, err=as_json)
+        if as_json:
+            typer.echo(finder.hits_json(result))
+        elif result.hits:
+            _print_tables(finder.hits_table(result))
+    raise typer.Exit(0)
+
+
 class _Bar:
     """backfill's progress stages as rich progress bars."""
 

@@ -31,10 +31,12 @@ __all__ = [
     "SourceRow",
     "StatsReport",
     "Totals",
+    "check_range",
     "day_rows",
     "list_days",
     "list_json",
     "list_table",
+    "open_stored",
     "stats",
     "stats_json",
     "stats_table",
@@ -134,13 +136,19 @@ class StatsReport:
     sources: list[SourceRow]
 
 
-def _check_range(first: date | None, last: date | None) -> None:
+def check_range(first: date | None, last: date | None) -> None:
+    """Raise InputError when ``last`` is before ``first`` (``--to`` before ``--from``)."""
     if first is not None and last is not None and last < first:
         raise InputError(f"--to {last} is before --from {first}")
 
 
-def _open(db_path: Path) -> Store | None:
-    # A database that does not exist holds nothing; opening would create it.
+def open_stored(db_path: Path) -> Store | None:
+    """The store at ``db_path``, or None when there is no database: a database that does
+    not exist holds nothing, and opening it would create it.
+
+    Raises:
+        NewerDatabase, ForeignDatabase, StoreError: as :class:`Store`.
+    """
     return Store(db_path) if db_path.is_file() else None
 
 
@@ -219,8 +227,8 @@ def list_days(db_path: Path, first: date | None, last: date | None) -> list[DayR
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    _check_range(first, last)
-    store = _open(db_path)
+    check_range(first, last)
+    store = open_stored(db_path)
     if store is None:
         return []
     try:
@@ -237,8 +245,8 @@ def stats(db_path: Path, first: date | None, last: date | None) -> StatsReport |
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    _check_range(first, last)
-    store = _open(db_path)
+    check_range(first, last)
+    store = open_stored(db_path)
     if store is None:
         return None
     try:

@@ -27,10 +27,12 @@ from typing import Any
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
+from paperdigest.store import search
 from paperdigest.store.migrations import (
     FIRST_RELEASE_TABLES,
     LATEST,
     NewerSchema,
+    create_search_index,
     migrate,
     schema_version,
 )
@@ -42,8 +44,18 @@ from paperdigest.store.records import (
     Summary,
     TextKey,
 )
+from paperdigest.store.search import IndexSize, SearchHit
 
-__all__ = ["DigestRecord", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
+__all__ = [
+    "DigestRecord",
+    "IndexSize",
+    "RunRecord",
+    "RunStats",
+    "SearchHit",
+    "Store",
+    "Summary",
+    "TextKey",
+]
 
 # Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
 _DAY_COMMANDS = ("backfill", "run")
@@ -480,6 +492,51 @@ class Store:
             (first, first, last, last),
         )
         return self._summaries(what, rows)
+
+    # search -------------------------------------------------------------
+
+    def search(
+        self, query: str, first: str | None, last: str | None, limit: int
+    ) -> tuple[list[SearchHit], bool]:
+        """The ``limit`` papers whose title, abstract or stored summaries hold ``query``, and
+        whether they are ranked: through the FTS5 index, best first, for a query of at
+        least :data:`~paperdigest.store.search.MIN_INDEXED_CHARS` characters; else by a plain
+        substring scan, newest first (see :mod:`paperdigest.store.search`). ``first`` and
+        ``last`` (``YYYY-MM-DD``, None: unbounded) keep the papers a digest of a day between
+        them lists.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        try:
+            if len(query) >= search.MIN_INDEXED_CHARS and self.search_indexed():
+                return search.match(self._db, query, first, last, limit), True
+            return search.scan(self._db, query, first, last, limit), False
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"searching for {query!r}: {exc}") from exc
+
+    def search_indexed(self) -> bool:
+        """Whether the FTS5 search index exists. A database migrated by an SQLite without
+        the trigram tokenizer gets it here once this SQLite has one.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        if search.has_index(self._db):
+            return True
+        with self._tx("creating the search index") as db:
+            return create_search_index(db)
+
+    def search_index_size(self) -> IndexSize:
+        """The search index's size against the text it indexes (bytes).
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        try:
+            return search.index_size(self._db)
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"measuring the search index: {exc}") from exc
 
     # batches ------------------------------------------------------------
 
