@@ -182,9 +182,8 @@ def main() -> int:
     db = OUT / "search.db"
     started = time.perf_counter()
     _schema_2_database(db, args.papers)
-    print(
-        f"schema-2 database with {args.papers} papers written in {time.perf_counter() - started:.1f} s"
-    )
+    took = time.perf_counter() - started
+    print(f"schema-2 database with {args.papers} papers written in {took:.1f} s")
 
     started = time.perf_counter()
     store = Store(db)  # migration 3 indexes every stored paper
@@ -195,7 +194,7 @@ def main() -> int:
         assert ranked and hits, "the index found nothing: the benchmark is broken"
         rows = [(q, span, _times(store, q, span, args.rounds)) for q, span in QUERIES]
         scan = _times(store, SCAN_QUERY, None, 3)
-        paper, summary, _ = _records(1)[0]
+        _, summary, _ = _records(1)[0]
         saves = []
         for i in range(20):
             summary.content["gist"] = f"저장 시간 측정 {i}"
