@@ -13,10 +13,12 @@ every link is built from the arXiv id alone, never from model output.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Literal
 
 import jinja2
@@ -24,6 +26,7 @@ import jinja2
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
 from paperdigest.text import collapse_space, drop_controls, plain_line
+from paperdigest.weeks import IsoWeek
 
 __all__ = [
     "FAILED",
@@ -34,10 +37,16 @@ __all__ = [
     "Entry",
     "FigureRef",
     "Omitted",
+    "WeekDay",
+    "WeeklyEntry",
     "digest_filename",
     "model_markdown",
     "render_digest",
+    "render_weekly",
+    "section_anchor",
+    "section_slug",
     "split_title",
+    "weekly_filename",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -71,6 +80,22 @@ class FigureRef:
         return self.url.startswith(("./", "../"))
 
 
+def section_anchor(arxiv_id: str) -> str:
+    """The id of a paper's section in a digest: ``paper-2511-04570``, written as an explicit
+    heading id in ``jekyll`` (kramdown ``{#id}``) and ``docusaurus`` (the MDX comment
+    ``{/* #id */}`` of Docusaurus ≥ 3.10); the ``digest`` layout has none (see
+    :func:`section_slug`)."""
+    return "paper-" + arxiv_id.replace(".", "-")
+
+
+def section_slug(arxiv_id: str) -> str:
+    """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
+    layout's heading ``## 2511.04570``: lower case, punctuation dropped, so ``251104570``.
+    CommonMark itself has no heading ids, and plain ``digest`` files are read on GitHub-like
+    renderers (as the 7-section reference digest is)."""
+    return re.sub(r"[^\w\- ]", "", arxiv_id.lower()).replace(" ", "-")
+
+
 @dataclass(frozen=True)
 class Entry:
     """One summarized paper of a digest.
@@ -87,21 +112,13 @@ class Entry:
 
     @property
     def anchor(self) -> str:
-        """The id of the paper's section, for the TL;DR's links.
-
-        ``paper-2511-04570`` is written as an explicit heading id in ``jekyll`` (kramdown
-        ``{#id}``) and ``docusaurus`` (the MDX comment ``{/* #id */}`` of Docusaurus ≥ 3.10);
-        the ``digest`` layout has no explicit ids (see :attr:`github_slug`).
-        """
-        return "paper-" + self.paper.arxiv_id.replace(".", "-")
+        """The id of the paper's section, for the TL;DR's links (:func:`section_anchor`)."""
+        return section_anchor(self.paper.arxiv_id)
 
     @property
     def github_slug(self) -> str:
-        """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
-        layout's heading ``## 2511.04570``: lower case, punctuation dropped, so
-        ``251104570``. CommonMark itself has no heading ids, and plain ``digest`` files are
-        read on GitHub-like renderers (reference 002)."""
-        return re.sub(r"[^\w\- ]", "", self.paper.arxiv_id.lower()).replace(" ", "-")
+        """The id of the ``digest`` layout's section (:func:`section_slug`)."""
+        return section_slug(self.paper.arxiv_id)
 
     @property
     def main_title(self) -> str:
@@ -313,9 +330,15 @@ def _description(day: date, entries: list[Entry]) -> str:
     """The digest's one-line plain-text summary (docusaurus ``description``): the date, the
     paper count and the first titles (their heading part), cut at a word to
     :data:`_DESCRIPTION_CHARS` characters."""
-    text = f"{day.isoformat()} Hugging Face 데일리 논문 {len(entries)}편"
-    if entries:
-        text += ": " + ", ".join(split_title(_plain(e.paper.title))[0] for e in entries)
+    return _clipped(f"{day.isoformat()} Hugging Face 데일리 논문", [e.paper for e in entries])
+
+
+def _clipped(head: str, papers: list[Paper]) -> str:
+    """``head``, the paper count and the papers' titles (their heading part), cut at a word
+    to :data:`_DESCRIPTION_CHARS` characters."""
+    text = f"{head} {len(papers)}편"
+    if papers:
+        text += ": " + ", ".join(split_title(_plain(p.title))[0] for p in papers)
     if len(text) > _DESCRIPTION_CHARS:
         text = text[: _DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:") + "…"
     return text
@@ -360,6 +383,127 @@ def render_digest(
         filtered_label=FILTERED,
         description=_description(day, entries),
         tldr=tldr,
+    )
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+# --- the weekly post (issue 19 §2) -------------------------------------------------------
+
+_WEEKDAYS = "월화수목금토일"
+
+
+@dataclass(frozen=True)
+class WeekDay:
+    """A day of the week as the weekly post lists it: its digest file (None: no digest was
+    stored for the day) and the papers that digest summarizes."""
+
+    day: date
+    digest: Path | None
+    papers: int = 0
+
+    @property
+    def label(self) -> str:
+        """``2025-11-10 (월)``."""
+        return f"{self.day.isoformat()} ({_WEEKDAYS[self.day.weekday()]})"
+
+
+@dataclass(frozen=True)
+class WeeklyEntry:
+    """One of the week's top papers: ``number`` from 1 in rank order, the paper, its gist
+    (None for a summary stored before gists), and the day and file of the daily digest that
+    summarizes it (the weekly post links its section there)."""
+
+    number: int
+    paper: Paper
+    gist: str | None
+    day: date
+    digest: Path
+
+
+def weekly_filename(week: IsoWeek) -> str:
+    """The weekly post's file name, the same in every layout: ``2025-11-16-weekly-2025-W46.md``.
+
+    Dated by the week's Sunday: Jekyll and Docusaurus need a date in a post's name, and the
+    Sunday is the last day the post covers, so it sorts after the week's daily posts. It has
+    also begun in every time zone by the time the week is over in Seoul, so a build machine
+    in UTC (GitHub Pages, Actions) never skips it as a future post, nor its links to the
+    daily posts, which are all dated that day or earlier."""
+    return f"{week.sunday.isoformat()}-weekly-{week.label}.md"
+
+
+def _liquid_safe(value: str) -> str:
+    """Text for a Jekyll page that Liquid renders (the weekly post links the daily posts
+    with ``{% post_url %}``): every ``{`` becomes the Liquid output ``{{ '{' }}``, so no
+    ``{{`` or ``{%`` of paper or model text is left for Liquid to run, and after Liquid the
+    text is as kramdown should read it."""
+    return value.replace("{", "{{ '{' }}")
+
+
+_env.filters.update(liquid_safe=_liquid_safe)
+
+
+def _relative(path: Path, folder: Path) -> str:
+    return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _daily_link(template: str, digest: Path, folder: Path, arxiv_id: str | None) -> str:
+    """The link from the weekly post in ``folder`` to a daily digest, and to a paper's
+    section in it when ``arxiv_id`` is given: a relative file link (``digest``: GitHub's
+    heading slug; ``docusaurus``: the explicit id, Docusaurus turns a file link into the
+    post's URL), or for ``jekyll`` the post's URL through ``{% post_url %}`` (a post's file
+    name in ``_posts`` is not its URL)."""
+    if template == "jekyll":
+        link = "{% post_url " + digest.stem + " %}"
+    else:
+        link = _md_url(_relative(digest, folder))
+    if arxiv_id is None:
+        return link
+    return f"{link}#{section_slug(arxiv_id) if template == 'digest' else section_anchor(arxiv_id)}"
+
+
+def render_weekly(
+    week: IsoWeek,
+    template: str,
+    entries: list[WeeklyEntry],
+    days: list[WeekDay],
+    overview: str | None,
+    folder: Path,
+) -> str:
+    """Render a week's post.
+
+    Args:
+        week: the ISO week.
+        template: one of :data:`TEMPLATES` (that of the week's daily digests).
+        entries: the week's top papers, in rank order (their TL;DR-style list).
+        days: the week's seven days, Monday first, each with its digest or None.
+        overview: the Korean overview of the week's themes; None leaves its section out.
+        folder: where the post is written (its links to the daily digests are relative to it).
+
+    Returns:
+        The markdown text, ending with one newline.
+
+    Raises:
+        KeyError: ``template`` is not one of :data:`TEMPLATES`.
+    """
+    if template not in _FILENAMES:
+        raise KeyError(template)
+    text = _env.get_template(f"weekly-{template}.md.j2").render(
+        week=week.label,
+        monday=week.monday.isoformat(),
+        sunday=week.sunday.isoformat(),
+        entries=entries,
+        links={
+            e.number: _daily_link(template, e.digest, folder, e.paper.arxiv_id) for e in entries
+        },
+        days=days,
+        day_links={d.day: _daily_link(template, d.digest, folder, None) for d in days if d.digest},
+        overview=overview,
+        description=_clipped(
+            f"{week.monday.isoformat()} ~ {week.sunday.isoformat()} Hugging Face 주간 논문",
+            [e.paper for e in entries],
+        ),
     )
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)

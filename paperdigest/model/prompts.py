@@ -20,7 +20,14 @@ from paperdigest.errors import ConfigError
 from paperdigest.model.schemas import SCHEMAS, SchemaSpec
 from paperdigest.papers import Paper, SourceText
 
-__all__ = ["PROMPTS_DIR", "Prompt", "build_messages", "load_prompts", "response_formats"]
+__all__ = [
+    "PROMPTS_DIR",
+    "Prompt",
+    "build_messages",
+    "load_prompts",
+    "make_prompt",
+    "response_formats",
+]
 
 # The prompt files (one per schema) ship inside the package as package data, read through
 # importlib.resources, so a wheel or pipx install finds them whatever the working folder is.
@@ -108,22 +115,30 @@ def load_prompts(
         ConfigError: a prompt file is missing, not UTF-8, empty, or does not tell the model
             that the ``<paper>`` block is data.
     """
-    prompts: dict[str, Prompt] = {}
     formats = response_formats(formats_cache)
-    for name, spec in SCHEMAS.items():
-        path = prompts_dir / spec.prompt_file
-        try:
-            system = path.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"prompt file {path} cannot be read: {exc}") from exc
-        if "<paper>" not in system:
-            raise ConfigError(f"prompt file {path} must explain the <paper> data block")
-        response_format = formats[name]
-        digest = hashlib.sha256(
-            (system + json.dumps(response_format, sort_keys=True, ensure_ascii=False)).encode()
-        ).hexdigest()[:16]
-        prompts[name] = Prompt(spec, system, response_format, digest)
-    return prompts
+    return {name: make_prompt(spec, prompts_dir, formats[name]) for name, spec in SCHEMAS.items()}
+
+
+def make_prompt(
+    spec: SchemaSpec, prompts_dir: Path | Traversable, response_format: dict[str, Any]
+) -> Prompt:
+    """The :class:`Prompt` of ``spec``: its prompt file read and checked, its hash computed.
+
+    Raises:
+        ConfigError: the prompt file is missing, not UTF-8, empty, or does not tell the model
+            that the ``<paper>`` block is data.
+    """
+    path = prompts_dir / spec.prompt_file
+    try:
+        system = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"prompt file {path} cannot be read: {exc}") from exc
+    if "<paper>" not in system:
+        raise ConfigError(f"prompt file {path} must explain the <paper> data block")
+    digest = hashlib.sha256(
+        (system + json.dumps(response_format, sort_keys=True, ensure_ascii=False)).encode()
+    ).hexdigest()[:16]
+    return Prompt(spec, system, response_format, digest)
 
 
 # Any spelling of the data block's tags (</PAPER>, < /paper >, <paper x="">): a paper

@@ -38,6 +38,7 @@ from paperdigest.store.migrations import (
 )
 from paperdigest.store.records import (
     DigestRecord,
+    Overview,
     PriorAnswer,
     RunRecord,
     RunStats,
@@ -49,6 +50,7 @@ from paperdigest.store.search import IndexSize, SearchHit
 __all__ = [
     "DigestRecord",
     "IndexSize",
+    "Overview",
     "RunRecord",
     "RunStats",
     "SearchHit",
@@ -492,6 +494,64 @@ class Store:
             (first, first, last, last),
         )
         return self._summaries(what, rows)
+
+    # weekly overviews ---------------------------------------------------
+
+    def save_overview(self, overview: Overview) -> None:
+        """Commit a validated weekly overview (replacing one with the same key)."""
+        with self._tx(f"saving the overview of {overview.week}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO weekly_overviews (week, papers_hash, prompt_hash, "
+                "model, arxiv_ids, content, prompt_tokens, completion_tokens, attempts, "
+                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    overview.week,
+                    overview.papers_hash,
+                    overview.prompt_hash,
+                    overview.model,
+                    json.dumps(overview.arxiv_ids),
+                    json.dumps(overview.content, ensure_ascii=False),
+                    overview.prompt_tokens,
+                    overview.completion_tokens,
+                    json.dumps(overview.attempts, ensure_ascii=False),
+                    json.dumps(overview.unverified, ensure_ascii=False),
+                    _now(),
+                ),
+            )
+
+    def get_overview(
+        self, week: str, papers_hash: str, prompt_hash: str, model: str
+    ) -> Overview | None:
+        """The cached overview of ``week`` for this key, or None.
+
+        Raises:
+            StoreError: SQLite failed, or the stored row is not JSON.
+        """
+        what = f"reading the overview of {week}"
+        rows = self._rows(
+            what,
+            "SELECT * FROM weekly_overviews WHERE week = ? AND papers_hash = ? "
+            "AND prompt_hash = ? AND model = ?",
+            (week, papers_hash, prompt_hash, model),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        try:
+            return Overview(
+                r["week"],
+                r["papers_hash"],
+                r["prompt_hash"],
+                r["model"],
+                json.loads(r["arxiv_ids"]),
+                json.loads(r["content"]),
+                r["prompt_tokens"],
+                r["completion_tokens"],
+                json.loads(r["attempts"]),
+                json.loads(r["unverified"]),
+            )
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
 
     # search -------------------------------------------------------------
 

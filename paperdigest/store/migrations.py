@@ -238,6 +238,26 @@ _SEARCH_INDEX = (
 )
 
 
+# Schema 4: the weekly overviews (issue 19 §2), one per (week, papers, prompt, model): a rerun
+# of a week asks the model nothing.
+_V4 = (
+    """CREATE TABLE weekly_overviews (
+    week TEXT NOT NULL,
+    papers_hash TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    arxiv_ids TEXT NOT NULL,
+    content TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    attempts TEXT NOT NULL,
+    unverified TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (week, papers_hash, prompt_hash, model)
+)""",
+)
+
+
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
 any other table belongs to another program and is not migrated."""
@@ -297,6 +317,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
     Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
     Migration(3, "search index: FTS5 trigram over titles, abstracts, summaries", _search),
+    Migration(4, "weekly overviews, one per week, papers, prompt and model", _statements(*_V4)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 

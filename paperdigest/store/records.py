@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 __all__ = [
     "DigestRecord",
+    "Overview",
     "PriorAnswer",
     "RunRecord",
     "RunStats",
@@ -42,6 +43,34 @@ class Summary:
     completion_tokens: int = 0
     attempts: list[dict[str, Any]] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    """A validated weekly overview with its provenance (issue 19 §2).
+
+    The store's key is (``week``, ``papers_hash``, ``prompt_hash``, ``model``): ``week`` the
+    ISO week (``2025-W46``); ``papers_hash`` 16 hex digits of SHA-256 over the papers it was
+    written from (arXiv id, title and gist of each, in order), listed in ``arxiv_ids``.
+    ``content`` holds the weekly schema's fields (``overview``: the Korean text); the
+    tokens, ``attempts`` and ``unverified`` figures are as for a :class:`Summary`.
+    """
+
+    week: str
+    papers_hash: str
+    prompt_hash: str
+    model: str
+    arxiv_ids: list[str]
+    content: dict[str, Any]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The overview's text."""
+        return str(self.content.get("overview", ""))
 
 
 @dataclass(frozen=True)
