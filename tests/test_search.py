@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from runhelpers import DAY, DAY_IDS, invoke, resummarized_answer, run_day
 
+import paperdigest.store as store_module
 from paperdigest.errors import InputError
 from paperdigest.flows.search import find
 from paperdigest.papers import Paper
@@ -304,7 +305,8 @@ def test_without_the_trigram_tokenizer_search_scans_and_says_so(env: AppEnv) -> 
     """An SQLite without the trigram tokenizer: the migration makes no index, search scans
     with a one-line note and exit 0; once SQLite has the tokenizer, the index is built."""
     with pytest.MonkeyPatch.context() as old_sqlite:
-        old_sqlite.setattr(migrations, "trigram_available", lambda db: False)
+        for module in (migrations, store_module):
+            old_sqlite.setattr(module, "trigram_available", lambda db: False)
         assert run_day().exit_code == 0
         con = sqlite3.connect(env.out_dir / "paperdigest.db")
         tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master")}

@@ -35,6 +35,7 @@ from paperdigest.store.migrations import (
     create_search_index,
     migrate,
     schema_version,
+    trigram_available,
 )
 from paperdigest.store.records import (
     DigestRecord,
@@ -582,8 +583,13 @@ class Store:
         Raises:
             StoreError: SQLite failed.
         """
-        if search.has_index(self._db):
-            return True
+        try:
+            if search.has_index(self._db):
+                return True
+            if not trigram_available(self._db):  # no write lock taken for nothing
+                return False
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"looking for the search index: {exc}") from exc
         with self._tx("creating the search index") as db:
             return create_search_index(db)
 
