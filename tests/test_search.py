@@ -318,3 +318,17 @@ def test_without_the_trigram_tokenizer_search_scans_and_says_so(env: AppEnv) -> 
         assert _ids(json.loads(result.stdout)) == ["2511.04670"]
     data = _search("Cambrian-S")
     assert data["ranked"] is True and _ids(data) == ["2511.04670"]
+
+
+def test_the_table_shows_the_match_in_reverse_video(day_stored: AppEnv) -> None:
+    """On a terminal the snippet's match is bold reverse video (seen without colour) and
+    the rest of the snippet plain."""
+    from rich.console import Console
+
+    from paperdigest.flows.search import hits_table
+
+    result = find(day_stored.out_dir / "paperdigest.db", None, None, "Cambrian-S")
+    console = Console(force_terminal=True, color_system="standard", width=200)
+    with console.capture() as captured:
+        console.print(hits_table(result))
+    assert "\x1b[1;7mCambrian-S\x1b[0m" in captured.get()
