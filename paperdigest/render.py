@@ -344,6 +344,14 @@ def _clipped(head: str, papers: list[Paper]) -> str:
     return text
 
 
+def _tidy(text: str) -> str:
+    """Rendered markdown without trailing blanks or runs of blank lines, ending with one
+    newline."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"
+
+
 def digest_filename(day: date, template: str) -> str:
     """The file name of a day's digest in a template, e.g. ``2025-11-07-hf-daily-papers.md``."""
     return _FILENAMES[template].format(day=day.isoformat())
@@ -384,9 +392,7 @@ def render_digest(
         description=_description(day, entries),
         tldr=tldr,
     )
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n"
+    return _tidy(text)
 
 
 # --- the weekly post (issue 19 §2) -------------------------------------------------------
@@ -505,6 +511,4 @@ def render_weekly(
             [e.paper for e in entries],
         ),
     )
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n"
+    return _tidy(text)

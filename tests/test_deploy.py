@@ -99,45 +99,32 @@ def _fake_paperdigest(bin_dir: Path, code: int) -> None:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
 
 
+@pytest.mark.parametrize(
+    ("step", "variable", "value", "command"),
+    [
+        ("Write the digest", "DAY", "yesterday", "paperdigest run --date yesterday"),
+        ("Write the weekly roundup", "WEEK", "last", "paperdigest weekly --week last"),
+    ],
+)
 @pytest.mark.parametrize(("code", "step_code"), [(0, 0), (3, 0), (1, 1), (2, 2)])
-def test_run_step_lets_a_partial_digest_through_to_the_commit(
-    tmp_path: Path, code: int, step_code: int
+def test_writing_steps_let_a_partial_result_through_to_the_commit(
+    tmp_path: Path, step: str, variable: str, value: str, command: str, code: int, step_code: int
 ) -> None:
-    """The run step's script with a paperdigest that exits CODE: it records the code for the
-    last step and succeeds on 0 and 3 (so the commit step runs), fails on anything else."""
+    """The day's and the week's steps with a paperdigest that exits CODE: each records the
+    code for the last step and succeeds on 0 and 3 (a digest or post was written, so the
+    commit step runs), fails on anything else."""
     _fake_paperdigest(tmp_path, code)
     output = tmp_path / "github_output"
     done = subprocess.run(
-        ["bash", "-e", "-c", _steps()["Write the digest"]["run"]],
-        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "DAY": "yesterday"}
+        ["bash", "-e", "-c", _steps()[step]["run"]],
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", variable: value}
         | {"GITHUB_OUTPUT": str(output)},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == step_code
-    assert done.stdout == "paperdigest run --date yesterday\n"
-    assert output.read_text(encoding="utf-8") == f"code={code}\n"
-
-
-@pytest.mark.parametrize(("code", "step_code"), [(0, 0), (3, 0), (1, 1), (2, 2)])
-def test_weekly_step_lets_a_post_without_overview_through_to_the_commit(
-    tmp_path: Path, code: int, step_code: int
-) -> None:
-    """The weekly step's script with a paperdigest that exits CODE: it records the code and
-    succeeds on 0 and 3 (the post was written), fails on anything else."""
-    _fake_paperdigest(tmp_path, code)
-    output = tmp_path / "github_output"
-    done = subprocess.run(
-        ["bash", "-e", "-c", _steps()["Write the weekly roundup"]["run"]],
-        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "WEEK": "last"}
-        | {"GITHUB_OUTPUT": str(output)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == step_code
-    assert done.stdout == "paperdigest weekly --week last\n"
+    assert done.stdout == f"{command}\n"
     assert output.read_text(encoding="utf-8") == f"code={code}\n"
 
 
