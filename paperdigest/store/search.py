@@ -179,7 +179,7 @@ def match(
     db: sqlite3.Connection, query: str, first: str | None, last: str | None, limit: int
 ) -> list[SearchHit]:
     """The ``limit`` papers whose text holds ``query`` (at least :data:`MIN_INDEXED_CHARS`
-    characters) best first by ``bm25()``, through the index; ties by arXiv id.
+    characters) best first by ``bm25()``, through the index; ties: the paper stored first.
 
     Raises:
         sqlite3.Error: SQLite failed.
