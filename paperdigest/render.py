@@ -428,15 +428,24 @@ class WeeklyEntry:
     digest: Path
 
 
-def weekly_filename(week: IsoWeek) -> str:
-    """The weekly post's file name, the same in every layout: ``2025-11-16-weekly-2025-W46.md``.
+# Distinct per layout, as the daily names are, so that posts of several layouts can share a
+# folder (and index.md).
+_WEEKLY_FILENAMES = {
+    "digest": "{sunday}-weekly-{week}.md",
+    "jekyll": "{sunday}-hf-weekly-papers-{week}.md",
+    "docusaurus": "{sunday}-weekly-review-{week}.md",
+}
+
+
+def weekly_filename(week: IsoWeek, template: str) -> str:
+    """The weekly post's file name in a layout, e.g. ``2025-11-16-weekly-2025-W46.md``.
 
     Dated by the week's Sunday: Jekyll and Docusaurus need a date in a post's name, and the
     Sunday is the last day the post covers, so it sorts after the week's daily posts. It has
     also begun in every time zone by the time the week is over in Seoul, so a build machine
     in UTC (GitHub Pages, Actions) never skips it as a future post, nor its links to the
     daily posts, which are all dated that day or earlier."""
-    return f"{week.sunday.isoformat()}-weekly-{week.label}.md"
+    return _WEEKLY_FILENAMES[template].format(sunday=week.sunday.isoformat(), week=week.label)
 
 
 def _liquid_safe(value: str) -> str:

@@ -70,10 +70,18 @@ def test_a_week_that_does_not_exist_is_bad_input(value: str) -> None:
         parse_week(value, date(2025, 11, 12))
 
 
-def test_the_weekly_post_is_named_by_its_sunday_and_week() -> None:
-    """One file name in every layout, dated by the week's Sunday (Jekyll and Docusaurus
-    read a post's date from its name)."""
-    assert weekly_filename(IsoWeek(2025, 46)) == "2025-11-16-weekly-2025-W46.md"
+@pytest.mark.parametrize(
+    ("template", "name"),
+    [
+        ("digest", "2025-11-16-weekly-2025-W46.md"),
+        ("jekyll", "2025-11-16-hf-weekly-papers-2025-W46.md"),
+        ("docusaurus", "2025-11-16-weekly-review-2025-W46.md"),
+    ],
+)
+def test_the_weekly_post_is_named_by_its_sunday_and_week(template: str, name: str) -> None:
+    """Dated by the week's Sunday (Jekyll and Docusaurus read a post's date from its name),
+    a name of its own per layout, as the daily digests have."""
+    assert weekly_filename(IsoWeek(2025, 46), template) == name
 
 
 # --- the week's stored days and top papers ----------------------------------------------
@@ -277,7 +285,7 @@ def jekyll_week(env: AppEnv) -> tuple[AppEnv, Path]:
     in the jekyll layout, and its week's post with a hostile overview."""
     assert run_day("--template", "jekyll", day="2025-11-06").exit_code == 0
     _hostile_day(env, "jekyll")
-    post = env.out_dir / weekly_filename(W45)
+    post = env.out_dir / weekly_filename(W45, "jekyll")
     post.write_text(_post(env, "jekyll", "이번 주 {% if x %} {{ site.title }} `{{ y }}` 개요"))
     return env, post
 
@@ -295,7 +303,7 @@ def test_jekyll_builds_the_weekly_post_and_its_links_reach_the_daily_posts(
         for day in (6, 7)
     }
     built = _jekyll_build(env.tmp_path, {**daily, post.name: post})
-    page = (built / "2025" / "11" / "09" / "weekly-2025-W45.html").read_text(encoding="utf-8")
+    page = (built / "2025" / "11" / "09" / "hf-weekly-papers-2025-W45.html").read_text("utf-8")
     text = _visible_text(page)
     assert 'href="/2025/11/07/hf-daily-papers.html#paper-2511-90011"' in page
     assert 'href="/2025/11/06/hf-daily-papers.html"' in page
@@ -321,7 +329,7 @@ def test_mdx_compiles_the_weekly_post_and_shows_its_text_literally(env: AppEnv) 
     follows the list."""
     _hostile_day(env, "docusaurus")
     text = _post(env, "docusaurus", "개요 {x | x < n} <Foo bar={x}> $$k$$")
-    post = env.out_dir / weekly_filename(W45)
+    post = env.out_dir / weekly_filename(W45, "docusaurus")
     post.write_text(text, encoding="utf-8")
     (result,) = _mdx(post).values()
     assert result["ok"], result.get("error")
