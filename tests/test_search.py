@@ -248,12 +248,10 @@ def test_the_index_kept_by_the_triggers_equals_one_built_afresh(day_stored: AppE
     fresh = day_stored.tmp_path / "fresh.db"
     shutil.copyfile(db, fresh)
     con = sqlite3.connect(fresh)
-    with con:
-        con.execute("DELETE FROM search_index")  # external content: drops the index only
-        con.execute(
-            "INSERT INTO search_index (rowid, title, abstract, summary) "
-            "SELECT doc, title, abstract, summary FROM search_text"
-        )
+    with con:  # a new, empty index (the old one's entries gone with its table), then filled
+        con.execute("DROP TABLE search_index")
+        con.execute(migrations._SEARCH_INDEX[0])
+        con.execute(migrations._SEARCH_INDEX[-1])
     con.close()
     assert _vocabulary(db) == _vocabulary(fresh)
     assert _ids(_search("바뀐 요지")) == [DAY_IDS[2]]
