@@ -46,9 +46,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fakeserver import FakeUpstream  # noqa: E402
 
-from paperdigest.cli import cost_text  # noqa: E402
 from paperdigest.config import load_settings  # noqa: E402
-from paperdigest.flows.day import DayResult, run_day  # noqa: E402
+from paperdigest.flows.day import run_day  # noqa: E402
+from paperdigest.flows.days import DayOptions  # noqa: E402
+from paperdigest.flows.results import DayResult, cost_text  # noqa: E402
 from paperdigest.flows.runtime import Runtime  # noqa: E402
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts  # noqa: E402
 from paperdigest.store import Store  # noqa: E402
@@ -123,7 +124,7 @@ async def _timed_run(work: Path) -> tuple[DayResult, float]:
     started = time.perf_counter()
     rt = _runtime(work)
     try:
-        result = await run_day(rt, DAY, "seven", "digest", rt.settings.output_dir)
+        result = await run_day(rt, DAY, DayOptions("seven", "digest"))
     finally:
         rt.store.close()
     return result, time.perf_counter() - started

@@ -1,44 +1,39 @@
 """Command line: the one place that prints results and turns errors into exit codes.
 
+Each command parses its options, builds the settings (read once), calls one flow of
+:mod:`paperdigest.flows`, prints what the flow returns (digest paths, tables, text) and maps
+errors to exit codes. The flows run the event loop, log the report lines and send the
+notifications.
+
 Exit codes: 0 done (a day without papers too), 2 bad input or configuration,
 3 partial (some papers failed or were left undone; the digest holds the rest),
-1 anything else (upstream down, database, lock wait exceeded, unexpected errors).
+1 anything else (upstream down, database, lock wait exceeded, unexpected errors),
+130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
-import atexit
-import gc
-import json
 import logging
-import re
-import sys
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
-from datetime import date, datetime, timedelta
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from paperdigest import __version__
-from paperdigest.errors import ConfigError, InputError, PaperdigestError, redact
-from paperdigest.notify import Notifier
+from paperdigest.console import print_tables, progress_bar, say, setup_logging, use_log_format
+from paperdigest.errors import PaperdigestError, one_line
+from paperdigest.process import tune
 
 # Everything else is imported by the command that uses it, so that --version and --help
 # start at once and a cached rerun loads no model client.
 if TYPE_CHECKING:
-    from rich.progress import Progress as RichProgress
-    from rich.progress import TaskID
-
     from paperdigest.config import Settings
-    from paperdigest.flows.backfill import BackfillResult
-    from paperdigest.flows.day import DayResult
-    from paperdigest.flows.ingest import IngestResult
-    from paperdigest.flows.runtime import Runtime
+    from paperdigest.flows.days import DayOptions
 
-__all__ = ["app", "main", "parse_day"]
+__all__ = ["app", "main"]
 
 log = logging.getLogger("paperdigest")
 
@@ -65,175 +60,69 @@ class TemplateName(StrEnum):
     docusaurus = "docusaurus"
 
 
-_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+class RankName(StrEnum):
+    """The orders of a post's papers."""
+
+    upvotes = "upvotes"
+    relevance = "relevance"
 
 
-def parse_day(value: str, settings: Settings) -> date:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in the configured time zone).
-
-    Raises:
-        InputError: anything else, or an impossible date such as 2025-02-30.
-    """
-    today = datetime.now(settings.tz).date()
-    if value == "today":
-        return today
-    if value == "yesterday":
-        return today - timedelta(days=1)
-    try:
-        # fromisoformat alone takes week dates too (2025-W45-5).
-        if not _DATE_RE.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)
-    except ValueError:
-        raise InputError(
-            f"not a date: {value!r} (use YYYY-MM-DD, 'today' or 'yesterday')"
-        ) from None
-
-
-class _RedactingFormatter(logging.Formatter):
-    def __init__(self, as_json: bool) -> None:
-        super().__init__("%(message)s")
-        self._json = as_json
-
-    def format(self, record: logging.LogRecord) -> str:
-        message = redact(super().format(record))
-        if self._json:
-            return json.dumps(
-                {"level": record.levelname.lower(), "logger": record.name, "message": message},
-                ensure_ascii=False,
-            )
-        return (
-            message
-            if record.levelno < logging.WARNING
-            else f"{record.levelname.lower()}: {message}"
-        )
-
-
-# Whether stderr carries JSON log lines (set by _setup_logging): a log collector then needs
-# every stderr line as JSON, the CLI's own "not in digest" and "error:" lines included.
-_STDERR = {"json": False}
-
-
-def _setup_logging(verbose: bool, as_json: bool) -> None:
+def _settings(options: Callable[[], dict[str, object]] | None = None) -> Settings:
+    """The command's settings, read once; their log format applies from here on, so that
+    even a bad option is reported in it. ``options`` gives the settings the command's
+    options override (None values left out), checked by the caller, after the read."""
     from paperdigest.config import load_settings
 
-    if not as_json:
-        with suppress(ConfigError):  # the command's own load_settings reports it
-            as_json = load_settings().log_format == "json"
-    _STDERR["json"] = as_json
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(as_json))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.WARNING)
-    logging.getLogger("paperdigest").setLevel(logging.DEBUG if verbose else logging.INFO)
-    # The openai client logs its own retries at INFO; show them with -v only.
-    for name in ("openai", "httpx2"):
-        logging.getLogger(name).setLevel(logging.INFO if verbose else logging.WARNING)
-
-
-# Whether this process is the command itself (set by main), which may tune the garbage
-# collector; an in-process caller (a test's CliRunner) keeps its collector as it is.
-_PROCESS = {"own": False}
-
-
-def _modules_loaded() -> None:
-    """Called by a command once its modules are imported: their ~50,000 objects (typer,
-    pydantic, httpx2, jinja2 and ours) live as long as the process, so they are frozen out
-    of the garbage collector. Otherwise the first full collection, due during a cached
-    rerun's first request, walks them all for nothing (about 25 ms of a 0.5 s rerun)."""
-    if _PROCESS["own"]:
-        gc.freeze()
-
-
-def _say(message: str, level: int) -> None:
-    """One stderr line from the CLI itself: ``paperdigest: …``, or a JSON log line."""
-    if _STDERR["json"]:
-        log.log(level, "%s", message)
-    else:
-        prefix = "error: " if level >= logging.ERROR else ""
-        typer.echo(f"paperdigest: {prefix}{redact(message)}", err=True)
-
-
-def _fail(exc: BaseException, code: int, on_failure: Callable[[str], None] | None) -> NoReturn:
-    _say(str(exc), logging.ERROR)
-    if code == 1 and on_failure is not None:
-        on_failure(redact(str(exc)))  # e.g. the failure notification
-    raise typer.Exit(code)
+    settings = load_settings()
+    use_log_format(settings.log_format)
+    if options is None:
+        return settings
+    given = {name: value for name, value in options().items() if value is not None}
+    return settings.model_copy(update=given)
 
 
 @contextmanager
-def _boundary(verbose: bool, on_failure: Callable[[str], None] | None = None) -> Iterator[None]:
-    """Our errors become one line and their exit code; anything else exit 1, no traceback.
-    ``on_failure`` is called with the line when the exit code is 1."""
+def _boundary(verbose: bool) -> Iterator[None]:
+    """Our errors become one line and their exit code; anything else exit 1, no traceback."""
     try:
         yield
     except typer.Exit:
         raise
     except PaperdigestError as exc:
-        _fail(exc, exc.exit_code, on_failure)
+        say(one_line(exc), logging.ERROR)
+        raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        _say("interrupted; everything validated so far is stored", logging.WARNING)
+        say("interrupted; everything validated so far is stored", logging.WARNING)
         raise typer.Exit(130) from None
     except Exception as exc:
         if verbose:
-            logging.getLogger("paperdigest").exception("unexpected error")
-        message = f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)"
-        _fail(Exception(message), 1, on_failure)
+            log.exception("unexpected error")
+        say(one_line(exc), logging.ERROR)
+        raise typer.Exit(1) from None
 
 
-def _choose(schema: SchemaName | None, template: TemplateName | None) -> tuple[str, str]:
-    """The (schema, template) of a run: each option as given, the other from its pairing
+def _options(
+    schema: SchemaName | None, template: TemplateName | None, limit: int | None = None
+) -> DayOptions:
+    """A day's options: each of schema and template as given, the other from its pairing
     (:attr:`SchemaSpec.template`, :func:`schema_for_template`)."""
+    from paperdigest.flows.days import DayOptions
     from paperdigest.model.schemas import DEFAULT_SCHEMA, SCHEMAS, schema_for_template
 
     if schema is None:
         name = DEFAULT_SCHEMA if template is None else schema_for_template(template.value)
     else:
         name = schema.value
-    return name, template.value if template is not None else SCHEMAS[name].template
+    chosen = template.value if template is not None else SCHEMAS[name].template
+    return DayOptions(name, chosen, limit)
 
 
-def cost_text(usd: float | None) -> str:
-    """``est. $0.0123``, or a note that the model has no configured price."""
-    if usd is None:
-        return "est. cost unknown (no price for the model: see PAPERDIGEST_PRICES)"
-    return f"est. ${usd:.4f}"
+def _filters(
+    min_upvotes: int | None, include: str | None, exclude: str | None
+) -> dict[str, object]:
+    from paperdigest.flows.filters import filter_overrides
 
-
-def _report(result: DayResult) -> int:
-    s = result.stats
-    for o in result.omitted:
-        if o.kind != "filtered":  # asked for: named in the digest's last line, no warning
-            _say(f"{o.arxiv_id} not in digest: {o.reason}", logging.WARNING)
-    filtered = sum(1 for o in result.omitted if o.kind == "filtered")
-    # The counts add up to the papers; records of the list that are no paper at all
-    # (in RunStats.skipped too) are counted apart.
-    not_done = sum(1 for o in result.omitted if o.kind == "not_done")
-    unusable = len(result.skipped)
-    log.info(
-        "%s: %d papers (%d summarized, %d cached, %d failed, %d not done, %d skipped)%s; "
-        "%d model calls, tokens in/out %d/%d, %s; %.1f s",
-        result.day,
-        s.papers,
-        s.summarized,
-        s.cached,
-        s.failed - not_done,
-        not_done,
-        s.skipped - unusable,
-        (f", {unusable} unusable list record(s) skipped" if unusable else "")
-        + (f", {filtered} filtered out" if filtered else ""),
-        s.model_calls,
-        s.prompt_tokens,
-        s.completion_tokens,
-        cost_text(s.cost_usd),
-        s.wall_seconds,
-    )
-    if result.path is None:
-        log.info("no papers on %s; no digest written", result.day)
-        return 0
-    typer.echo(str(result.path))
-    return 3 if result.status == "partial" else 0
+    return filter_overrides(min_upvotes, include, exclude)
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
@@ -265,11 +154,6 @@ NoNotify = Annotated[
 ]
 
 
-def _notifier(settings: Settings, no_notify: bool) -> Notifier:
-    """The command's notifier; checks PAPERDIGEST_NOTIFY (ConfigError) before any model call."""
-    return Notifier.from_settings(settings.notify, settings.site_url, enabled=not no_notify)
-
-
 @app.command()
 def run(
     date_: Annotated[
@@ -289,31 +173,20 @@ def run(
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of one day's daily papers list."""
-    _setup_logging(verbose, log_json)
-    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
-    with _boundary(verbose, lambda message: notifier.failed(f"run {date_}", message)):
-        from paperdigest.config import load_settings
-        from paperdigest.flows.day import run_recorded_day
+    setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        from paperdigest.flows import commands
         from paperdigest.flows.filters import filter_overrides
-        from paperdigest.flows.runtime import open_runtime
+        from paperdigest.states import RunStatus
 
-        _modules_loaded()
-
-        settings = load_settings(
-            output_dir=output_dir, **filter_overrides(min_upvotes, include, exclude)
+        settings = _settings(
+            lambda: {"output_dir": output_dir, **filter_overrides(min_upvotes, include, exclude)}
         )
-        day = parse_day(date_, settings)  # before _runtime creates folder and database
-        notifier = _notifier(settings, no_notify)
-        schema_name, template_name = _choose(schema, template)
-        with closing(open_runtime(settings)) as rt:
-            log.info("date: %s (%s)", day, date_ if date_ in ("today", "yesterday") else "given")
-            result = run_recorded_day(
-                rt, day, schema_name, template_name, rt.settings.output_dir, limit
-            )
-        code = _report(result)
+        options = _options(schema, template, limit)
+        result = commands.run(settings, date_, options, notify=not no_notify)
         if result.path is not None:
-            notifier.digest(notifier.note(day, result.path, result.entries, result.omitted))
-    raise typer.Exit(code)
+            typer.echo(str(result.path))
+    raise typer.Exit(3 if result.status is RunStatus.PARTIAL else 0)
 
 
 @app.command()
@@ -326,18 +199,11 @@ def resummarize(
     log_json: LogJson = False,
 ) -> None:
     """Summarize one paper afresh and rewrite every digest that lists it."""
-    _setup_logging(verbose, log_json)
+    setup_logging(verbose, log_json)
     with _boundary(verbose):
-        from paperdigest.config import load_settings
-        from paperdigest.flows.resummarize import resummarize as resummarize_paper
-        from paperdigest.flows.runtime import open_runtime
-        from paperdigest.papers import parse_arxiv_id
+        from paperdigest.flows.resummarize import resummarize_command
 
-        _modules_loaded()
-
-        bare, version = parse_arxiv_id(arxiv_id)
-        with closing(open_runtime(load_settings())) as rt:
-            done = resummarize_paper(rt, bare, version, schema.value if schema else None)
+        done = resummarize_command(_settings(), arxiv_id, schema.value if schema else None)
         for text in done.output:
             typer.echo(text)
         if done.errors:
@@ -351,32 +217,13 @@ def show(
     verbose: Verbose = False,
 ) -> None:
     """Print a paper's stored summaries with their provenance."""
-    _setup_logging(verbose, False)
+    setup_logging(verbose, False)
     with _boundary(verbose):
-        from paperdigest.config import load_settings
         from paperdigest.flows.show import provenance
-        from paperdigest.papers import parse_arxiv_id
 
-        bare, _ = parse_arxiv_id(arxiv_id)
-        for line in provenance(load_settings(), bare):
+        for line in provenance(_settings(), arxiv_id):
             typer.echo(line)
     raise typer.Exit(0)
-
-
-def _day_range(from_: str | None, to: str | None) -> tuple[Path, date | None, date | None]:
-    from paperdigest.config import load_settings
-
-    settings = load_settings()
-    first = parse_day(from_, settings) if from_ is not None else None
-    last = parse_day(to, settings) if to is not None else None
-    return settings.db_path, first, last
-
-
-def _print_tables(*tables: object) -> None:
-    from rich.console import Console
-
-    # A pipe or file gets whole rows (rich assumes 80 columns when stdout is no terminal).
-    Console(width=None if sys.stdout.isatty() else 200).print(*tables)
 
 
 From = Annotated[str | None, typer.Option("--from", help="First day: YYYY-MM-DD.")]
@@ -387,28 +234,28 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 @app.command("list")
 def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """One row per stored day: digests, papers, calls, tokens and estimated cost."""
-    from paperdigest.flows import report  # only this command needs it
-
-    _setup_logging(False, False)
+    setup_logging(False, False)
     with _boundary(False):
-        rows = report.list_days(*_day_range(from_, to))
+        from paperdigest.flows import report  # only this command needs it
+
+        rows = report.list_days(_settings(), from_, to)
         if not rows:
             typer.echo(report.NOTHING_STORED, err=as_json)
         if as_json:
             typer.echo(report.list_json(rows))
         elif rows:
-            _print_tables(report.list_table(rows))
+            print_tables(report.list_table(rows))
     raise typer.Exit(0)
 
 
 @app.command()
 def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """Totals of the stored days, and papers, text size, re-asks and flagged figures by source."""
-    from paperdigest.flows import report  # only this command needs it
-
-    _setup_logging(False, False)
+    setup_logging(False, False)
     with _boundary(False):
-        result = report.stats(*_day_range(from_, to))
+        from paperdigest.flows import report  # only this command needs it
+
+        result = report.stats(_settings(), from_, to)
         if result is None:
             typer.echo(report.NOTHING_STORED, err=as_json)
             if as_json:
@@ -416,7 +263,7 @@ def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
         elif as_json:
             typer.echo(report.stats_json(result))
         else:
-            _print_tables(*report.stats_table(result))
+            print_tables(*report.stats_table(result))
     raise typer.Exit(0)
 
 
@@ -431,96 +278,20 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Find stored papers whose title, abstract or summaries hold a text, best first."""
-    from paperdigest.flows import search as finder  # only this command needs it
-
-    _setup_logging(False, False)
+    setup_logging(False, False)
     with _boundary(False):
-        result = finder.find(*_day_range(from_, to), query, limit)
+        from paperdigest.flows import search as finder  # only this command needs it
+
+        result = finder.find(_settings(), from_, to, query, limit)
         if result.note:
-            _say(result.note, logging.WARNING)
+            say(result.note, logging.WARNING)
         if not result.hits:
             typer.echo(finder.NO_MATCHES, err=as_json)
         if as_json:
             typer.echo(finder.hits_json(result))
         elif result.hits:
-            _print_tables(finder.hits_table(result))
+            print_tables(finder.hits_table(result))
     raise typer.Exit(0)
-
-
-class _Bar:
-    """backfill's progress stages as rich progress bars."""
-
-    def __init__(self, progress: RichProgress) -> None:
-        self._progress = progress
-        self._task: TaskID | None = None
-
-    def stage(self, description: str, total: int) -> None:
-        """Begin a bar of ``total`` steps."""
-        self._task = self._progress.add_task(description, total=total)
-
-    def advance(self, steps: int = 1) -> None:
-        """Advance the current bar."""
-        if self._task is not None:
-            self._progress.advance(self._task, steps)
-
-
-@contextmanager
-def _progress_bar(enabled: bool) -> Iterator[_Bar]:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
-    from rich.progress import Progress as RichProgress
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with RichProgress(
-        *columns, TimeElapsedColumn(), console=Console(stderr=True), disable=not enabled
-    ) as progress:
-        # While the bar is live on a terminal rich swaps sys.stderr for a proxy that prints
-        # above the bar; point the log handler at it so log lines do not tear the bar.
-        handlers = [h for h in logging.getLogger().handlers if isinstance(h, logging.StreamHandler)]
-        previous = [h.setStream(sys.stderr) for h in handlers]
-        try:
-            yield _Bar(progress)
-        finally:
-            for handler, stream in zip(handlers, previous, strict=True):
-                if stream is not None:
-                    handler.setStream(stream)
-
-
-def _report_backfill(result: BackfillResult, ingested: list[IngestResult], rt: Runtime) -> int:
-    code = 0
-    for day in result.days:
-        code = max(code, _report(day))
-    for i in ingested:
-        log.info(
-            "batch answers: %d read, %d stored, %d invalid and %d failed (left to the direct "
-            "path), %d ignored; tokens in/out %d/%d, %s at the configured prices",
-            i.answers,
-            i.stored,
-            i.invalid,
-            i.failed,
-            i.ignored,
-            i.prompt_tokens,
-            i.completion_tokens,
-            cost_text(rt.cost(i.prompt_tokens, i.completion_tokens)),
-        )
-    t = result.totals
-    log.info(
-        "backfill: %d days (%d partial); %d papers (%d summarized, %d cached, %d failed, "
-        "%d skipped); %d model calls, tokens in/out %d/%d, %s; %.1f s",
-        len(result.days),
-        sum(1 for d in result.days if d.status == "partial"),
-        t.papers,
-        t.summarized,
-        t.cached,
-        t.failed,
-        t.skipped,
-        t.model_calls,
-        t.prompt_tokens,
-        t.completion_tokens,
-        cost_text(t.cost_usd),
-        t.wall_seconds,
-    )
-    return 3 if result.status == "partial" else code
 
 
 @app.command()
@@ -548,56 +319,66 @@ def backfill(
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of every day in a range; days already complete cost nothing."""
-    _setup_logging(verbose, log_json)
-    notifier = Notifier()  # replaced once the settings are read; late-bound in the lambda
-    with _boundary(verbose, lambda message: notifier.failed(f"backfill {from_}~{to}", message)):
-        import asyncio
-
-        from paperdigest.config import load_settings
-        from paperdigest.flows.backfill import days_between, run_days
+    setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        from paperdigest.flows import commands
         from paperdigest.flows.filters import filter_overrides
-        from paperdigest.flows.runtime import open_runtime
+        from paperdigest.states import RunStatus
 
-        _modules_loaded()
-
-        if batch + (batch_file is not None) + (ingest is not None) > 1:
-            raise InputError("use only one of --batch, --batch-file and --ingest")
-        # dates and filters first: bad input must not create the database
-        settings = load_settings(**filter_overrides(min_upvotes, include, exclude))
-        days = days_between(parse_day(from_, settings), parse_day(to, settings))
-        notifier = _notifier(settings, no_notify)
-        schema_name, template_name = _choose(schema, template)
-        with closing(open_runtime(settings)) as rt:
-            out = rt.settings.output_dir
-            ingested: list[IngestResult] = []
-            with _progress_bar(not _STDERR["json"]) as bar:  # JSON logs: no bar
-                if batch or batch_file or ingest:  # the Batch API paths load the openai client
-                    from paperdigest.flows import batch as batches
-                if batch_file is not None:
-                    count = asyncio.run(
-                        batches.write_batch_file(rt, days, schema_name, batch_file, bar)
-                    )
-                    log.info("%d batch requests written", count)
-                    typer.echo(str(batch_file))
-                    raise typer.Exit(0)
-                if ingest is not None:
-                    result, one = asyncio.run(
-                        batches.ingest_file(rt, days, schema_name, template_name, out, ingest, bar)
-                    )
-                    ingested = [one]
-                elif batch:
-                    result, ingested = asyncio.run(
-                        batches.run_batch(rt, days, schema_name, template_name, out, bar)
-                    )
-                else:
-                    result = asyncio.run(
-                        run_days(rt, days, schema_name, template_name, out, None, bar)
-                    )
-            code = _report_backfill(result, ingested, rt)
-        notifier.backfill(
-            [notifier.note(d.day, d.path, d.entries, d.omitted) for d in result.days if d.path]
+        result = commands.backfill(
+            _settings(lambda: filter_overrides(min_upvotes, include, exclude)),
+            from_,
+            to,
+            _options(schema, template),
+            batch=batch,
+            batch_file=batch_file,
+            ingest=ingest,
+            notify=not no_notify,
+            progress=progress_bar,
         )
-    raise typer.Exit(code)
+        if result.requests_file is not None:
+            typer.echo(str(result.requests_file))
+        for day in result.days:
+            if day.path is not None:
+                typer.echo(str(day.path))
+    raise typer.Exit(3 if result.status is RunStatus.PARTIAL else 0)
+
+
+@app.command()
+def weekly(
+    week: Annotated[
+        str, typer.Option(help="ISO week: YYYY-Www (e.g. 2025-W46) or 'last'.")
+    ] = "last",
+    top: Annotated[int, typer.Option(min=1, help="Papers listed.")] = 10,
+    template: Annotated[
+        TemplateName | None, typer.Option(help="Layout (default: the week's digests').")
+    ] = None,
+    rank: Annotated[
+        RankName | None,
+        typer.Option(
+            help="Order: relevance when a profile is set, else upvotes [PAPERDIGEST_RANK]."
+        ),
+    ] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
+    no_notify: NoNotify = False,
+    verbose: Verbose = False,
+    log_json: LogJson = False,
+) -> None:
+    """Write a week's post from the stored digests: top papers and an overview of its themes."""
+    setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        from paperdigest.flows import commands
+        from paperdigest.flows.weekly import WeekOptions
+        from paperdigest.states import RunStatus
+
+        settings = _settings(lambda: {"output_dir": output_dir, "rank": rank and rank.value})
+        options = WeekOptions(template.value if template else None, top)
+        result = commands.weekly(settings, week, options, notify=not no_notify)
+        if result.path is None:
+            say(f"nothing stored for {result.week.label}", logging.INFO)
+        else:
+            typer.echo(str(result.path))
+    raise typer.Exit(3 if result.status is RunStatus.PARTIAL else 0)
 
 
 @app.callback(invoke_without_command=True)
@@ -610,11 +391,7 @@ def _version(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    # The process is short-lived: at exit the interpreter's final garbage collections walk
-    # every object the imports made (about 50,000: typer, pydantic and httpx2) only to free
-    # what exit frees anyway. Freezing them first saves about 0.1 s of a cached rerun
-    # (benchmarks/bench_day.py); files and the database are closed by then.
-    _PROCESS["own"] = True
-    atexit.register(gc.freeze)
+    """Console-script entry point: the process tuning (:func:`paperdigest.process.tune`),
+    then the command."""
+    tune()
     app(args=argv, prog_name="paperdigest")

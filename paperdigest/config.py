@@ -11,6 +11,7 @@ Every default carries its reason in the field description; the README lists them
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -33,8 +34,7 @@ from pydantic_settings import (
 )
 
 from paperdigest.errors import ConfigError, register_secret
-from paperdigest.flows.filters import split_words
-from paperdigest.notify import split_urls
+from paperdigest.text import collapse_space, split_urls, split_words
 
 __all__ = ["Settings", "load_settings"]
 
@@ -197,8 +197,9 @@ class Settings(BaseSettings):
     )
     figures: bool = Field(
         True,
-        description="Show each paper's key figure from its arXiv HTML (on: reference 000 shows "
-        "them, and a paper without HTML figures changes nothing).",
+        description="Show each paper's key figure from its arXiv HTML (on: the review notes "
+        "the digests were specified from show one under each title, and a paper without "
+        "HTML figures changes nothing).",
     )
     assets_dir: Path | None = Field(
         None,
@@ -271,6 +272,74 @@ class Settings(BaseSettings):
         description="Base URL where the digests are published; a notification links the "
         "digest as SITE_URL/FILE_NAME. Unset, it names the file's path (no site is assumed).",
     )
+    interests: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="The reader's topics in plain words, separated by ';' or new lines (a list "
+        "in TOML), e.g. 'reinforcement learning for LLM reasoning; medical image "
+        "segmentation'. Each is compared with every paper (relevance). Empty by default: "
+        "no reader is assumed.",
+    )
+    library: Path | None = Field(
+        None,
+        description="A reference-library export describing the reader by the papers they keep: "
+        "BibTeX (.bib), CSL JSON (.json) or RIS (.ris), as Zotero, Mendeley and Paperpile "
+        "write them. Unset by default: no reader is assumed.",
+    )
+    zotero_library_id: str | None = Field(
+        None,
+        description="A Zotero library read through the Zotero Web API at each run (the "
+        "number in zotero.org/settings/keys, or a group's id), so a scheduled run sees the "
+        "live library. Unset by default: no library is read.",
+    )
+    zotero_library_type: Literal["user", "group"] = Field(
+        "user",
+        description="Whether ZOTERO_LIBRARY_ID is a user's or a group's library; 'user': a "
+        "reader's own library is the usual case.",
+    )
+    zotero_api_key: SecretStr | None = Field(
+        None,
+        repr=False,
+        description="Zotero API key (read access) for a private library. No default: a key "
+        "is the user's secret; a public library needs none.",
+    )
+    zotero_base_url: str = Field(
+        "https://api.zotero.org",
+        description="Zotero Web API base URL: Zotero's own API, the only home of a synced "
+        "library (tests point it at a local server).",
+    )
+    embedding_model: str = Field(
+        "text-embedding-3-small",
+        description="Embedding model of the relevance score, or 'none' to rank lexically "
+        "(BM25) at no cost. text-embedding-3-small: OpenAI's cheapest current embedding "
+        "model (~$0.02 per million tokens: a day's list costs a fraction of a cent).",
+    )
+    embedding_base_url: str | None = Field(
+        None,
+        description="OpenAI-compatible server for embeddings. Default: OPENAI_BASE_URL, the "
+        "chat client's, so one server serves both; set it when the chat provider has no "
+        "embeddings (Ollama and vLLM serve /v1/embeddings).",
+    )
+    embedding_api_key: SecretStr | None = Field(
+        None,
+        repr=False,
+        description="Key of the embeddings server. Default: OPENAI_API_KEY, the chat client's; "
+        "set it when EMBEDDING_BASE_URL names another provider, so the chat key is not sent "
+        "there.",
+    )
+    library_half_life_days: float = Field(
+        365.0,
+        gt=0,
+        description="Age (days since an item was added, else issued) at which a library "
+        "item counts half as much as a new one: a year follows a reader's interests as they "
+        "move, while last year's papers still count.",
+    )
+    rank: Literal["upvotes", "relevance"] | None = Field(
+        None,
+        description="Order of a post's papers: 'relevance' to the reader's profile, or "
+        "'upvotes'. Unset: relevance when a profile is set (INTERESTS, LIBRARY or "
+        "ZOTERO_LIBRARY_ID), else upvotes; a reader who described their interests wants "
+        "those papers first.",
+    )
 
     @field_validator("include", "exclude", mode="before")
     @classmethod
@@ -282,6 +351,21 @@ class Settings(BaseSettings):
                 raise ValueError("needs at least one word (comma-separated)")
             return words
         return value
+
+    @field_validator("interests", mode="before")
+    @classmethod
+    def _split_interests(cls, value: object) -> object:
+        if isinstance(value, str):
+            pieces = re.split(r"[;\n]", value)
+        elif isinstance(value, list | tuple):
+            pieces = [str(v) for v in value]
+        else:
+            return value
+        phrases = tuple(dict.fromkeys(p for p in map(collapse_space, pieces) if p))
+        if not phrases and (value.strip() if isinstance(value, str) else value):
+            # "; ;" is a typo, not "no interests" (an unset or empty value is that)
+            raise ValueError("needs at least one topic (separated by ';' or new lines)")
+        return phrases
 
     @field_validator("timezone")
     @classmethod
@@ -341,14 +425,51 @@ class Settings(BaseSettings):
         Raises:
             ConfigError: neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
         """
-        if self.openai_api_key is not None and self.openai_api_key.get_secret_value():
-            register_secret(self.openai_api_key.get_secret_value())  # e.g. a key from TOML
-            return self.openai_api_key.get_secret_value()
+        key = _revealed(self.openai_api_key)
+        if key:
+            return key
         if self.openai_base_url:
             return "EMPTY"
         raise ConfigError(
             "OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to an OpenAI-compatible server)"
         )
+
+    @property
+    def lexical(self) -> bool:
+        """Whether relevance is lexical (BM25, ``embedding_model = "none"``), not embeddings."""
+        return self.embedding_model.strip().lower() == "none"
+
+    def embedding_url(self) -> str | None:
+        """The embeddings server: ``embedding_base_url``, else ``OPENAI_BASE_URL`` (None:
+        the openai client's default, OpenAI's API)."""
+        return self.embedding_base_url or self.openai_base_url
+
+    def embedding_key(self) -> str:
+        """The key for the embeddings server.
+
+        Returns:
+            ``embedding_api_key``, else the chat client's key (:meth:`api_key`, which gives
+            ``"EMPTY"`` for a self-hosted server), else ``"EMPTY"`` when only
+            ``embedding_base_url`` is set (a self-hosted embeddings server needs no key).
+
+        Raises:
+            ConfigError: no key and no base URL for embeddings.
+        """
+        key = _revealed(self.embedding_api_key)
+        if key:
+            return key
+        if self.openai_api_key is not None or self.openai_base_url:
+            return self.api_key()
+        if self.embedding_base_url:
+            return "EMPTY"
+        raise ConfigError(
+            "no key for the embedding API: set PAPERDIGEST_EMBEDDING_API_KEY or OPENAI_API_KEY "
+            "(or PAPERDIGEST_EMBEDDING_MODEL=none to rank lexically)"
+        )
+
+    def zotero_key(self) -> str | None:
+        """The Zotero API key (registered for redaction), or None for a public library."""
+        return _revealed(self.zotero_api_key)
 
     @classmethod
     def settings_customise_sources(
@@ -366,6 +487,15 @@ class Settings(BaseSettings):
         elif _DEFAULT_TOML.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=_DEFAULT_TOML))
         return tuple(sources)
+
+
+def _revealed(secret: SecretStr | None) -> str | None:
+    """A secret setting's value, registered for :func:`~paperdigest.errors.redact` (a key
+    read from TOML is in no environment variable); None when unset or empty."""
+    if secret is None or not secret.get_secret_value():
+        return None
+    register_secret(secret.get_secret_value())
+    return secret.get_secret_value()
 
 
 def load_settings(**overrides: object) -> Settings:

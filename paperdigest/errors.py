@@ -55,6 +55,7 @@ __all__ = [
     "StoreError",
     "SummaryError",
     "UpstreamFormatError",
+    "one_line",
     "redact",
     "register_secret",
 ]
@@ -258,3 +259,12 @@ class BatchError(PaperdigestError):
         self.batch_id = batch_id
         self.status = status
         super().__init__(f"batch {batch_id} ended {status}{': ' + detail if detail else ''}")
+
+
+def one_line(exc: Exception) -> str:
+    """The one-line message of any error, keys masked: ``str()`` of ours; of any other (a bug,
+    or a library error not wrapped where it entered) ``unexpected TYPE: … (rerun with -v for
+    details)``. What the CLI prints and a failure notification says."""
+    if isinstance(exc, PaperdigestError):
+        return redact(str(exc))  # again: a key may have been registered since it was made
+    return redact(f"unexpected {type(exc).__name__}: {exc} (rerun with -v for details)")

@@ -1,10 +1,13 @@
-"""``index.md``: every digest, newest first, with its date, paper count and link (issue 9
-§5). Pure: items in, text out, no clock.
+"""``index.md``: every digest and weekly post, newest first, with its date (a weekly post:
+its week), paper count and link (issue 9 §5, issue 19 §2). Pure: items in, text out, no clock.
 
 Links are relative to the index's folder, so the folder can be served or moved as a whole.
-A ``jekyll`` digest is linked through Liquid's ``{% post_url %}`` (its file name in
-``_posts`` is not its URL on the site), and an index listing any gets front matter so that
-Jekyll renders it.
+An index listing any ``jekyll`` digest gets front matter so that Jekyll renders it, and each
+such digest's line is Liquid that looks the post up among the posts Jekyll built
+(``site.posts``, by file name) and writes its line, linked to its URL, only when it is
+there: a post's file name in ``_posts`` is not its URL, and a post Jekyll skips (dated after
+the build machine's clock, ``published: false``) must leave the site building rather than
+fail it as ``{% post_url %}`` does (issue 17 §1).
 """
 
 from __future__ import annotations
@@ -13,26 +16,55 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["IndexItem", "render_index"]
+from paperdigest.masthead import SITE_TITLE
 
-_TITLE = "Hugging Face Daily Papers 리뷰"
+__all__ = ["POST_URL", "IndexItem", "jekyll_post_guard", "render_index"]
+
+_TITLE = SITE_TITLE
+
+POST_URL = "{{ digest_post.url | relative_url }}"
+"""The URL of the post :func:`jekyll_post_guard` found, as Liquid output."""
+
+
+def jekyll_post_guard(name: str, found: str, missing: str = "", *, trim: bool = False) -> str:
+    """Liquid that writes ``found`` when Jekyll built the post whose file name is ``name``
+    (looked up in ``site.posts``; ``found`` gives its URL as :data:`POST_URL`), else
+    ``missing``: the one way a Jekyll page here links a post, so that a post Jekyll skipped
+    leaves the site building (issue 17 §1). ``name`` is a digest's or weekly post's file
+    name (dates, letters, ``-`` and ``.`` only: nothing to quote).
+
+    ``trim`` ends the Liquid with ``-%}``, which eats the white space after it: for a whole
+    line (``found`` ending in a newline) that a skipped post leaves out without a blank line.
+    """
+    text = f'{{% assign digest_post = site.posts | where: "name", "{name}" | first %}}'
+    text += f"{{% if digest_post %}}{found}"
+    if missing:
+        text += f"{{% else %}}{missing}"
+    return text + ("{% endif -%}" if trim else "{% endif %}")
 
 
 @dataclass(frozen=True)
 class IndexItem:
-    """One digest: its day (``YYYY-MM-DD``), file, template and summarized paper count."""
+    """One digest: its day (``YYYY-MM-DD``), file, template and summarized paper count; or
+    a weekly post: its Sunday, file, template, the papers it lists, and ``label``, the text
+    its line shows instead of the day (``2025-W46 주간``)."""
 
     day: str
     path: Path
     template: str
     papers: int
+    label: str | None = None
 
 
-def _link(item: IndexItem, index_dir: Path) -> str:
-    if item.template == "jekyll":
-        return "{% post_url " + item.path.stem + " %}"
-    relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
-    return f"<{relative}>"
+def _line(item: IndexItem, index_dir: Path, which: str) -> str:
+    text = f" — {item.papers}편{which}"
+    shown = item.label or item.day
+    if item.template != "jekyll":
+        relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
+        return f"- [{shown}](<{relative}>){text}"
+    # One line of output or none: a post Jekyll did not build leaves no blank line inside the
+    # list (which would make it a loose list).
+    return jekyll_post_guard(item.path.name, f"- [{shown}]({POST_URL}){text}\n", trim=True)
 
 
 def render_index(items: list[IndexItem], index_dir: Path) -> str:
@@ -54,7 +86,7 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     lines += [f"# {_TITLE}", ""]
     for item in ordered:
         which = f" ({item.template})" if several else ""
-        lines.append(f"- [{item.day}]({_link(item, index_dir)}) — {item.papers}편{which}")
+        lines.append(_line(item, index_dir, which))
     if not ordered:
         lines.append("아직 다이제스트가 없습니다.")
     return "\n".join(lines) + "\n"

@@ -26,19 +26,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-from paperdigest.errors import ConfigError, redact, register_secret
+from paperdigest.errors import ConfigError, PaperdigestError, one_line, redact, register_secret
+from paperdigest.masthead import day_headline, week_headline
 from paperdigest.text import collapse_space
 
 if TYPE_CHECKING:  # render loads jinja2; a message needs only the entries' attributes
     from paperdigest.render import Entry, Omitted
+    from paperdigest.roundup import WeeklyEntry
 
 __all__ = [
     "DigestNote",
     "Notifier",
+    "WeeklyNote",
     "digest_message",
     "failure_message",
     "range_message",
-    "split_urls",
+    "weekly_message",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -49,11 +52,6 @@ log = logging.getLogger("paperdigest")
 # masked whatever their length (register_secret ignores values under 4 characters).
 # apprise's own timeouts (4 s to connect, 4 s to read) bound how long a dead service holds a run.
 _TOKEN_CHARS = 8
-
-
-def split_urls(value: str) -> list[str]:
-    """``PAPERDIGEST_NOTIFY``'s text as a list: URLs separated by spaces and/or commas."""
-    return [url for url in re.split(r"[\s,]+", value) if url]
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,28 @@ class DigestNote:
     left_out: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class WeeklyNote:
+    """One written weekly post, as a message tells of it.
+
+    Attributes:
+        week: the ISO week, ``2025-W46``.
+        location: as :attr:`DigestNote.location`.
+        lines: one line per top paper, ``title — gist`` (the title alone without a gist),
+            in rank order.
+        partial: the post went out without its overview (exit 3).
+    """
+
+    week: str
+    location: str
+    lines: tuple[str, ...]
+    partial: bool = False
+
+
+def _paper_line(title: str, gist: str | None) -> str:
+    return f"{collapse_space(title)} — {collapse_space(gist)}" if gist else collapse_space(title)
+
+
 def location(path: Path, site_url: str | None) -> str:
     """Where readers find the digest: ``site_url`` joined with the file name, else the path."""
     if site_url:
@@ -88,12 +108,24 @@ def digest_message(note: DigestNote) -> tuple[str, str]:
     The title is ``📰 Hugging Face Daily Papers – DATE (N편)`` with N the papers summarized;
     the body lists the TL;DR lines, the location, and on a partial day the papers left out.
     """
-    title = f"📰 Hugging Face Daily Papers – {note.day.isoformat()} ({len(note.lines)}편)"
+    title = f"{day_headline(note.day.isoformat())} ({len(note.lines)}편)"
     body = [f"• {line}" for line in note.lines]
     body += ["", f"전체 다이제스트: {note.location}"]
     if note.left_out:
         body += ["", f"다이제스트에서 빠진 논문 {len(note.left_out)}편:"]
         body += [f"• {line}" for line in note.left_out]
+    return title, "\n".join(body)
+
+
+def weekly_message(note: WeeklyNote) -> tuple[str, str]:
+    """(title, body) of the message for a weekly post (exit 0 or 3): the title
+    ``📰 Hugging Face Weekly Papers – 2025-W46 (N편)`` with N the papers listed; the body
+    the papers' lines and the location, and whether the overview is missing."""
+    title = f"{week_headline(note.week)} ({len(note.lines)}편)"
+    body = [f"• {line}" for line in note.lines]
+    body += ["", f"주간 리뷰: {note.location}"]
+    if note.partial:
+        body += ["", "이번 주 개요를 만들지 못했습니다 (paperdigest weekly를 다시 실행하세요)."]
     return title, "\n".join(body)
 
 
@@ -103,7 +135,7 @@ def range_message(notes: Sequence[DigestNote]) -> tuple[str, str]:
     first, last = notes[0].day.isoformat(), notes[-1].day.isoformat()
     span = first if first == last else f"{first} ~ {last}"
     papers = sum(len(n.lines) for n in notes)
-    title = f"📰 Hugging Face Daily Papers – {span} ({papers}편, {len(notes)}일)"
+    title = f"{day_headline(span)} ({papers}편, {len(notes)}일)"
     body = [f"• {n.day.isoformat()} ({len(n.lines)}편): {n.location}" for n in notes]
     left_out = [f"• {n.day.isoformat()} {line}" for n in notes for line in n.left_out]
     if left_out:
@@ -254,11 +286,8 @@ class Notifier:
     ) -> DigestNote:
         """The note of the digest at ``path`` with its entries and omitted papers
         (:class:`~paperdigest.render.Entry`, :class:`~paperdigest.render.Omitted`)."""
-        lines = []
-        for entry in entries:
-            title = collapse_space(entry.paper.title)
-            gist = entry.view.gist  # None for a summary stored before the gist existed
-            lines.append(f"{title} — {collapse_space(gist)}" if gist else title)
+        # A gist is None for a summary stored before the gist existed.
+        lines = [_paper_line(entry.paper.title, entry.view.gist) for entry in entries]
         left_out = tuple(f"{o.arxiv_id} {collapse_space(o.title)}: {o.reason}" for o in omitted)
         return DigestNote(day, location(path, self.site_url), tuple(lines), left_out)
 
@@ -266,6 +295,14 @@ class Notifier:
         """Tell of one day's digest (see :func:`digest_message`)."""
         if self.targets:
             self.send(*digest_message(note))
+
+    def weekly(self, week: str, path: Path, entries: Sequence[WeeklyEntry], partial: bool) -> None:
+        """Tell of a weekly post at ``path`` with its top papers
+        (:class:`~paperdigest.roundup.WeeklyEntry`); see :func:`weekly_message`."""
+        if self.targets:
+            lines = tuple(_paper_line(e.paper.title, e.gist) for e in entries)
+            note = WeeklyNote(week, location(path, self.site_url), lines, partial)
+            self.send(*weekly_message(note))
 
     def backfill(self, notes: Sequence[DigestNote]) -> None:
         """Tell of a backfill's digests in one message; nothing when none was written."""
@@ -276,3 +313,16 @@ class Notifier:
         """Tell that ``what`` (e.g. ``run 2025-11-07``) failed with exit 1."""
         if self.targets:
             self.send(*failure_message(what, message))
+
+    @contextmanager
+    def on_failure(self, what: str) -> Iterator[None]:
+        """Tell of the block's failure (:meth:`failed`, with the error's one line), then let
+        the error go on. A failure is what exits 1: an error of ours whose ``exit_code`` is 1
+        (an upstream down, the database, a lock wait) or any other exception; not bad input
+        (exit 2) or a day left partial (exit 3), nor an interrupt (Ctrl-C)."""
+        try:
+            yield
+        except Exception as exc:
+            if not isinstance(exc, PaperdigestError) or exc.exit_code == 1:
+                self.failed(what, one_line(exc))
+            raise

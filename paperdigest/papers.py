@@ -43,6 +43,10 @@ class Paper(BaseModel):
     (``"hf"``, the ``paper.summary`` field) because arXiv did not return the paper.
     ``ai_keywords`` are Hugging Face's keywords of the paper (``paper.ai_keywords``), read
     by the filters; empty on days the list has none and in records stored before them.
+    ``github_repo``, ``project_page`` and ``github_stars`` are the list's ``paper.githubRepo``,
+    ``paper.projectPage`` and ``paper.githubStars`` as given (URLs unchecked: the digest
+    links only ``http(s)`` ones, see :func:`paperdigest.render.safe_url`); None when the list
+    has none and in records stored before them.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -59,6 +63,9 @@ class Paper(BaseModel):
     published: str | None = None
     abstract_source: Literal["hf", "arxiv"] = "hf"
     ai_keywords: tuple[str, ...] = ()
+    github_repo: str | None = None
+    project_page: str | None = None
+    github_stars: int | None = None
 
     @property
     def versioned_id(self) -> str:

@@ -1,52 +1,52 @@
 """Schema + template → markdown digest (pure: no I/O, no clock).
 
-Templates (Jinja2, ``paperdigest/templates``): ``digest`` (reference 002), ``jekyll``
-(reference 003, a ``_posts`` file with front matter that parses), ``docusaurus``
-(references 000/001/004, MDX-safe). Either schema fits any template through
-:class:`paperdigest.model.schemas.View`.
+Templates (Jinja2, ``paperdigest/templates``): ``digest`` (plain markdown: a
+``# 📰 Hugging Face Daily Papers – DATE`` heading, a ``## ARXIVID`` section per paper with
+its link and ``**Summary**:``), ``jekyll`` (a ``_posts`` file whose front matter parses, a
+``# N. [Title](arXiv link)`` section per paper), ``docusaurus`` (MDX-safe review notes, a
+``## N. [Title](HF link) `org``` section per paper with its subtitle and key figure). Either
+schema fits any template through :class:`paperdigest.model.schemas.View`.
 
 Safety: titles are escaped for markdown and HTML, model text may carry paragraphs,
 bullets and bold but no raw HTML (``<`` is escaped; in MDX also ``{`` and ``}``), and
-every link is built from the arXiv id alone, never from model output.
+every link is built from the arXiv id alone, never from model output, except the code and
+project links of the daily papers list, which pass :func:`safe_url` (``http(s)`` only).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Literal
+from datetime import date, datetime, time, tzinfo
+from urllib.parse import quote, urlsplit
 
 import jinja2
 
+from paperdigest.masthead import day_headline, post_title
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
+from paperdigest.states import PaperState
 from paperdigest.text import collapse_space, drop_controls, plain_line
-from paperdigest.weeks import IsoWeek
 
 __all__ = [
-    "FAILED",
-    "FILTERED",
-    "NOT_DONE",
-    "SKIPPED",
     "TEMPLATES",
     "Entry",
     "FigureRef",
     "Omitted",
-    "WeekDay",
-    "WeeklyEntry",
+    "clipped_description",
+    "code_links",
+    "day_start",
     "digest_filename",
+    "layouts",
     "model_markdown",
     "render_digest",
-    "render_weekly",
+    "safe_url",
     "section_anchor",
     "section_slug",
     "split_title",
-    "weekly_filename",
+    "tidy_markdown",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -58,6 +58,22 @@ _FILENAMES = {
 }
 
 _TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def section_anchor(arxiv_id: str) -> str:
+    """The id of a paper's section in a digest: ``paper-2511-04570``, written as an explicit
+    heading id in ``jekyll`` (kramdown ``{#id}``) and ``docusaurus`` (the MDX comment
+    ``{/* #id */}`` of Docusaurus ≥ 3.10); the ``digest`` layout has none (see
+    :func:`section_slug`)."""
+    return "paper-" + arxiv_id.replace(".", "-")
+
+
+def section_slug(arxiv_id: str) -> str:
+    """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
+    layout's heading ``## 2511.04570``: lower case, punctuation dropped, so ``251104570``.
+    CommonMark itself has no heading ids, and plain ``digest`` files are read on GitHub-like
+    renderers (a markdown file in a repository or a gist)."""
+    return re.sub(r"[^\w\- ]", "", arxiv_id.lower()).replace(" ", "-")
 
 
 @dataclass(frozen=True)
@@ -78,22 +94,6 @@ class FigureRef:
     def importable(self) -> bool:
         """Whether MDX can ``import`` the file (a relative path); a site URL is used as is."""
         return self.url.startswith(("./", "../"))
-
-
-def section_anchor(arxiv_id: str) -> str:
-    """The id of a paper's section in a digest: ``paper-2511-04570``, written as an explicit
-    heading id in ``jekyll`` (kramdown ``{#id}``) and ``docusaurus`` (the MDX comment
-    ``{/* #id */}`` of Docusaurus ≥ 3.10); the ``digest`` layout has none (see
-    :func:`section_slug`)."""
-    return "paper-" + arxiv_id.replace(".", "-")
-
-
-def section_slug(arxiv_id: str) -> str:
-    """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
-    layout's heading ``## 2511.04570``: lower case, punctuation dropped, so ``251104570``.
-    CommonMark itself has no heading ids, and plain ``digest`` files are read on GitHub-like
-    renderers (as the 7-section reference digest is)."""
-    return re.sub(r"[^\w\- ]", "", arxiv_id.lower()).replace(" ", "-")
 
 
 @dataclass(frozen=True)
@@ -153,36 +153,40 @@ def split_title(title: str) -> tuple[str, str | None]:
     return head, tail
 
 
-# The first word of an omission reason says its kind; the reason is shown in the digest
-# and stored per digest, so the kind is read back from it rather than kept apart.
-FAILED = "요약 실패"  # every attempt failed validation, or the API refused the request
-NOT_DONE = "미완료"  # the run's token cap was reached first
-SKIPPED = "건너뜀"  # nothing to summarize from (no abstract, no full text)
-FILTERED = "필터로 제외"  # left out by --min-upvotes/--include/--exclude/--limit: no model call
+# The label each state of a paper left out carries in the digest (and in the notification
+# and the CLI's "not in digest" line): the start of its reason.
+_LABELS: dict[PaperState, str] = {
+    PaperState.FAILED: "요약 실패",  # every attempt failed validation, or the API refused it
+    PaperState.NOT_DONE: "미완료",  # the run's token cap was reached first, or the API was down
+    PaperState.SKIPPED: "건너뜀",  # nothing to summarize from (no abstract, no full text)
+    PaperState.FILTERED: "필터로 제외",  # left out by the filters: no model call
+}
 
 
 @dataclass(frozen=True)
 class Omitted:
     """A paper of the day's list that the digest does not summarize, and why.
 
-    ``reason`` starts with :data:`FAILED`, :data:`NOT_DONE`, :data:`SKIPPED` or
-    :data:`FILTERED` (named in the digest's last line, not among the failures).
+    ``state`` is one of the states :attr:`~paperdigest.states.PaperState.summarized` is
+    false for; a ``filtered`` paper is named in the digest's last line, the others in its
+    list of papers not summarized. ``detail`` and ``attempts`` as in
+    :class:`~paperdigest.records.Listing`.
     """
 
     arxiv_id: str
     title: str
-    reason: str
+    state: PaperState
+    detail: str | None = None
+    attempts: int | None = None
 
     @property
-    def kind(self) -> Literal["failed", "not_done", "skipped", "filtered"]:
-        """What the reason's first word says; an unknown reason counts as failed."""
-        if self.reason.startswith(FILTERED):
-            return "filtered"
-        if self.reason.startswith(SKIPPED):
-            return "skipped"
-        if self.reason.startswith(NOT_DONE):
-            return "not_done"
-        return "failed"
+    def reason(self) -> str:
+        """The reason as the digest shows it, made from the state: its label, the attempts
+        and the detail, e.g. ``요약 실패 (3회 시도): section 5 must be Korean``."""
+        text = _LABELS[self.state]
+        if self.attempts is not None:
+            text += f" ({self.attempts}회 시도)"
+        return f"{text}: {self.detail}" if self.detail else text
 
 
 def _title_md(value: str) -> str:
@@ -290,6 +294,62 @@ def _md_url(value: str) -> str:
     return text
 
 
+# What stays as written in a linked URL: RFC 3986's unreserved and reserved characters and
+# "%" (escapes already there), minus the ones markdown, kramdown or MDX would read as syntax
+# in a link destination: ( ) [ ] < > { } | $ ' " ` \ ^ and white space are percent-encoded.
+_URL_SAFE = "-._~:/?#@!&*+,;=%"
+
+
+def safe_url(value: str | None) -> str | None:
+    """``value`` as a link destination every layout can print as is, or None.
+
+    Only absolute ``http``/``https`` URLs with a host qualify: ``javascript:``, ``data:``,
+    relative and protocol-relative (``//host``) URLs, and values with white space or control
+    characters inside, give None (the list's fields are third-party text). Characters that
+    are markdown, kramdown or MDX syntax are percent-encoded (see ``_URL_SAFE``).
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if not text or text != drop_controls(text) or any(c.isspace() for c in text):
+        return None
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return quote(text, safe=_URL_SAFE)
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Whether two URLs name one page: scheme and host case-insensitively, a trailing
+    ``/`` or ``.git`` ignored (``https://github.com/x/y`` and ``https://github.com/x/y/``)."""
+
+    def key(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url)
+        path = parts.path.rstrip("/").removesuffix(".git").rstrip("/")
+        return parts.netloc.lower(), path, parts.query
+
+    return key(a) == key(b)
+
+
+def code_links(paper: Paper) -> str:
+    """The line of code and project links under a paper's title, or ``""``.
+
+    ``💻 [코드](URL) ⭐ N · 🌐 [프로젝트 페이지](URL)``: the code link (``github_repo``) with its
+    stars when the list gives them, then the project page, shown only when it is another page
+    than the code link. Each URL passes :func:`safe_url` (a link that does not is left out);
+    the link texts are fixed, so the line needs no escaping in any layout.
+    """
+    code = safe_url(paper.github_repo)
+    page = safe_url(paper.project_page)
+    parts: list[str] = []
+    if code:
+        stars = f" ⭐ {paper.github_stars}" if paper.github_stars is not None else ""
+        parts.append(f"💻 [코드]({code}){stars}")
+    if page and not (code and _same_url(code, page)):
+        parts.append(f"🌐 [프로젝트 페이지]({page})")
+    return " · ".join(parts)
+
+
 def _js_string(value: str) -> str:
     """A JavaScript string literal (for an MDX ``import``), quotes and ``<`` escaped."""
     return json.dumps(drop_controls(str(value))).replace("<", "\\u003c")
@@ -319,7 +379,15 @@ _env.filters.update(
     code_span=_code_span,
     md_url=_md_url,
     js_string=_js_string,
+    code_links=code_links,
 )
+
+
+def layouts() -> jinja2.Environment:
+    """The templates of ``paperdigest/templates`` with the escaping filters of the digests
+    (``title_md``, ``text_jekyll``, ``yaml_str``, …), for other posts in the same layouts
+    (the weekly post, :mod:`paperdigest.roundup`)."""
+    return _env
 
 
 # Search engines show about 160 characters of a meta description.
@@ -327,15 +395,16 @@ _DESCRIPTION_CHARS = 160
 
 
 def _description(day: date, entries: list[Entry]) -> str:
-    """The digest's one-line plain-text summary (docusaurus ``description``): the date, the
-    paper count and the first titles (their heading part), cut at a word to
+    """The digest's one-line plain-text summary (docusaurus ``description``)."""
+    return clipped_description(
+        f"{day.isoformat()} Hugging Face 데일리 논문", [e.paper for e in entries]
+    )
+
+
+def clipped_description(head: str, papers: list[Paper]) -> str:
+    """A post's one-line plain-text summary (docusaurus ``description``): ``head``, the
+    paper count and the papers' titles (their heading part), cut at a word to
     :data:`_DESCRIPTION_CHARS` characters."""
-    return _clipped(f"{day.isoformat()} Hugging Face 데일리 논문", [e.paper for e in entries])
-
-
-def _clipped(head: str, papers: list[Paper]) -> str:
-    """``head``, the paper count and the papers' titles (their heading part), cut at a word
-    to :data:`_DESCRIPTION_CHARS` characters."""
     text = f"{head} {len(papers)}편"
     if papers:
         text += ": " + ", ".join(split_title(_plain(p.title))[0] for p in papers)
@@ -344,12 +413,14 @@ def _clipped(head: str, papers: list[Paper]) -> str:
     return text
 
 
-def _tidy(text: str) -> str:
-    """Rendered markdown without trailing blanks or runs of blank lines, ending with one
-    newline."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
-    text = re.sub(r"\n{3,}", "\n\n", text)
-    return text.strip("\n") + "\n"
+def day_start(day: date, tz: tzinfo) -> datetime:
+    """The instant a digest's day begins: midnight of ``day`` in ``tz`` (the configured
+    ``PAPERDIGEST_TIMEZONE``), as the Jekyll post's ``date`` and the feed entries give it.
+
+    A bare ``YYYY-MM-DD`` would be midnight wherever the reader or build machine is: a UTC
+    build hides a Seoul morning's post as dated in the future (issue 17 §1).
+    """
+    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def digest_filename(day: date, template: str) -> str:
@@ -363,16 +434,19 @@ def render_digest(
     entries: list[Entry],
     omitted: list[Omitted] | None = None,
     *,
+    tz: tzinfo,
     tldr: bool = True,
 ) -> str:
     """Render a digest.
 
     Args:
         day: the digest's date (the only date in it: reruns give the same bytes).
+        tz: the time zone ``day`` is a day of; the ``jekyll`` front matter dates the post
+            at its midnight there (:func:`day_start`), with the offset.
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in list order.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
-            papers filtered out (:data:`FILTERED`), named in the digest's last line.
+            papers filtered out (``filtered``), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, linking to its section).
 
     Returns:
@@ -385,139 +459,24 @@ def render_digest(
         raise KeyError(template)
     text = _env.get_template(f"{template}.md.j2").render(
         day=day.isoformat(),
+        headline=day_headline(day.isoformat()),
+        post_title=post_title(day.isoformat()),
+        # Jekyll's front matter form, "YYYY-MM-DD HH:MM:SS +/-TTTT": one instant on any
+        # build machine, whatever its time zone.
+        start=day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
         entries=entries,
-        omitted=[o for o in omitted or [] if o.kind != "filtered"],
-        filtered=[o for o in omitted or [] if o.kind == "filtered"],
-        filtered_label=FILTERED,
+        omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
+        filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],
+        filtered_label=_LABELS[PaperState.FILTERED],
         description=_description(day, entries),
         tldr=tldr,
     )
-    return _tidy(text)
+    return tidy_markdown(text)
 
 
-# --- the weekly post (issue 19 §2) -------------------------------------------------------
-
-_WEEKDAYS = "월화수목금토일"
-
-
-@dataclass(frozen=True)
-class WeekDay:
-    """A day of the week as the weekly post lists it: its digest file (None: no digest was
-    stored for the day) and the papers that digest summarizes."""
-
-    day: date
-    digest: Path | None
-    papers: int = 0
-
-    @property
-    def label(self) -> str:
-        """``2025-11-10 (월)``."""
-        return f"{self.day.isoformat()} ({_WEEKDAYS[self.day.weekday()]})"
-
-
-@dataclass(frozen=True)
-class WeeklyEntry:
-    """One of the week's top papers: ``number`` from 1 in rank order, the paper, its gist
-    (None for a summary stored before gists), and the day and file of the daily digest that
-    summarizes it (the weekly post links its section there)."""
-
-    number: int
-    paper: Paper
-    gist: str | None
-    day: date
-    digest: Path
-
-
-# Distinct per layout, as the daily names are, so that posts of several layouts can share a
-# folder (and index.md).
-_WEEKLY_FILENAMES = {
-    "digest": "{sunday}-weekly-{week}.md",
-    "jekyll": "{sunday}-hf-weekly-papers-{week}.md",
-    "docusaurus": "{sunday}-weekly-review-{week}.md",
-}
-
-
-def weekly_filename(week: IsoWeek, template: str) -> str:
-    """The weekly post's file name in a layout, e.g. ``2025-11-16-weekly-2025-W46.md``.
-
-    Dated by the week's Sunday: Jekyll and Docusaurus need a date in a post's name, and the
-    Sunday is the last day the post covers, so it sorts after the week's daily posts. It has
-    also begun in every time zone by the time the week is over in Seoul, so a build machine
-    in UTC (GitHub Pages, Actions) never skips it as a future post, nor its links to the
-    daily posts, which are all dated that day or earlier."""
-    return _WEEKLY_FILENAMES[template].format(sunday=week.sunday.isoformat(), week=week.label)
-
-
-def _liquid_safe(value: str) -> str:
-    """Text for a Jekyll page that Liquid renders (the weekly post links the daily posts
-    with ``{% post_url %}``): every ``{`` becomes the Liquid output ``{{ '{' }}``, so no
-    ``{{`` or ``{%`` of paper or model text is left for Liquid to run, and after Liquid the
-    text is as kramdown should read it."""
-    return value.replace("{", "{{ '{' }}")
-
-
-_env.filters.update(liquid_safe=_liquid_safe)
-
-
-def _relative(path: Path, folder: Path) -> str:
-    return Path(os.path.relpath(path, folder)).as_posix()
-
-
-def _daily_link(template: str, digest: Path, folder: Path, arxiv_id: str | None) -> str:
-    """The link from the weekly post in ``folder`` to a daily digest, and to a paper's
-    section in it when ``arxiv_id`` is given: a relative file link (``digest``: GitHub's
-    heading slug; ``docusaurus``: the explicit id, Docusaurus turns a file link into the
-    post's URL), or for ``jekyll`` the post's URL through ``{% post_url %}`` (a post's file
-    name in ``_posts`` is not its URL)."""
-    if template == "jekyll":
-        link = "{% post_url " + digest.stem + " %}"
-    else:
-        link = _md_url(_relative(digest, folder))
-    if arxiv_id is None:
-        return link
-    return f"{link}#{section_slug(arxiv_id) if template == 'digest' else section_anchor(arxiv_id)}"
-
-
-def render_weekly(
-    week: IsoWeek,
-    template: str,
-    entries: list[WeeklyEntry],
-    days: list[WeekDay],
-    overview: str | None,
-    folder: Path,
-) -> str:
-    """Render a week's post.
-
-    Args:
-        week: the ISO week.
-        template: one of :data:`TEMPLATES` (that of the week's daily digests).
-        entries: the week's top papers, in rank order (their TL;DR-style list).
-        days: the week's seven days, Monday first, each with its digest or None.
-        overview: the Korean overview of the week's themes; None leaves its section out.
-        folder: where the post is written (its links to the daily digests are relative to it).
-
-    Returns:
-        The markdown text, ending with one newline.
-
-    Raises:
-        KeyError: ``template`` is not one of :data:`TEMPLATES`.
-    """
-    if template not in _FILENAMES:
-        raise KeyError(template)
-    text = _env.get_template(f"weekly-{template}.md.j2").render(
-        week=week.label,
-        monday=week.monday.isoformat(),
-        sunday=week.sunday.isoformat(),
-        entries=entries,
-        links={
-            e.number: _daily_link(template, e.digest, folder, e.paper.arxiv_id) for e in entries
-        },
-        days=days,
-        day_links={d.day: _daily_link(template, d.digest, folder, None) for d in days if d.digest},
-        overview=overview,
-        description=_clipped(
-            f"{week.monday.isoformat()} ~ {week.sunday.isoformat()} Hugging Face 주간 논문",
-            [e.paper for e in entries],
-        ),
-    )
-    return _tidy(text)
+def tidy_markdown(text: str) -> str:
+    """Rendered markdown without trailing blanks or runs of blank lines, ending with one
+    newline."""
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text)
+    return text.strip("\n") + "\n"

@@ -1,10 +1,19 @@
-"""Tiny text rules shared by every layer (sources, checks, model, errors): one copy each."""
+"""Tiny text rules shared by every layer (config, sources, checks, model, errors): one copy
+each."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["collapse_space", "drop_controls", "plain_line", "strip_numbering"]
+__all__ = [
+    "collapse_space",
+    "drop_controls",
+    "plain_line",
+    "split_urls",
+    "split_words",
+    "strip_numbering",
+]
 
 # Numbering before a heading: "1 ", "1.", "3.2", "3.2.", "I ", "II.", "II-A", "A.".
 # Stripped for keyword matching only; a title keeps its number.
@@ -41,3 +50,17 @@ def strip_numbering(title: str) -> str:
     Numbers recognised: arabic, roman (``I``–``C``) or a capital letter, dotted or dashed
     (``3.2``, ``II-A``), with an optional ``.``/``:``/``)`` and then whitespace."""
     return _NUMBERING_RE.sub("", title, count=1)
+
+
+def split_words(value: str | Iterable[str]) -> tuple[str, ...]:
+    """``"agent, RL ,,video"`` → ``("agent", "rl", "video")``: comma-separated (or already a
+    list, as a TOML array gives them), white space trimmed and collapsed, lower-cased,
+    empty pieces dropped, duplicates kept once in order."""
+    pieces = value.split(",") if isinstance(value, str) else [str(v) for v in value]
+    words = (collapse_space(p).casefold() for p in pieces)
+    return tuple(dict.fromkeys(w for w in words if w))
+
+
+def split_urls(value: str) -> list[str]:
+    """``PAPERDIGEST_NOTIFY``'s text as a list: URLs separated by spaces and/or commas."""
+    return [url for url in re.split(r"[\s,]+", value) if url]

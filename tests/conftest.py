@@ -40,6 +40,22 @@ class AppEnv:
         return getattr(self, name)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--update-golden``: the one way to rewrite tests/golden (an environment variable is
+    not: a stray one would rewrite them during an ordinary run, see ``_configure``)."""
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden from this run's digests (then review the diff)",
+    )
+
+
+@pytest.fixture
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    """Whether this run was asked to rewrite the golden files (``--update-golden``)."""
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture(scope="session")
 def fake_upstream() -> Iterator[FakeUpstream]:
     """The one running FakeUpstream of the session (prefer ``fake``, which resets it)."""
@@ -69,9 +85,9 @@ def _reset(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch) -> None:
 def env(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> AppEnv:
     """Point the app at ``fake`` and run the test in ``tmp_path``; returns an :class:`AppEnv`.
 
-    Every outer ``PAPERDIGEST_*`` variable is removed first (a developer's
-    ``PAPERDIGEST_CONFIG`` or ``PAPERDIGEST_DB`` must not leak into tests), and waits are zeroed
-    so retries and arXiv's politeness delay cost no time.
+    Every outer ``PAPERDIGEST_*`` variable (and ``UPDATE_GOLDEN``) is removed first (a
+    developer's ``PAPERDIGEST_CONFIG`` or ``PAPERDIGEST_DB`` must not leak into tests), and
+    waits are zeroed so retries and arXiv's politeness delay cost no time.
     """
     return _configure(fake, monkeypatch, tmp_path)
 
@@ -90,6 +106,9 @@ def _configure(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     for name in list(os.environ):
         if name.startswith("PAPERDIGEST_"):
             monkeypatch.delenv(name)
+    # Golden files are rewritten only on --update-golden; a variable left in a shell (the old
+    # way to ask) must not do it behind a normal run's back.
+    monkeypatch.delenv("UPDATE_GOLDEN", raising=False)
     base = fake.base_url
     out_dir = tmp_path / "out"
     settings = {
@@ -98,6 +117,7 @@ def _configure(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         "PAPERDIGEST_ARXIV_HTML_URL": f"{base}/html",
         "PAPERDIGEST_ARXIV_PDF_URL": f"{base}/pdf",
         "OPENAI_BASE_URL": f"{base}/v1",
+        "PAPERDIGEST_ZOTERO_BASE_URL": base,
         "OPENAI_API_KEY": TEST_API_KEY,
         "PAPERDIGEST_MODEL": "fake-model",
         "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",
@@ -113,8 +133,14 @@ def _configure(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """List the real-tool tests that were skipped, so a partial run says what it did not prove."""
+    """List the real-tool tests that were skipped, so a partial run says what it did not prove;
+    say that an ``UPDATE_GOLDEN`` variable was ignored."""
     from realtools import SKIP_PREFIX
+
+    if os.environ.get("UPDATE_GOLDEN") and not terminalreporter.config.getoption("--update-golden"):
+        terminalreporter.write_line(
+            "UPDATE_GOLDEN is ignored: rewrite the golden files with `make golden`"
+        )
 
     skipped = [
         report

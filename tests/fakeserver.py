@@ -21,6 +21,7 @@ Usage::
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import itertools
@@ -43,9 +44,12 @@ from xml.sax.saxutils import escape
 __all__ = [
     "CHAT_FAULTS",
     "CREATED",
+    "EMBEDDING_DIMS",
+    "EMBEDDING_FAULTS",
     "ENGLISH_SENTENCE",
     "FIXTURES_DIR",
     "FakeUpstream",
+    "fake_embedding",
     "gist_sentence",
     "korean_sentence",
 ]
@@ -89,6 +93,64 @@ _HTTP_FAULTS = frozenset(
 )
 CHAT_FAULTS = _CONTENT_FAULTS | _HTTP_FAULTS | {"reset", "timeout"}
 
+# Faults of POST /v1/embeddings: "no_endpoint" answers 404 like a server without the route.
+EMBEDDING_FAULTS = frozenset(
+    {"no_endpoint", "http_429", "http_500", "http_503", "http_401", "reset"}
+)
+# Dimensions of the fake embeddings: enough that unrelated texts rarely share a bucket.
+EMBEDDING_DIMS = 256
+_WORD_RE = re.compile(r"[a-z0-9]+")
+# Words every abstract has; without them, texts are similar only when they share a topic.
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "our",
+        "that",
+        "the",
+        "their",
+        "these",
+        "this",
+        "to",
+        "we",
+        "which",
+        "with",
+        "while",
+        "via",
+        "using",
+        "use",
+        "based",
+        "than",
+        "both",
+        "more",
+        "new",
+    }
+)
+_ZOTERO_RE = re.compile(r"/(users|groups)/([^/]+)/items/top")
+# How long a held request (a "timeout" fault, a held chat answer) waits at most for what
+# releases it: a guard so that a broken test fails instead of hanging the session, never a
+# timing the tests rely on (each releases its requests long before).
+HOLD_LIMIT_SECONDS = 120.0
+
 # A fault is an HTTP status code or one of the names documented on FakeUpstream.
 Fault = int | str
 ChatHandler = Callable[[dict[str, Any]], dict[str, Any]]
@@ -96,7 +158,7 @@ ChatHandler = Callable[[dict[str, Any]], dict[str, Any]]
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VERSION_RE = re.compile(r"v\d+$")
 _ARXIV_ID_RE = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-_PROMPT_ID_RE = re.compile(r"^arXiv id: (\S+)", re.MULTILINE)
+_PROMPT_ID_RE = re.compile(r"^(?:arXiv id|week): (\S+)", re.MULTILINE)
 # A figure image of an HTML page: /html/{id}vN/{src} (src relative to the page).
 _IMAGE_RE = re.compile(r"/html/(\d{4}\.\d{4,5}v\d+)/(.+)")
 _FULLTEXT_RE = re.compile(r"/(html|pdf)/(.+?)(v\d+)?(?:\.pdf)?/?")
@@ -141,12 +203,31 @@ type="text/html"/>
 """
 
 
+def fake_embedding(text: str, dims: int = EMBEDDING_DIMS) -> list[float]:
+    """The fake embedding model: a hashed bag of words, L2-normalized, so texts sharing
+    words have a positive cosine and texts sharing none have ~0. Words are lower-case runs
+    of letters and digits of 3 or more characters, minus common function words; each adds
+    +1 or -1 (by its hash) to one of ``dims`` buckets. A text without such words gets the
+    unit vector of bucket 0."""
+    vector = [0.0] * dims
+    for word in _WORD_RE.findall(text.lower()):
+        if len(word) < 3 or word in _STOPWORDS:
+            continue
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        bucket = int.from_bytes(digest[:4], "little") % dims
+        vector[bucket] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector))
+    if norm == 0:
+        return [1.0] + [0.0] * (dims - 1)
+    return [v / norm for v in vector]
+
+
 def korean_sentence(arxiv_id: str, prop: str, schema: str = "seven") -> str:
     """The fake model's answer for one string property: deterministic Korean sentences that
     pass the content checks (the overview opens with "해당 논문은", no sentence repeats across
-    fields, ``gmr`` ends its sentences in ~다 and the others in ~습니다)."""
+    fields, ``gmr`` and ``gmr-brief`` end their sentences in ~다 and the others in ~습니다)."""
     opening = "해당 논문은" if prop == "overview" else "논문"
-    if schema == "gmr":
+    if schema in ("gmr", "gmr-brief"):
         return (
             f"{opening} {arxiv_id}에 대한 {prop} 항목의 요약이다. "
             f"이 {prop} 내용은 시험용 가짜 모델이 만든 한국어 문장이다."
@@ -164,13 +245,15 @@ def gist_sentence(arxiv_id: str) -> str:
 
 @dataclass
 class _Reply:
-    """One HTTP answer, or ``reset=True`` to abort the connection without answering."""
+    """One HTTP answer, ``reset=True`` to abort the connection without answering, or
+    ``hang=True`` to answer nothing until the client gives up and closes it."""
 
     status: int = 200
     body: bytes = b""
     content_type: str = "application/json"
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    hang: bool = False
 
 
 @dataclass
@@ -181,6 +264,7 @@ class _ChatOutcome:
     payload: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     reset: bool = False
+    hang: bool = False
 
 
 def _json_reply(status: int, obj: Any, headers: dict[str, str] | None = None) -> _Reply:
@@ -420,6 +504,9 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.reset:
             self._abort()
             return
+        if reply.hang:
+            self._hang()
+            return
         try:
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
@@ -431,6 +518,15 @@ class _Handler(BaseHTTPRequestHandler):
         except OSError:
             # The client gave up (e.g. its timeout fired during a "timeout" fault).
             self.close_connection = True
+
+    def _hang(self) -> None:
+        """Answer nothing until the client closes the connection (its read timeout fired):
+        a timeout that lasts exactly as long as the client's, on a fast or a slow machine."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.settimeout(HOLD_LIMIT_SECONDS)
+            while self.connection.recv(65536):
+                pass
 
     def _abort(self) -> None:
         """Drop the connection with a TCP RST and no response, like a crashed upstream."""
@@ -457,21 +553,35 @@ class FakeUpstream:
     * ``POST /v1/chat/completions`` - a schema-filling fake model.
     * ``POST /v1/files``, ``GET /v1/files/{id}[/content]``, ``DELETE /v1/files/{id}``.
     * ``POST /v1/batches``, ``GET /v1/batches[/{id}]``, ``POST /v1/batches/{id}/cancel``.
+    * ``POST /v1/embeddings`` - :func:`fake_embedding` of each input, for the models in
+      :attr:`embedding_models` (any other: 404 ``model_not_found``); ``float`` or ``base64``.
+    * ``GET /{users|groups}/{id}/items/top?start=&limit=`` - the Zotero Web API v3:
+      :attr:`zotero_items` of library :attr:`zotero_library` (``users/475425`` by default,
+      the fixture's), paged with ``Total-Results`` and ``Link: <…>; rel="next"``; 403 when
+      :attr:`zotero_key` is set and the ``Zotero-API-Key`` header differs, 404 for another
+      library.
 
     Faults (FIFO lists, one entry consumed per request to that upstream):
 
     * :attr:`hf_faults`: an int status (429 adds ``Retry-After: 0``), ``"timeout"``
-      (sleep :attr:`timeout_delay`, then answer), ``"reset"`` (TCP RST, no answer).
+      (no answer until the client gives up and closes the connection), ``"reset"`` (TCP RST,
+      no answer).
     * :attr:`arxiv_faults`: an int status (empty body), ``"empty"`` (a valid feed without
       entries), ``"timeout"``, ``"reset"``.
     * :attr:`fulltext_faults`: an int status, ``"timeout"``, ``"reset"``.
     * :attr:`chat_faults_by_id` (per arXiv id, checked first) and :attr:`chat_faults`: see
       :data:`CHAT_FAULTS`.
+    * :attr:`embedding_faults`: see :data:`EMBEDDING_FAULTS` (5xx and 429 carry
+      ``retry-after-ms: 10``).
+    * :attr:`zotero_faults`: an int status, ``"timeout"``, ``"reset"``.
 
     Full-text requests are also recorded with their headers (:attr:`fulltext_headers`,
     lower-case names), and :attr:`fulltext_max_in_flight` counts the most of them handled
     at once; :attr:`fulltext_latency` (seconds) holds each one open so that overlap, if the
-    client allowed any, would show there. :attr:`request_starts` holds every request's
+    client allowed any, would show there. Chat requests after the first
+    :attr:`chat_hold_after` wait for :attr:`chat_release` (set by the test) before they are
+    answered, so a test can stop a run at a known point without racing it.
+    :attr:`request_starts` holds every request's
     arrival time (:attr:`clock`, ``time.monotonic`` unless a test gives a fake clock) and
     target, to check pacing from the server's side.
 
@@ -553,7 +663,8 @@ class FakeUpstream:
             self.chat_faults: list[str] = []
             self.chat_faults_by_id: dict[str, list[str]] = {}
             self.chat_latency: float = 0.0
-            # Set by a test to end every chat latency wait at once (unset: a plain delay).
+            # None: no hold; N: the chat requests after the first N wait for chat_release.
+            self.chat_hold_after: int | None = None
             self.chat_release = threading.Event()
             self.chat_handler: ChatHandler | None = None
             self.chat_requests: list[dict[str, Any]] = []
@@ -563,8 +674,19 @@ class FakeUpstream:
             self.batches: dict[str, dict[str, Any]] = {}
             self.batch_requests: list[dict[str, Any]] = []
             self.batch_final_status: str = "completed"
+            # OpenAI embeddings
+            self.embedding_models: set[str] = {"text-embedding-3-small", "fake-embedding"}
+            self.embedding_faults: list[str] = []
+            self.embedding_requests: list[dict[str, Any]] = []
+            # Zotero Web API
+            self.zotero_library = "users/475425"
+            self.zotero_items: list[dict[str, Any]] = json.loads(
+                (self.fixtures_dir / "library" / "zotero-items.json").read_text("utf-8")
+            )
+            self.zotero_key: str | None = None
+            self.zotero_faults: list[Fault] = []
+            self.zotero_headers: list[dict[str, str]] = []
             # Shared
-            self.timeout_delay: float = 3.0
             self.requests: list[tuple[str, str]] = []
             # (self.clock() when the request line and headers arrived, target), in order.
             self.request_starts: list[tuple[float, str]] = []
@@ -602,6 +724,18 @@ class FakeUpstream:
         """Requests made for figure images of arXiv HTML pages."""
         with self._lock:
             return sum(1 for _, path in self.requests if _IMAGE_RE.fullmatch(path))
+
+    @property
+    def embedding_count(self) -> int:
+        """Embedding requests received (each may hold many inputs)."""
+        with self._lock:
+            return len(self.embedding_requests)
+
+    @property
+    def zotero_count(self) -> int:
+        """Requests made to the Zotero Web API."""
+        with self._lock:
+            return len(self.zotero_headers)
 
     @property
     def chat_count(self) -> int:
@@ -643,11 +777,15 @@ class FakeUpstream:
                 return self._file_get(match.group(1), content=bool(match.group(2)))
             if path == "/v1/batches":
                 return self._batch_list()
+            if match := _ZOTERO_RE.fullmatch(path):
+                return self._zotero(headers, f"{match.group(1)}/{match.group(2)}", path, query)
             if (match := _BATCH_RE.fullmatch(path)) and not match.group(2):
                 return self._batch_poll(match.group(1), headers.get("authorization", ""))
         elif method == "POST":
             if path == "/v1/chat/completions":
                 return self._chat_http(headers, body)
+            if path == "/v1/embeddings":
+                return self._embeddings(body)
             if path == "/v1/files":
                 return self._file_create(headers.get("content-type", ""), body)
             if path == "/v1/batches":
@@ -663,8 +801,7 @@ class FakeUpstream:
         if isinstance(fault, int):
             return _Reply(fault, b"", "text/plain", dict(status_headers))
         if fault == "timeout":
-            time.sleep(self.timeout_delay)
-            return None
+            return _Reply(hang=True)
         if fault == "reset":
             return _Reply(reset=True)
         raise ValueError(f"unknown fault {fault!r}")
@@ -796,18 +933,25 @@ class FakeUpstream:
         else:
             with self._lock:
                 self.chat_requests.append(body)
+                held = self.chat_hold_after is not None and (
+                    len(self.chat_requests) > self.chat_hold_after
+                )
+            if held:
+                self.chat_release.wait(HOLD_LIMIT_SECONDS)
             if self.chat_latency > 0:
-                self.chat_release.wait(self.chat_latency)
+                time.sleep(self.chat_latency)
             outcome = self._chat_outcome(body, headers.get("authorization", ""), live=True)
         if outcome.reset:
             return _Reply(reset=True)
+        if outcome.hang:
+            return _Reply(hang=True)
         headers_out = {"x-request-id": f"req_{self._next_id()}", **outcome.headers}
         return _json_reply(outcome.status, outcome.payload, headers_out)
 
     def _chat_outcome(self, body: dict[str, Any], authorization: str, live: bool) -> _ChatOutcome:
         """Answer one chat request, applying the next fault for its arXiv id.
 
-        ``live`` is False for batch lines: there a "timeout" does not sleep (no client waits).
+        ``live`` is False for batch lines: there a "timeout" is answered (no client waits).
         """
         arxiv_id = _prompt_arxiv_id(body)
         fault = self._pop_chat_fault(arxiv_id)
@@ -817,7 +961,7 @@ class FakeUpstream:
             return _ChatOutcome(reset=True)
         if fault == "timeout":
             if live:
-                time.sleep(self.timeout_delay)
+                return _ChatOutcome(hang=True)
             fault = None
         if fault == "http_429":
             return _openai_error(
@@ -918,6 +1062,85 @@ class FakeUpstream:
         if fault == "code_fence":
             return f"```json\n{text}\n```", "stop"
         return text, "stop"
+
+    # -- OpenAI embeddings -----------------------------------------------------------------
+
+    def _embeddings(self, raw: bytes) -> _Reply:
+        body = json.loads(raw or b"{}")
+        with self._lock:
+            self.embedding_requests.append(body)
+        fault = self._pop(self.embedding_faults)
+        if fault is not None and fault not in EMBEDDING_FAULTS:
+            raise ValueError(f"unknown embedding fault {fault!r}")
+        if fault == "reset":
+            return _Reply(reset=True)
+        if fault == "no_endpoint":
+            # What a chat-only server (a proxy, an older llama.cpp) answers for the route.
+            return _json_reply(404, {"detail": "Not Found"})
+        if fault in ("http_429", "http_500", "http_503"):
+            status = int(fault.removeprefix("http_"))
+            outcome = _openai_error(
+                status, "try again", "server_error", None, {"retry-after-ms": "10"}
+            )
+            return _json_reply(outcome.status, outcome.payload, outcome.headers)
+        if fault == "http_401":
+            outcome = _openai_error(
+                401, "Incorrect API key provided.", "invalid_request_error", None
+            )
+            return _json_reply(outcome.status, outcome.payload)
+        model = body.get("model")
+        if model not in self.embedding_models:
+            message = f"The model `{model}` does not exist or you do not have access to it."
+            outcome = _openai_error(404, message, "invalid_request_error", "model_not_found")
+            return _json_reply(outcome.status, outcome.payload)
+        inputs = body.get("input")
+        texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
+        data = []
+        for index, text in enumerate(texts):
+            vector: Any = fake_embedding(str(text))
+            if body.get("encoding_format") == "base64":
+                vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            data.append({"object": "embedding", "index": index, "embedding": vector})
+        tokens = sum(math.ceil(len(str(t)) / 4) for t in texts)
+        return _json_reply(
+            200,
+            {
+                "object": "list",
+                "data": data,
+                "model": model,
+                "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+            },
+        )
+
+    # -- Zotero Web API ----------------------------------------------------------------------
+
+    def _zotero(
+        self, headers: dict[str, str], library: str, path: str, query: dict[str, list[str]]
+    ) -> _Reply:
+        with self._lock:
+            self.zotero_headers.append(headers)
+        fault = self._pop(self.zotero_faults)
+        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
+            return reply
+        if self.zotero_key is not None and headers.get("zotero-api-key") != self.zotero_key:
+            return _Reply(403, b"Forbidden", "text/plain")
+        if library != self.zotero_library:
+            return _Reply(404, b"Not found", "text/plain")
+        start = int((query.get("start") or ["0"])[0] or 0)
+        limit = min(100, int((query.get("limit") or ["25"])[0] or 25))
+        page = self.zotero_items[start : start + limit]
+        total = len(self.zotero_items)
+        out = {
+            "Total-Results": str(total),
+            "Zotero-API-Version": "3",
+            "Last-Modified-Version": "300",
+        }
+        if start + limit < total:
+            host = headers.get("host", "127.0.0.1")
+            out["Link"] = (
+                f'<http://{host}{path}?format=json&limit={limit}&start={start + limit}>; rel="next"'
+            )
+        return _json_reply(200, page, out)
 
     # -- OpenAI Files ----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The real publishing tools some tests run (Jekyll, the MDX compiler, actionlint, systemd-analyze).
+"""The real tools some tests run (Jekyll, faketime, the MDX compiler, actionlint, systemd-analyze).
 
 A test that needs one calls :func:`require` first. On a developer's machine without the tool the
 test is skipped with a reason starting ``real tool missing:``, and the end of the run lists every

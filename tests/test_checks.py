@@ -15,10 +15,10 @@ from paperdigest.checks import (
     KOREAN_SHARE_MIN,
     check_answer,
     check_text_field,
-    extract_figures,
+    extract_quantities,
     hangul_share,
     is_filler,
-    unverified_figures,
+    unverified_quantities,
 )
 from paperdigest.sources.html import extract_html
 from paperdigest.sources.selection import select_text
@@ -85,7 +85,7 @@ def test_hangul_share_keeps_hyphen_and_dot_inside_words() -> None:
 
 
 def test_hangul_share_is_one_for_text_without_letters() -> None:
-    """Figures and punctuation only (or nothing) have no wrong language: 1.0."""
+    """Quantities and punctuation only (or nothing) have no wrong language: 1.0."""
     assert hangul_share("92%, 75.53% (+30%)") == 1.0
     assert hangul_share("") == 1.0
 
@@ -243,7 +243,7 @@ def test_short_text_with_one_korean_word_passes() -> None:
     assert check_text_field(LABEL, "GPT-4o 기반") == []
 
 
-def test_figures_only_text_passes_language_rule() -> None:
+def test_quantities_only_text_passes_language_rule() -> None:
     """A text with no letters has nothing in a wrong language."""
     assert check_text_field(LABEL, "92%, 75.53%") == []
 
@@ -278,264 +278,317 @@ def test_check_answer_falls_back_to_field_name_without_label() -> None:
     assert check_answer({"limitations": " "}, {})[0].startswith('field "limitations"')
 
 
-# --- extract_figures -----------------------------------------------------------------------
+# --- extract_quantities -----------------------------------------------------------------------
 
 
-def test_figures_of_real_abstract_with_latex_percent_and_multiplier_ranges() -> None:
-    """`20\\%`, `8-32times` and `1.2-1.6times` of a real abstract; R1, RL^V are no figures."""
+def test_quantities_of_real_abstract_with_latex_percent_and_multiplier_ranges() -> None:
+    """`20\\%`, `8-32times` and `1.2-1.6times` of a real abstract; R1, RL^V are no quantities."""
     assert "20\\%" in abstract(RL_V)
-    assert extract_figures(abstract(RL_V)) == ["20", "8", "32", "1.2", "1.6"]
+    assert extract_quantities(abstract(RL_V)) == ["20", "8", "32", "1.2", "1.6"]
 
 
 def test_percent_spellings_normalize_to_the_same_value() -> None:
-    """`56.0\\%`, `56 %`, `56%` and `56퍼센트` are all the figure "56"."""
+    """`56.0\\%`, `56 %`, `56%` and `56퍼센트` are all the quantity "56"."""
     for text in ["56.0\\%", "56 %", "56%", "56.00%", "56퍼센트"]:
-        assert extract_figures(text) == ["56"], text
+        assert extract_quantities(text) == ["56"], text
 
 
-def test_figures_of_real_abstract_skip_enumerations_and_names() -> None:
-    """In the Sora-2 abstract only 92% and 75.53% are figures: not (1), (2), Sora-2, GSM8K."""
-    assert extract_figures(abstract(SORA)) == ["92", "75.53"]
+def test_quantities_of_real_abstract_skip_enumerations_and_names() -> None:
+    """In the Sora-2 abstract only 92% and 75.53% are quantities: not (1), (2), Sora-2, GSM8K."""
+    assert extract_quantities(abstract(SORA)) == ["92", "75.53"]
 
 
 def test_thousands_separator_is_removed() -> None:
     """`1,200` is 1200, and the real `325,800` (hard-wrapped before "instances") is 325800."""
-    assert extract_figures("1,200개의 샘플") == ["1200"]
-    assert extract_figures(abstract(GENERAL_BENCH)) == ["5", "700", "325800", "100"]
+    assert extract_quantities("1,200개의 샘플") == ["1200"]
+    assert extract_quantities(abstract(GENERAL_BENCH)) == ["5", "700", "325800", "100"]
 
 
 def test_korean_units_man_and_eok_are_applied() -> None:
     """`32만 5,800개` is 325800, `1.2억` is 120000000, `1만 5천` is 15000."""
-    assert extract_figures("32만 5,800개") == ["325800"]
-    assert extract_figures("1.2억 개") == ["120000000"]
-    assert extract_figures("약 1만 5천 명") == ["15000"]
+    assert extract_quantities("32만 5,800개") == ["325800"]
+    assert extract_quantities("1.2억 개") == ["120000000"]
+    assert extract_quantities("약 1만 5천 명") == ["15000"]
 
 
 def test_korean_unit_groups_join_only_while_descending() -> None:
-    """`1억 2천만` is one figure; `5만 10만 20만` are three; `10만 3가지` keeps its count."""
-    assert extract_figures("1억 2천만 개") == ["120000000"]
-    assert extract_figures("5만 10만 20만 스텝에서 평가") == ["50000", "100000", "200000"]
-    assert extract_figures("10만 3가지") == ["100000", "3"]
+    """`1억 2천만` is one quantity; `5만 10만 20만` are three; `10만 3가지` keeps its count."""
+    assert extract_quantities("1억 2천만 개") == ["120000000"]
+    assert extract_quantities("5만 10만 20만 스텝에서 평가") == ["50000", "100000", "200000"]
+    assert extract_quantities("10만 3가지") == ["100000", "3"]
+
+
+def test_korean_millions_and_a_trailing_group_before_punctuation_are_read() -> None:
+    """`3.87백만` is 3.87 million; `32만 5,800.` keeps its 5,800 before the period."""
+    assert extract_quantities("3.87백만 개의 CT 단면") == ["3870000"]
+    assert extract_quantities("총 32만 5,800.") == ["325800"]
 
 
 def test_man_in_mankeum_is_not_a_unit() -> None:
     """In `3만큼` (as much as 3) 만 is a particle, not 10^4."""
-    assert extract_figures("점수가 3만큼 높습니다") == ["3"]
+    assert extract_quantities("점수가 3만큼 높습니다") == ["3"]
 
 
 def test_scientific_notation_is_read() -> None:
     """`5e-4` is 0.0005, not 5 and a name."""
-    assert extract_figures("학습률 5e-4") == ["0.0005"]
+    assert extract_quantities("학습률 5e-4") == ["0.0005"]
 
 
 def test_size_suffixes_are_scaled_like_korean_units() -> None:
-    """`7B`, `7 billion` and `70억` are the same figure, so a Korean restatement matches."""
-    assert extract_figures("7B") == extract_figures("7 billion") == extract_figures("70억")
-    assert extract_figures(abstract(SIMS_V)) == ["3", "7000000000", "25000", "72000000000"]
+    """`7B`, `7 billion` and `70억` are the same quantity, so a Korean restatement matches."""
+    assert extract_quantities("7B") == extract_quantities("7 billion") == extract_quantities("70억")
+    assert extract_quantities(abstract(SIMS_V)) == ["3", "7000000000", "25000", "72000000000"]
 
 
-def test_identifiers_are_not_figures() -> None:
-    """Numbers glued to a letter or a hyphen-word are parts of names, not figures."""
+def test_identifiers_are_not_quantities() -> None:
+    """Numbers glued to a letter or a hyphen-word are parts of names, not quantities."""
     text = "GPT-4o, Qwen2.5-VL-7B, V2, GUI-360, H100, gpt-4o-mini, LLaMA3.1-8B, GSM8K, Sora-2"
-    assert extract_figures(text) == []
+    assert extract_quantities(text) == []
 
 
-def test_real_abstract_with_only_model_names_has_no_figures() -> None:
-    """Nemotron Nano V2 VL, Llama-3.1-Nemotron-Nano-VL-8B, BF16, FP8, FP4: no figures."""
-    assert extract_figures(abstract(NEMOTRON)) == []
+def test_real_abstract_with_only_model_names_has_no_quantities() -> None:
+    """Nemotron Nano V2 VL, Llama-3.1-Nemotron-Nano-VL-8B, BF16, FP8, FP4: no quantities."""
+    assert extract_quantities(abstract(NEMOTRON)) == []
 
 
-def test_arxiv_ids_and_version_numbers_are_not_figures() -> None:
+def test_arxiv_ids_and_version_numbers_are_not_quantities() -> None:
     """`2511.04460`, `arXiv:2511.04460v2` and `1.2.3` are identifiers."""
-    assert extract_figures("2511.04460, arXiv:2511.04460v2, 버전 1.2.3") == []
+    assert extract_quantities("2511.04460, arXiv:2511.04460v2, 버전 1.2.3") == []
 
 
-def test_url_digits_are_not_figures() -> None:
+def test_url_digits_are_not_quantities() -> None:
     """The real FG-CLIP abstract's URL `github.com/360CVGroup/FG-CLIP` gives no 360."""
     assert "https://github.com/360CVGroup/FG-CLIP" in abstract(FG_CLIP)
-    assert extract_figures(abstract(FG_CLIP)) == ["1600000000", "12000000", "40000000", "10000000"]
+    assert extract_quantities(abstract(FG_CLIP)) == [
+        "1600000000",
+        "12000000",
+        "40000000",
+        "10000000",
+    ]
 
 
-def test_name_with_digits_inside_url_is_not_a_figure() -> None:
+def test_name_with_digits_inside_url_is_not_a_quantity() -> None:
     """The real GUI-360 abstract gives only `1.2M`: not GUI-360 nor its dataset URL."""
-    assert extract_figures(abstract(GUI_360)) == ["1200000"]
+    assert extract_quantities(abstract(GUI_360)) == ["1200000"]
 
 
-def test_list_markers_are_not_figures() -> None:
+def test_list_markers_are_not_quantities() -> None:
     """`1.` / `2)` opening a line (after an optional bullet) and `(3)` are enumerations."""
-    assert extract_figures("1. 개요\n- 2) 방법\n(3) 결과를 봅니다.") == []
+    assert extract_quantities("1. 개요\n- 2) 방법\n(3) 결과를 봅니다.") == []
 
 
 def test_range_with_to_gives_both_ends() -> None:
     """The real `from 63% to 95%` and `from 59% to 92%` give all four numbers."""
-    assert extract_figures(abstract(FLOW_GRPO)) == ["63", "95", "59", "92"]
+    assert extract_quantities(abstract(FLOW_GRPO)) == ["63", "95", "59", "92"]
 
 
 @pytest.mark.parametrize("text", ["63–95%", "63-95%", "63~95%", "63 – 95 %"])
 def test_dash_range_gives_both_ends(text: str) -> None:
     """En dash, hyphen and tilde ranges give both numbers."""
-    assert extract_figures(text) == ["63", "95"]
+    assert extract_quantities(text) == ["63", "95"]
 
 
 def test_multiplier_spellings_normalize_to_the_value() -> None:
     """`3.5x`, `3.5×` and `3.5배` are all "3.5"."""
     for text in ["3.5x 빠름", "3.5× 빠름", "3.5배 빠름"]:
-        assert extract_figures(text) == ["3.5"], text
+        assert extract_quantities(text) == ["3.5"], text
 
 
-def test_percentage_points_are_figures() -> None:
-    """`5.42%p`, `5.42pp` and the real `5.42% points` are the figure 5.42."""
-    assert extract_figures("5.42%p 향상") == ["5.42"]
-    assert extract_figures("5.42pp") == ["5.42"]
-    assert extract_figures(abstract(ICON)) == ["12", "5", "15", "5.42", "2.06"]
+def test_percentage_points_are_quantities() -> None:
+    """`5.42%p`, `5.42pp` and the real `5.42% points` are the quantity 5.42."""
+    assert extract_quantities("5.42%p 향상") == ["5.42"]
+    assert extract_quantities("5.42pp") == ["5.42"]
+    assert extract_quantities(abstract(ICON)) == ["12", "5", "15", "5.42", "2.06"]
 
 
-def test_years_are_figures() -> None:
-    """A year is a figure like any other."""
-    assert extract_figures("2025년에 발표된 논문") == ["2025"]
+def test_years_are_quantities() -> None:
+    """A year is a quantity like any other."""
+    assert extract_quantities("2025년에 발표된 논문") == ["2025"]
 
 
-def test_figures_are_deduplicated_in_order_of_appearance() -> None:
+def test_quantities_are_deduplicated_in_order_of_appearance() -> None:
     """The same value in two spellings is returned once, where it first appears."""
-    assert extract_figures("92%, 75.53%, 그리고 다시 92.0%") == ["92", "75.53"]
+    assert extract_quantities("92%, 75.53%, 그리고 다시 92.0%") == ["92", "75.53"]
 
 
 def test_dimensions_are_two_numbers_not_a_multiplier() -> None:
     """`1920x1080` and `1920×1080` give both sides, not a multiplier and a name."""
-    assert extract_figures("1920x1080 해상도") == ["1920", "1080"]
-    assert extract_figures("1920×1080 해상도") == ["1920", "1080"]
+    assert extract_quantities("1920x1080 해상도") == ["1920", "1080"]
+    assert extract_quantities("1920×1080 해상도") == ["1920", "1080"]
 
 
-# --- unverified_figures --------------------------------------------------------------------
+# --- unverified_quantities --------------------------------------------------------------------
 
 
-def test_korean_summary_restating_real_figures_has_no_unverified_figures() -> None:
+def test_korean_summary_restating_real_quantities_has_no_unverified_quantities() -> None:
     """92% and 75.53% restated from the real abstract are verified."""
-    assert unverified_figures(SORA_SUMMARY_KO, abstract(SORA)) == []
+    assert unverified_quantities(SORA_SUMMARY_KO, abstract(SORA)) == []
 
 
-def test_invented_figures_are_reported_with_original_spelling() -> None:
+def test_invented_quantities_are_reported_with_original_spelling() -> None:
     """An invented `+3%` and `30.5%` are reported as the answer spells them."""
     answer = "CIFAR-10에서 +3% 향상되었고, MATH 정확도는 92%, MMMU는 30.5%입니다."
-    assert unverified_figures(answer, abstract(SORA)) == ["+3%", "30.5%"]
+    assert unverified_quantities(answer, abstract(SORA)) == ["+3%", "30.5%"]
 
 
-def test_unverified_figures_are_deduplicated() -> None:
+def test_unverified_quantities_are_deduplicated() -> None:
     """The same invented spelling twice is reported once."""
     answer = "정확도가 30.5% 향상되었습니다. 다시 말해 30.5% 향상입니다."
-    assert unverified_figures(answer, abstract(SORA)) == ["30.5%"]
+    assert unverified_quantities(answer, abstract(SORA)) == ["30.5%"]
 
 
 def test_small_bare_integers_are_exempt() -> None:
     """Integers 0..10 in bare digits without a counter ("4차원", "8 에폭") are not checked."""
     answer = "4차원 텐서와 8 에폭으로 평가했습니다."
-    assert unverified_figures(answer, abstract(SORA)) == []
+    assert unverified_quantities(answer, abstract(SORA)) == []
 
 
 def test_small_counts_with_a_counter_are_checked_against_number_words() -> None:
     """ "2가지 과제 범주" is verified by "two task categories"; the invented "3단계" and "10개"
     are reported."""
     answer = "2가지 과제 범주와 3단계 절차, 10개 모델로 평가했습니다."
-    assert unverified_figures(answer, abstract(SORA)) == ["3", "10"]
+    assert unverified_quantities(answer, abstract(SORA)) == ["3", "10"]
 
 
 def test_small_integers_with_a_unit_are_checked() -> None:
     """`3%` and `3배` claim something, so they are checked despite being small."""
-    assert unverified_figures("3% 향상, 3배 빠름", abstract(SORA)) == ["3%", "3배"]
+    assert unverified_quantities("3% 향상, 3배 빠름", abstract(SORA)) == ["3%", "3배"]
 
 
 def test_bare_integer_above_ten_is_checked() -> None:
     """An invented count above 10 is reported."""
-    assert unverified_figures("11개 벤치마크에서 평가했습니다.", abstract(SORA)) == ["11"]
+    assert unverified_quantities("11개 벤치마크에서 평가했습니다.", abstract(SORA)) == ["11"]
 
 
 def test_range_start_takes_the_unit_of_its_end() -> None:
     """In `3–5%` the 3 is a percentage too, so it is not exempt as a small count."""
-    assert unverified_figures("정확도 3–5% 향상", abstract(SORA)) == ["3", "5%"]
+    assert unverified_quantities("정확도 3–5% 향상", abstract(SORA)) == ["3", "5%"]
 
 
 def test_multiplier_range_written_with_times_is_checked() -> None:
     """`4-6times` (as abstracts spell `4-6\\times`) is a multiplier range: both ends checked."""
-    assert unverified_figures("4-6times 빠름", abstract(SORA)) == ["4", "6times"]
+    assert unverified_quantities("4-6times 빠름", abstract(SORA)) == ["4", "6times"]
 
 
 def test_percentage_point_spelling_is_kept_in_report() -> None:
     """An invented `7.5%p` is reported as `7.5%p`, not cut to `7.5%`."""
-    assert unverified_figures("기준선 대비 7.5%p 향상", abstract(ICON)) == ["7.5%p"]
+    assert unverified_quantities("기준선 대비 7.5%p 향상", abstract(ICON)) == ["7.5%p"]
 
 
 def test_restated_range_is_verified() -> None:
     """`63%에서 95%로` and `63~95%` restate the real `from 63% to 95%`."""
-    assert unverified_figures("GenEval 정확도가 63%에서 95%로 향상", abstract(FLOW_GRPO)) == []
-    assert unverified_figures("GenEval 정확도 63~95%", abstract(FLOW_GRPO)) == []
+    assert unverified_quantities("GenEval 정확도가 63%에서 95%로 향상", abstract(FLOW_GRPO)) == []
+    assert unverified_quantities("GenEval 정확도 63~95%", abstract(FLOW_GRPO)) == []
 
 
 def test_range_with_one_invented_end_reports_that_end() -> None:
     """In `63–97%` only the invented 97% is reported."""
-    assert unverified_figures("GenEval 63–97%", abstract(FLOW_GRPO)) == ["97%"]
+    assert unverified_quantities("GenEval 63–97%", abstract(FLOW_GRPO)) == ["97%"]
 
 
 def test_latex_percent_and_multiplier_ranges_of_source_verify_korean_answer() -> None:
     """The real `20\\%` and `8-32times` verify `20% 이상` and `8~32배`."""
     answer = "MATH 정확도를 20% 이상 높이고, 8~32배 효율적인 test-time compute 확장을 보입니다."
-    assert unverified_figures(answer, abstract(RL_V)) == []
+    assert unverified_quantities(answer, abstract(RL_V)) == []
 
 
 def test_korean_units_verify_against_thousands_and_size_suffixes() -> None:
     """`32만 5,800개` matches the real `325,800`; `120만 개` matches the real `1.2M`."""
-    assert unverified_figures("700개 과제와 32만 5,800개 인스턴스", abstract(GENERAL_BENCH)) == []
-    assert unverified_figures("120만 개 이상의 action step", abstract(GUI_360)) == []
+    assert (
+        unverified_quantities("700개 과제와 32만 5,800개 인스턴스", abstract(GENERAL_BENCH)) == []
+    )
+    assert unverified_quantities("120만 개 이상의 action step", abstract(GUI_360)) == []
 
 
 def test_percentage_points_verify_against_percent_points() -> None:
     """`5.42%p` restates the real `5.42% points`."""
-    assert unverified_figures("전체 데이터 대비 5.42%p 높습니다.", abstract(ICON)) == []
+    assert unverified_quantities("전체 데이터 대비 5.42%p 높습니다.", abstract(ICON)) == []
 
 
 def test_percent_and_fraction_notations_verify_each_other() -> None:
     """Source `0.56` verifies answer `56%`, and source `56%` verifies answer `0.56`."""
-    assert unverified_figures("정확도 56%", "accuracy of 0.56") == []
-    assert unverified_figures("정확도 0.56", "accuracy of 56%") == []
+    assert unverified_quantities("정확도 56%", "accuracy of 0.56") == []
+    assert unverified_quantities("정확도 0.56", "accuracy of 56%") == []
 
 
 def test_number_opening_a_hard_wrapped_source_line_is_verifiable() -> None:
     """A source line opening with "12. " is a hard wrap, not a list: its 12 still counts."""
     source = "The encoder stacks a number of layers equal to\n12. This keeps the model small."
-    assert unverified_figures("인코더는 12개 레이어로 구성됩니다.", source) == []
+    assert unverified_quantities("인코더는 12개 레이어로 구성됩니다.", source) == []
 
 
 def test_respaced_model_name_number_is_verified() -> None:
     """`Gemini 2.5 Pro` is verified by the source's `Gemini2.5-Pro`."""
-    assert unverified_figures("Gemini 2.5 Pro와 비교", "compared with Gemini2.5-Pro") == []
+    assert unverified_quantities("Gemini 2.5 Pro와 비교", "compared with Gemini2.5-Pro") == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "source", "flagged"),
+    [
+        ("7개 벤치마크에서 평가", "We fine-tune Qwen2.5-VL-7B on our data.", "7"),
+        ("7개 벤치마크에서 평가", "models from 1.5B to 7B parameters", "7"),
+        ("3단계 사전학습", "MedDINOv3 is pretrained on CT-3M with a multi-stage recipe.", "3"),
+    ],
+)
+def test_a_piece_of_a_source_name_verifies_no_count(answer: str, source: str, flagged: str) -> None:
+    """The 7 of `Qwen2.5-VL-7B` and of `7B`, the 3 of `MedDINOv3` and `CT-3M` are no counts
+    (issue 17 §2)."""
+    assert unverified_quantities(answer, source) == [flagged]
+
+
+@pytest.mark.parametrize("answer", ["7B 모델", "70억 개 파라미터", "7 billion 파라미터"])
+@pytest.mark.parametrize("source", ["We fine-tune Qwen2.5-VL-7B.", "from 1.5B to 7B parameters"])
+def test_a_model_size_still_verifies_a_model_size(answer: str, source: str) -> None:
+    """`7B`, in a name or on its own, verifies `7B`, `70억` and `7 billion`."""
+    assert unverified_quantities(answer, source) == []
+
+
+def test_a_number_of_a_name_verifies_the_bare_number_but_no_count() -> None:
+    """`AIME 2025` verifies the 2025 of "AIME 2024와 2025"; `MATH 500` no "500개"."""
+    source = "We evaluate on MATH 500 and AIME 2025."
+    assert unverified_quantities("AIME 2024와 2025에서 향상", source) == []
+    assert unverified_quantities("500개 문제에서 평가", source) == ["500"]
+
+
+def test_a_count_is_not_verified_by_a_percentage() -> None:
+    """`7.0%` is a rate, not seven of something: "7개 벤치마크" stays flagged."""
+    assert unverified_quantities("7개 벤치마크", "a gain of 7.0% on average") == ["7"]
+
+
+def test_a_counter_after_a_range_counts_both_ends() -> None:
+    """In `2~10개` the 2 is a count too: flagged when the source holds only the 10."""
+    assert unverified_quantities("2~10개의 이벤트", "videos with up to 10 events") == ["2"]
 
 
 def test_number_inside_a_source_name_does_not_verify_a_percentage() -> None:
     """The `3` of `Qwen3` does not verify an invented `+3%`."""
-    assert unverified_figures("Qwen3 기반으로 +3% 향상", "We fine-tune Qwen3.") == ["+3%"]
+    assert unverified_quantities("Qwen3 기반으로 +3% 향상", "We fine-tune Qwen3.") == ["+3%"]
 
 
 def test_identifiers_in_answer_are_not_checked() -> None:
-    """Model names with digits in the answer are not figures, even if absent from the source."""
+    """Model names with digits in the answer are not quantities, even if absent from the source."""
     answer = "GPT-4o, Qwen2.5-VL-7B, CIFAR-10과 비교합니다."
-    assert unverified_figures(answer, abstract(SORA)) == []
+    assert unverified_quantities(answer, abstract(SORA)) == []
 
 
 def test_real_abstract_verifies_itself() -> None:
-    """Every figure of a real abstract is verified by that abstract."""
+    """Every quantity of a real abstract is verified by that abstract."""
     for arxiv_id in _ABSTRACTS:
-        assert unverified_figures(abstract(arxiv_id), abstract(arxiv_id)) == [], arxiv_id
+        assert unverified_quantities(abstract(arxiv_id), abstract(arxiv_id)) == [], arxiv_id
 
 
 def test_invented_percentage_is_unverified_against_real_full_text() -> None:
     """The auditor's case: "+3%" is not in the real full text, whose only percentages are
     21% and 87% ("Table 3", "3.7x", "Qwen3" hold a 3 but no 3 percent)."""
     answer = "CIFAR-10에서 정확도가 +3% 향상되었습니다."
-    assert unverified_figures(answer, APPLE_TEXT) == ["+3%"]
+    assert unverified_quantities(answer, APPLE_TEXT) == ["+3%"]
 
 
 def test_only_the_papers_own_percentages_pass_against_real_full_text() -> None:
     """Of the invented "+1%" … "+100%", only the paper's 21% and 87% are verified."""
-    passing = [n for n in range(1, 101) if not unverified_figures(f"정확도 +{n}% 향상", APPLE_TEXT)]
+    passing = [
+        n for n in range(1, 101) if not unverified_quantities(f"정확도 +{n}% 향상", APPLE_TEXT)
+    ]
     assert passing == [21, 87]
 
 
@@ -546,7 +599,7 @@ def test_faithful_answer_to_real_full_text_is_verified() -> None:
         "24.7배 빠릅니다. Qwen3-0.6B는 초당 525.5 토큰을 처리하고, 지연 시간은 21.7초에서 "
         "0.78초로 줄었습니다."
     )
-    assert unverified_figures(answer, APPLE_TEXT) == []
+    assert unverified_quantities(answer, APPLE_TEXT) == []
 
 
 def test_count_column_of_real_table_verifies_no_percentage_or_multiplier() -> None:
@@ -554,53 +607,53 @@ def test_count_column_of_real_table_verifies_no_percentage_or_multiplier() -> No
     "+8%" nor "8배"."""
     assert "4 @ 1fps | 4 | 2.4s" in APPLE_TEXT
     answer = "+2%, +8%, +64% 향상, 8배, 2배 빠름"
-    assert unverified_figures(answer, APPLE_TEXT) == ["+2%", "+8%", "+64%", "8배", "2배"]
+    assert unverified_quantities(answer, APPLE_TEXT) == ["+2%", "+8%", "+64%", "8배", "2배"]
 
 
 def test_whole_and_unit_bearing_numbers_do_not_verify_a_percentage() -> None:
     """The real text's "16.0" (tok/s cell), "21.7s"/"21.7 seconds" and "0.12s" are no
     percentages: not "+16%", "21.7%", nor "+12%" as a fraction."""
     answer = "+16% 향상, 21.7% 감소, +12% 향상"
-    assert unverified_figures(answer, APPLE_TEXT) == ["+16%", "21.7%", "+12%"]
+    assert unverified_quantities(answer, APPLE_TEXT) == ["+16%", "21.7%", "+12%"]
 
 
 def test_table_number_and_epoch_count_do_not_verify_a_percentage() -> None:
     """The 3 of "Table 3" and "3 epochs" is not 3 percent."""
     source = "Table 3 reports the accuracy after 3 epochs of fine-tuning."
-    assert unverified_figures("정확도가 +3% 향상되었습니다.", source) == ["+3%"]
+    assert unverified_quantities("정확도가 +3% 향상되었습니다.", source) == ["+3%"]
 
 
 _ACCURACY_TABLE_HTML = b"""<html><body><article><section class="ltx_section">
 <h2 class="ltx_title">4 Results</h2>
-<figure class="ltx_table"><figcaption>Table 2: Top-1 accuracy on ImageNet.</figcaption>
+<quantity class="ltx_table"><figcaption>Table 2: Top-1 accuracy on ImageNet.</figcaption>
 <table class="ltx_tabular"><thead><tr><th>Model</th><th>Acc. (%)</th></tr></thead>
 <tbody><tr><td>ResNet-50</td><td>76</td></tr><tr><td>Ours</td><td>79</td></tr></tbody>
-</table></figure></section></article></body></html>"""
+</table></quantity></section></article></body></html>"""
 
 
 def test_table_cell_under_a_percent_header_verifies_a_percentage() -> None:
     """A bare cell of a table whose header says "Acc. (%)" verifies `79%` and `76%`."""
     source = html_source(_ACCURACY_TABLE_HTML)
     assert "Ours | 79" in source
-    assert unverified_figures("Ours는 79%로 ResNet-50의 76%보다 높습니다.", source) == []
+    assert unverified_quantities("Ours는 79%로 ResNet-50의 76%보다 높습니다.", source) == []
 
 
 def test_bare_decimal_in_running_text_verifies_a_percentage() -> None:
     """The source's "scores 75.53 on MMMU" drops the sign; `75.53%` restates it."""
     source = "Sora-2 scores 75.53 on MMMU."
-    assert unverified_figures("MMMU에서 75.53%를 기록했습니다.", source) == []
+    assert unverified_quantities("MMMU에서 75.53%를 기록했습니다.", source) == []
 
 
 def test_prose_line_with_a_bar_is_not_a_table() -> None:
     """A lone line with " | " (TeX "\\pi(a | s)") is prose: its 30 verifies no `+30%`."""
     source = "We report accuracy (%) where \\pi(a | s) is trained for 30 steps."
-    assert unverified_figures("+30% 향상", source) == ["+30%"]
+    assert unverified_quantities("+30% 향상", source) == ["+30%"]
 
 
 def test_percentage_and_multiplier_do_not_verify_each_other() -> None:
     """`56배` is not the source's `56.0\\%`, and `3%` is not its `3x`."""
-    assert unverified_figures("56배 향상", "accuracy of 56.0\\%") == ["56배"]
-    assert unverified_figures("3% 향상", "a 3x speedup") == ["3%"]
+    assert unverified_quantities("56배 향상", "accuracy of 56.0\\%") == ["56배"]
+    assert unverified_quantities("3% 향상", "a 3x speedup") == ["3%"]
 
 
 @pytest.mark.parametrize(
@@ -614,19 +667,19 @@ def test_percentage_and_multiplier_do_not_verify_each_other() -> None:
 )
 def test_multiplier_is_verified_by_a_source_multiplier(answer: str, source: str) -> None:
     """A multiplier restates a source multiplier however it is written."""
-    assert unverified_figures(answer, source) == []
+    assert unverified_quantities(answer, source) == []
 
 
 def test_speedup_table_cell_verifies_a_multiplier() -> None:
     """A bare cell of a table with a "Speedup" column verifies `3.5배`."""
     source = "Table 4: Latency.\nMethod | Latency | Speedup\nBaseline | 7.0 | 1.0\nOurs | 2.0 | 3.5"
-    assert unverified_figures("3.5배 빠릅니다.", source) == []
+    assert unverified_quantities("3.5배 빠릅니다.", source) == []
 
 
 def test_words_that_are_no_multipliers_and_dimensions_verify_no_multiplier() -> None:
     """Neither "double precision", "knowledge triples" nor `1024\\times1024` is a multiplier."""
     source = "We use double precision, 5 knowledge triples and 1024\\times1024 images."
-    assert unverified_figures("2배, 3배, 1024배", source) == ["2배", "3배", "1024배"]
+    assert unverified_quantities("2배, 3배, 1024배", source) == ["2배", "3배", "1024배"]
 
 
 # "마스킹 방식" lines of reference digest 002 (../shared/reference-digests/002_*.txt), the
@@ -674,7 +727,7 @@ def test_is_filler_recognizes_not_given_notes(text: str) -> None:
     ],
 )
 def test_is_filler_keeps_notes_that_carry_content(text: str) -> None:
-    """A clause with content (or a figure, or a long text) keeps the field."""
+    """A clause with content (or a quantity, or a long text) keeps the field."""
     assert not is_filler(text)
 
 
@@ -692,8 +745,8 @@ def test_faithful_multipliers_and_latex_percent_spacing_are_verified(
     answer: str, source: str
 ) -> None:
     """Multipliers in words ("almost triple", "three times", "a speedup of 2.3"), a space
-    before "×", and LaTeX spacing before "\\%" verify the answer's figure."""
-    assert unverified_figures(answer, source) == []
+    before "×", and LaTeX spacing before "\\%" verify the answer's quantity."""
+    assert unverified_quantities(answer, source) == []
 
 
 @pytest.mark.parametrize(
@@ -706,4 +759,4 @@ def test_faithful_multipliers_and_latex_percent_spacing_are_verified(
 )
 def test_counts_and_nouns_do_not_verify_a_multiplier(source: str) -> None:
     """ "three times" as a count, "triple" and "double" as nouns are no multipliers."""
-    assert unverified_figures("추론 속도가 3배, 메모리가 2배입니다.", source) != []
+    assert unverified_quantities("추론 속도가 3배, 메모리가 2배입니다.", source) == ["3배", "2배"]

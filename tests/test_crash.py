@@ -14,6 +14,7 @@ from fakeserver import FakeUpstream
 from runhelpers import (
     DAY,
     DAY_IDS,
+    PROCESS_LIMIT_SECONDS,
     asked_ids,
     day_digest,
     digest_ids,
@@ -54,16 +55,20 @@ def _temp_files(out_dir: Path) -> list[str]:
 
 def _signal_mid_run(env: AppEnv, signum: int) -> tuple[int, str]:
     """Run the day as a real process, send ``signum`` once three summaries are stored, and
-    return its exit code and stderr; the fake model answers at once again afterwards."""
-    env.fake.chat_latency = 0.3
+    return its exit code and stderr; the fake model answers at once again afterwards.
+
+    The model answers three calls and holds every later one until the signal has done its
+    work, so the run is mid-way when it arrives however fast or slow the machine is."""
+    env.fake.chat_hold_after = 3
     db = env.out_dir / "paperdigest.db"
     proc = spawn(env.tmp_path, "run", "--date", DAY)
     try:
         wait_for(lambda: len(stored_summary_ids(db)) >= 3, "three stored summaries")
     finally:
         proc.send_signal(signum)
-        _, stderr = proc.communicate(timeout=30)
-        env.fake.chat_latency = 0.0
+        _, stderr = proc.communicate(timeout=PROCESS_LIMIT_SECONDS)
+        env.fake.chat_hold_after = None
+        env.fake.chat_release.set()
     return proc.returncode, stderr
 
 

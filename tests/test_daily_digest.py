@@ -1,14 +1,15 @@
 """The daily digest end to end: fetch → summarize → validate → write, on recorded data.
 
 Every test runs the real CLI in-process against the local fake upstream (``env`` fixture).
-Golden files live in tests/golden; regenerate them with ``UPDATE_GOLDEN=1 make test`` after a
-deliberate change to a template, and review the diff.
+Golden files live in tests/golden; regenerate them with ``make golden`` (pytest's
+``--update-golden``) after a deliberate change to a template, and review the diff.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -17,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
-from conftest import AppEnv
-from fakeserver import korean_sentence
+from conftest import AppEnv, app_env
+from fakeserver import FakeUpstream, korean_sentence
 from runhelpers import resummarized_answer
 from typer.testing import CliRunner
 
@@ -89,17 +90,29 @@ def test_written_path_is_the_last_line_on_stdout(env: AppEnv) -> None:
         ("docusaurus", "seven", f"{DAY}-papers-review.md"),
     ],
 )
-def test_layout_matches_golden_file(env: AppEnv, template: str, schema: str, filename: str) -> None:
+def test_layout_matches_golden_file(
+    env: AppEnv, update_golden: bool, template: str, schema: str, filename: str
+) -> None:
     """Each layout renders 2025-11-07 byte for byte as its reviewed golden file."""
     code, out, _ = run_cli("run", "--date", DAY, "--template", template, "--schema", schema)
     assert code == 0
     written = Path(out.strip().splitlines()[-1])
     assert written.name == filename
     golden = GOLDEN / f"{DAY}.{template}.md"
-    if os.environ.get("UPDATE_GOLDEN"):
+    if update_golden:
         golden.parent.mkdir(exist_ok=True)
         golden.write_bytes(written.read_bytes())
     assert written.read_bytes() == golden.read_bytes()
+
+
+def test_stray_update_golden_variable_is_cleared_for_the_tests(
+    fake_upstream: FakeUpstream, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """UPDATE_GOLDEN left in the shell is gone inside the test environment: only
+    --update-golden rewrites golden files."""
+    monkeypatch.setenv("UPDATE_GOLDEN", "1")
+    with app_env(fake_upstream, tmp_path):
+        assert "UPDATE_GOLDEN" not in os.environ
 
 
 def test_template_alone_picks_its_paired_schema(env: AppEnv) -> None:
@@ -112,7 +125,8 @@ def test_template_alone_picks_its_paired_schema(env: AppEnv) -> None:
 
 
 def test_jekyll_front_matter_parses(env: AppEnv) -> None:
-    """The Jekyll post's front matter is valid YAML with layout, quoted title, date and tags."""
+    """The Jekyll post's front matter is valid YAML with layout, quoted title, tags, and the
+    date as Seoul's midnight with its offset (one instant on a build machine in any zone)."""
     code, out, _ = run_cli("run", "--date", DAY, "--template", "jekyll")
     assert code == 0
     text = Path(out.strip()).read_text(encoding="utf-8")
@@ -120,7 +134,7 @@ def test_jekyll_front_matter_parses(env: AppEnv) -> None:
     meta = yaml.safe_load(front)
     assert meta["layout"] == "post"
     assert DAY in meta["title"]
-    assert str(meta["date"]) == DAY
+    assert str(meta["date"]) == f"{DAY} 00:00:00 +0900"
     assert "papers" in meta["tags"]
 
 
@@ -353,14 +367,22 @@ def test_yesterday_is_taken_in_the_configured_time_zone(
 ) -> None:
     """'yesterday' names the day before today in PAPERDIGEST_TIMEZONE, and the run says so.
     UTC+14 and UTC-11 are 25 hours apart, so their dates differ at any moment."""
+
+    def yesterday(zone: str) -> str:
+        return (datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)).isoformat()
+
     said = []
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
         monkeypatch.setenv("PAPERDIGEST_TIMEZONE", zone)
-        expected = (datetime.now(ZoneInfo(zone)).date() - timedelta(days=1)).isoformat()
+        # The run reads the clock between these two reads: its day is one of theirs, also
+        # when midnight in the zone falls during the run (then they differ by one day).
+        before = yesterday(zone)
         code, _, err = run_cli("run", "--date", "yesterday")
+        after = yesterday(zone)
         assert code == 0
-        assert f"date: {expected}" in err
-        said.append(expected)
+        dates = re.findall(r"date: (\d{4}-\d\d-\d\d) \(yesterday\)", err)
+        assert len(dates) == 1 and dates[0] in {before, after}, err
+        said.append(dates[0])
     assert said[0] != said[1]
 
 

@@ -8,8 +8,8 @@ import sqlite3
 from dataclasses import dataclass
 
 import pytest
-from conftest import AppEnv
-from fakeserver import ENGLISH_SENTENCE
+from conftest import AppEnv, app_env
+from fakeserver import ENGLISH_SENTENCE, FakeUpstream
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, markdown_problems, run_day
 from typer.testing import Result
 
@@ -35,10 +35,14 @@ FAULT_COST = {
 }
 
 
-def _fast_timeouts(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A read timeout must fire quickly: the client waits 0.5 s, the fake answers after 1.5 s.
-    monkeypatch.setenv("PAPERDIGEST_MODEL_TIMEOUT_SECONDS", "0.5")
-    env.fake.timeout_delay = 1.5
+# The model client's timeout where a test injects a "timeout" fault. The fake then answers
+# nothing until the client gives up, so the fault costs this long; every other answer must come
+# within it, and the fake's take milliseconds even on a busy machine (two orders of magnitude).
+FAULT_TIMEOUT_SECONDS = "2"
+
+
+def _fast_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPERDIGEST_MODEL_TIMEOUT_SECONDS", FAULT_TIMEOUT_SECONDS)
 
 
 def _attempt_errors(env: AppEnv, arxiv_id: str) -> list[str | None]:
@@ -58,7 +62,7 @@ def test_each_model_fault_is_recovered_for_its_paper(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch, fault: str
 ) -> None:
     """A paper whose first answer has FAULT is still summarized, at the expected cost."""
-    _fast_timeouts(env, monkeypatch)
+    _fast_timeouts(monkeypatch)
     env.fake.chat_faults_by_id[FIRST] = [fault]
     result = run_day("--limit", "1")
     assert result.exit_code == 0, result.stderr
@@ -92,31 +96,41 @@ def test_reask_tells_the_model_what_failed(env: AppEnv) -> None:
     assert "finish_reason=length" in second[-1]["content"]
 
 
-@dataclass
+@dataclass(frozen=True)
 class BrokenDay:
-    """A day whose every first answer was broken: the run's result and its digest."""
+    """A day whose every first answer was broken: the run's result, its digest, and what the
+    fake model saw (recorded at once: later tests reset the shared fake)."""
 
-    env: AppEnv
     result: Result
+    text: str
+    asked: list[str]
+    faults_left: list[list[str]]
+    errors: list[str]
 
-    @property
-    def text(self) -> str:
-        """The day's digest."""
-        return day_digest(self.env.out_dir)
 
-
-@pytest.fixture
-def broken_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> BrokenDay:
+@pytest.fixture(scope="module")
+def broken_day(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> BrokenDay:
     """Every paper's first answer broken, a different fault each (the last two papers get two
-    faults in a row, still within the 3 attempts), and the day run."""
-    _fast_timeouts(env, monkeypatch)
-    faults = sorted(FAULT_COST)
-    assert len(faults) == 13
-    for arxiv_id, fault in zip(DAY_IDS, faults, strict=False):
-        env.fake.chat_faults_by_id[arxiv_id] = [fault]
-    env.fake.chat_faults_by_id[DAY_IDS[13]] = ["malformed_json", "missing_field"]
-    env.fake.chat_faults_by_id[DAY_IDS[14]] = ["english", "http_503"]
-    return BrokenDay(env, run_day())
+    faults in a row, still within the 3 attempts), and the day run once for the module."""
+    with (
+        app_env(fake_upstream, tmp_path_factory.mktemp("broken-day")) as env,
+        pytest.MonkeyPatch.context() as monkeypatch,
+    ):
+        _fast_timeouts(monkeypatch)
+        faults = sorted(FAULT_COST)
+        assert len(faults) == 13
+        for arxiv_id, fault in zip(DAY_IDS, faults, strict=False):
+            env.fake.chat_faults_by_id[arxiv_id] = [fault]
+        env.fake.chat_faults_by_id[DAY_IDS[13]] = ["malformed_json", "missing_field"]
+        env.fake.chat_faults_by_id[DAY_IDS[14]] = ["english", "http_503"]
+        result = run_day()
+        return BrokenDay(
+            result=result,
+            text=day_digest(env.out_dir) if result.exit_code == 0 else "",
+            asked=asked_ids(env.fake),
+            faults_left=[list(q) for q in env.fake.chat_faults_by_id.values()],
+            errors=list(env.fake.errors),
+        )
 
 
 def test_day_with_every_first_answer_broken_exits_0(broken_day: BrokenDay) -> None:
@@ -151,10 +165,9 @@ def test_day_with_every_first_answer_broken_gives_valid_markdown(broken_day: Bro
 def test_every_fault_is_served_and_every_paper_asked(broken_day: BrokenDay) -> None:
     """Every paper was asked and every injected fault was served (the test really broke
     each first answer), with no malformed request."""
-    fake = broken_day.env.fake
-    assert sorted(set(asked_ids(fake))) == sorted(DAY_IDS)
-    assert all(not q for q in fake.chat_faults_by_id.values())  # every fault was served
-    assert fake.errors == []
+    assert sorted(set(broken_day.asked)) == sorted(DAY_IDS)
+    assert all(not q for q in broken_day.faults_left)  # every fault was served
+    assert broken_day.errors == []
 
 
 @pytest.mark.parametrize(

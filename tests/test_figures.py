@@ -4,7 +4,6 @@ the image download (paced, cached, checked) and the figure lines of the three la
 from __future__ import annotations
 
 import itertools
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -306,8 +305,9 @@ def test_show_says_why_there_is_none(env: AppEnv) -> None:
 def test_image_download_is_paced_like_every_arxiv_request(
     env: AppEnv, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The image request starts the arXiv delay after the previous arXiv request (fake clock)."""
-    fakeclock.install(monkeypatch, env.fake)
+    """The image request starts the arXiv delay after the previous arXiv request (fake clock),
+    the pacer having waited out the delay exactly before the page and before the image."""
+    clock = fakeclock.install(monkeypatch, env.fake)
     monkeypatch.setenv("PAPERDIGEST_ARXIV_DELAY_SECONDS", "3")
     _serve(env, pick=2)
 
@@ -321,7 +321,9 @@ def test_image_download_is_paced_like_every_arxiv_request(
     assert starts[-1][1] == f"/html/{PAPER}v1/x2.png"
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 3.0 - 1e-6
-    assert os.environ.get("PAPERDIGEST_ARXIV_DELAY_SECONDS") == "3"
+    # The pacer's own waits, on the injected clock: one delay before the HTML page, one before
+    # the image; nothing else slept (no retry, no second pacer).
+    assert clock.sleeps == [3.0, 3.0]
 
 
 # -- real publishing tools -----------------------------------------------------------------

@@ -10,8 +10,9 @@ import pytest
 from conftest import AppEnv
 from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
 
-from paperdigest.flows.filters import Filters, select, split_words
+from paperdigest.flows.filters import Filters, select
 from paperdigest.papers import Paper
+from paperdigest.text import split_words
 
 _FILTERED_LINE = re.compile(r"^필터로 제외: (\d+)편 \((.*)\)$", re.MULTILINE)
 

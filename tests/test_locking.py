@@ -10,8 +10,18 @@ from datetime import date
 
 import pytest
 from conftest import AppEnv, app_env
-from fakeserver import FakeUpstream
-from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, run_day, spawn, wait_for
+from fakeserver import HOLD_LIMIT_SECONDS, FakeUpstream
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    PROCESS_LIMIT_SECONDS,
+    asked_ids,
+    day_digest,
+    digest_ids,
+    run_day,
+    spawn,
+    wait_for,
+)
 
 from paperdigest.config import load_settings
 from paperdigest.flows.runtime import day_lock
@@ -36,10 +46,12 @@ class _Overlap:
 def overlap(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> _Overlap:
     """Two real runs of one day started at once; the second is seen waiting for the lock."""
     with app_env(fake_upstream, tmp_path_factory.mktemp("overlap")) as env:
-        # The first run is slow at the model (each call held up to 4 s, under the 5 s client
-        # timeout) until the second is seen waiting for the lock, then released at once.
-        env.fake.chat_latency = 4.0
-        first = spawn(env.tmp_path, "run", "--date", DAY)
+        # The first run's model calls get no answer until the second run is seen waiting for
+        # the lock (an event, however slow the machine); its client timeout is far above the
+        # fake's hold limit, so a held call never times out and is asked again.
+        env.fake.chat_hold_after = 0
+        patient = {"PAPERDIGEST_MODEL_TIMEOUT_SECONDS": str(10 * HOLD_LIMIT_SECONDS)}
+        first = spawn(env.tmp_path, "run", "--date", DAY, env=patient)
         second = None
         try:
             wait_for(lambda: env.fake.chat_count >= 1, "the first run to reach the model")
@@ -48,12 +60,12 @@ def overlap(fake_upstream: FakeUpstream, tmp_path_factory: pytest.TempPathFactor
             seen = [second.stderr.readline()]
             while seen[-1] and "waiting" not in seen[-1]:
                 seen.append(second.stderr.readline())
-            env.fake.chat_latency = 0.0
-            out1, err1 = first.communicate(timeout=60)
-            out2, err2 = second.communicate(timeout=60)
+            env.fake.chat_release.set()
+            out1, err1 = first.communicate(timeout=PROCESS_LIMIT_SECONDS)
+            out2, err2 = second.communicate(timeout=PROCESS_LIMIT_SECONDS)
             err2 = "".join(seen) + err2
         finally:
-            env.fake.chat_latency = 0.0
+            env.fake.chat_release.set()
             for proc in (first, second):
                 if proc is not None and proc.poll() is None:
                     proc.kill()

@@ -25,6 +25,7 @@ from paperdigest.errors import ConfigError
 from paperdigest.notify import Notifier
 
 TITLE = f"📰 Hugging Face Daily Papers – {DAY} (15편)"
+SINK_WAIT_SECONDS = 120
 
 
 @dataclass
@@ -37,8 +38,16 @@ class Sink:
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def url(self, path: str) -> str:
-        """The apprise URL posting to ``path`` of this sink."""
-        return f"json://127.0.0.1:{self.port}/{path}"
+        """The apprise URL posting to ``path`` of this sink.
+
+        apprise waits 4 s by default to connect and to read the answer; the sink (a thread of
+        the test process) answers in milliseconds, but a starved test process may take longer,
+        and apprise would then give up before the sink has recorded the message. ``cto`` and
+        ``rto`` (apprise's connect and read timeouts) leave a margin no busy machine reaches.
+        """
+        return (
+            f"json://127.0.0.1:{self.port}/{path}?cto={SINK_WAIT_SECONDS}&rto={SINK_WAIT_SECONDS}"
+        )
 
     def messages(self, path: str) -> list[dict[str, Any]]:
         """The JSON bodies posted to ``/path``."""
@@ -63,7 +72,10 @@ def sink() -> Iterator[Sink]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     state.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll interval: shutdown() waits for one (the default 0.5 s, paid by every test).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield state
@@ -172,6 +184,29 @@ def test_backfill_sends_one_message_at_the_end(
     (message,) = sink.messages("hook")
     assert message["title"] == "📰 Hugging Face Daily Papers – 2025-11-06 ~ 2025-11-07 (26편, 2일)"
     assert [ln[:12] for ln in message["message"].splitlines()] == ["• 2025-11-06", "• 2025-11-07"]
+
+
+def test_weekly_sends_one_message_with_the_weeks_papers(
+    env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A weekly post: one message titled by its week and paper count, a ``title — gist``
+    bullet per listed paper in rank order, and the post's location; a week with nothing
+    stored sends none."""
+    for day in ("2025-11-06", DAY):
+        assert invoke("run", "--date", day, "--no-notify").exit_code == 0
+    _notify(monkeypatch, sink.url("hook"))
+    result = invoke("weekly", "--week", "2025-W45", "--top", "3")
+    assert result.exit_code == 0, result.stderr
+    (message,) = sink.messages("hook")
+    assert message["title"] == "📰 Hugging Face Weekly Papers – 2025-W45 (3편)"
+    lines = message["message"].splitlines()
+    assert [ln.rsplit(" — ", 1)[1] for ln in lines[:3]] == [
+        gist_sentence(i) for i in ("2511.04570", "2511.03276", "2511.04460")
+    ]
+    post = env.out_dir / "2025-11-09-weekly-2025-W45.md"
+    assert lines[-1] == f"주간 리뷰: {post}"
+    assert invoke("weekly", "--week", "2025-W46").exit_code == 0
+    assert len(sink.received) == 1
 
 
 def test_unparsable_url_is_a_config_error_before_any_request(

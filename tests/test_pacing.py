@@ -104,7 +104,9 @@ def test_pacer_is_free_again_after_a_waiter_is_cancelled() -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await waiter
         clock._now += DELAY  # the delay is over: the next holder need not sleep
-        await asyncio.wait_for(pacer.__aenter__(), timeout=1.0)
+        # Entering takes no time when the pacer is free; the limit only turns a pacer left
+        # locked (the bug) into a failure instead of a hang.
+        await asyncio.wait_for(pacer.__aenter__(), timeout=60.0)
         await pacer.__aexit__(None, None, None)
         return True
 

@@ -100,7 +100,10 @@ def _jekyll_build(tmp_path: Path, posts: dict[str, Path]) -> Path:
     site = tmp_path / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_layouts").mkdir()
-    (site / "_config.yml").write_text("title: Site Title Marker\n", encoding="utf-8")
+    # The README's set-up: the site dates posts in the digests' time zone, so a post's URL
+    # carries its digest's day on a build machine in any zone.
+    config = "title: Site Title Marker\ntimezone: Asia/Seoul\n"
+    (site / "_config.yml").write_text(config, encoding="utf-8")
     (site / "_layouts" / "post.html").write_text(_LAYOUT, encoding="utf-8")
     (site / "index.html").write_text(_INDEX, encoding="utf-8")
     for name, path in posts.items():
@@ -247,3 +250,78 @@ def test_digest_files_get_the_mode_of_a_plain_write_under_the_umask(env: AppEnv)
     finally:
         os.umask(old)
     assert (env.out_dir / f"{DAY}.md").stat().st_mode & 0o777 == 0o644
+
+
+# --- Code and project links (issue 18 §4) ------------------------------------------------------
+
+# A paper with every kind of link value the list could carry: an http(s) URL with characters
+# that are syntax in kramdown and MDX, one that is not http(s), and a relative one.
+CODE_URL = "https://github.com/org/repo_(v2)|{x}$$y"
+LINK_PAPERS = [
+    {
+        "paper": {
+            "id": "2511.90021",
+            "title": "Linked paper",
+            "summary": "We release code.",
+            "githubRepo": CODE_URL,
+            "projectPage": "https://example.org/project/",
+            "githubStars": 1234,
+        }
+    },
+    {
+        "paper": {
+            "id": "2511.90022",
+            "title": "Hostile links",
+            "summary": "No real links.",
+            "githubRepo": "javascript:alert(1)",
+            "projectPage": "/relative/page",
+        }
+    },
+]
+
+
+def _linked_day(env: AppEnv, template: str) -> Path:
+    env.fake.hf_bodies[DAY] = json.dumps(LINK_PAPERS).encode()
+    result = run_day("--template", template)
+    assert result.exit_code == 0, result.stderr
+    return env.out_dir / digest_filename(date.fromisoformat(DAY), template)
+
+
+def _hrefs(page: str) -> list[str]:
+    return [str(h) for h in lxml_html.fromstring(page).xpath("//a/@href")]
+
+
+ENCODED_CODE_URL = "https://github.com/org/repo_%28v2%29%7C%7Bx%7D%24%24y"
+
+
+def test_jekyll_builds_code_and_project_links_and_drops_non_http_ones(env: AppEnv) -> None:
+    """Real `jekyll build`: the code and project links are anchors with the URL percent-encoded
+    where kramdown would read syntax; javascript: and relative values give no link."""
+    post = _linked_day(env, "jekyll")
+    built = _jekyll_build(env.tmp_path, {f"{DAY}-links.md": post})
+    page = (built / "2025" / "11" / "07" / "links.html").read_text(encoding="utf-8")
+    hrefs = _hrefs(page)
+    assert ENCODED_CODE_URL in hrefs
+    assert "https://example.org/project/" in hrefs
+    assert not [h for h in hrefs if "javascript" in h or h.startswith("/relative")]
+    assert "⭐ 1234" in _visible_text(page)
+    assert "<table" not in page
+
+
+def test_mdx_compiles_code_and_project_links_and_drops_non_http_ones(env: AppEnv) -> None:
+    """MDX 3 compiles the docusaurus layout's link line: anchors for http(s) URLs only."""
+    (result,) = _mdx(_linked_day(env, "docusaurus")).values()
+    assert result["ok"], result.get("error")
+    hrefs = _hrefs(result["html"])
+    assert ENCODED_CODE_URL in hrefs
+    assert "https://example.org/project/" in hrefs
+    assert not [h for h in hrefs if "javascript" in h or h.startswith("/relative")]
+
+
+def test_digest_layout_code_links_are_commonmark_links(env: AppEnv) -> None:
+    """The digest layout's 🔗 line carries the code and project links as CommonMark links."""
+    text = _linked_day(env, "digest").read_text(encoding="utf-8")
+    hrefs = _hrefs(MarkdownIt("commonmark").render(text))
+    assert ENCODED_CODE_URL in hrefs
+    assert "https://example.org/project/" in hrefs
+    assert not [h for h in hrefs if "javascript" in h or h.startswith("/relative")]

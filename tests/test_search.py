@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from runhelpers import DAY, DAY_IDS, invoke, resummarized_answer, run_day
 
 import paperdigest.store as store_module
+from paperdigest.config import load_settings
 from paperdigest.errors import InputError
 from paperdigest.flows.search import find
 from paperdigest.papers import Paper
@@ -189,7 +190,7 @@ def test_any_query_is_answered_without_error(
     if not db.exists():
         Store(db).close()
     try:
-        result = find(db, None, None, q)
+        result = find(load_settings(db=db), None, None, q)
     except InputError:
         assert plain_line(q) == ""
     else:
@@ -325,7 +326,7 @@ def test_the_table_shows_the_match_in_reverse_video(day_stored: AppEnv) -> None:
 
     from paperdigest.flows.search import hits_table
 
-    result = find(day_stored.out_dir / "paperdigest.db", None, None, "Cambrian-S")
+    result = find(load_settings(output_dir=day_stored.out_dir), None, None, "Cambrian-S")
     console = Console(force_terminal=True, color_system="standard", width=200)
     with console.capture() as captured:
         console.print(hits_table(result))

@@ -4,7 +4,9 @@ byte-stable across reruns."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -116,6 +118,77 @@ def test_jekyll_site_gets_index_and_feed_outside_posts(
     assert href is not None, index
     assert (site / "_site" / href.group(1).lstrip("/")).is_file()
     assert not feedparser.parse((site / "_site" / "papers" / "feed.xml").read_bytes()).bozo
+
+
+def _build_at(site: Path, utc: str) -> tuple[str, str]:
+    """Real `jekyll build` of ``site`` on a UTC machine whose clock reads ``utc`` (frozen by
+    faketime); returns the build's output and papers/index.html, or fails with the output."""
+    jekyll = require_command("jekyll", "apt-get install -y jekyll")
+    faketime = require_command("faketime", "apt-get install -y faketime")
+    shutil.rmtree(site / "_site", ignore_errors=True)
+    result = subprocess.run(
+        # -f without "@": the clock stands still at ``utc`` (plain `faketime TIME` starts it
+        # there and lets it run, so a slow start-up would cross a one-second margin).
+        [faketime, "-f", utc, jekyll, "build"],
+        cwd=site,
+        env={**os.environ, "TZ": "UTC"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    index = (site / "_site" / "papers" / "index.html").read_text(encoding="utf-8")
+    return result.stdout + result.stderr, index
+
+
+def _index_links(site: Path, index: str) -> list[tuple[str, str]]:
+    """(day, paper count) of every linked line of a built index, each link checked to
+    reach a built page."""
+    found = re.findall(r'<a href="([^"]+)">(\d{4}-\d\d-\d\d)</a> — (\d+)편', index)
+    for href, day, _ in found:
+        assert (site / "_site" / href.lstrip("/")).is_file(), f"{day} links to {href}"
+    return [(day, count) for _, day, count in found]
+
+
+@pytest.fixture
+def jekyll_site(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A Jekyll site whose _posts hold the jekyll digests of 2025-11-06 and 2025-11-07 (days
+    in Asia/Seoul), its index and feed in papers/."""
+    site = env.tmp_path / "site"
+    monkeypatch.setenv("PAPERDIGEST_OUTPUT_DIR", str(site / "_posts"))
+    monkeypatch.setenv("PAPERDIGEST_DB", str(env.tmp_path / "pd.db"))
+    assert invoke("backfill", "--from", _PREV, "--to", DAY, "--template", "jekyll").exit_code == 0
+    (site / "_config.yml").write_text("title: test\n", encoding="utf-8")
+    return site
+
+
+def test_jekyll_site_builds_before_the_post_date_and_shows_it_from_seoul_midnight(
+    jekyll_site: Path,
+) -> None:
+    """A UTC build machine at 14:59:59 UTC on 2025-11-06 (23:59:59 in Seoul) builds the site
+    without the 2025-11-07 post and without a link to it; a second after midnight in Seoul
+    (still 2025-11-06 in UTC) it builds the post and the index links it, newest first."""
+    out, index = _build_at(jekyll_site, "2025-11-06 14:59:59")
+    assert f"_posts/{DAY}-hf-daily-papers.md has a future date" in out
+    assert _index_links(jekyll_site, index) == [(_PREV, "11")]
+    assert DAY not in index
+
+    # Not 15:00:00: Jekyll 4.3 takes a front matter date equal to its clock for its own
+    # default and dates the post by its file name instead (Document#modify_date), so in that
+    # one second the post waits for the next build.
+    _, index = _build_at(jekyll_site, "2025-11-06 15:00:01")
+    assert _index_links(jekyll_site, index) == [(DAY, "15"), (_PREV, "11")]
+
+
+def test_jekyll_site_in_the_digest_time_zone_dates_urls_by_the_digest_day(
+    jekyll_site: Path,
+) -> None:
+    """With `timezone: Asia/Seoul` in _config.yml (the README's advice), a UTC machine at
+    Seoul's midnight publishes the post under /2025/11/07/, the digest's own day."""
+    config = jekyll_site / "_config.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "timezone: Asia/Seoul\n", "utf-8")
+    _, index = _build_at(jekyll_site, "2025-11-06 15:00:01")
+    assert f'href="/2025/11/07/hf-daily-papers.html">{DAY}</a>' in index
 
 
 def test_resummarize_refreshes_the_feed(env: AppEnv) -> None:

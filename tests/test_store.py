@@ -3,6 +3,7 @@ migrated and still used, a newer database refused untouched, SQLite errors as on
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import sqlite3
@@ -10,12 +11,29 @@ from pathlib import Path
 
 import pytest
 from conftest import FIRST_RELEASE_DB, AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day, spawn
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    PROCESS_LIMIT_SECONDS,
+    asked_ids,
+    day_digest,
+    digest_ids,
+    invoke,
+    run_day,
+    spawn,
+)
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
+from paperdigest.records import Listing
+from paperdigest.render import Omitted
+from paperdigest.states import PaperState
 from paperdigest.store import Store, TextKey
 from paperdigest.store.migrations import LATEST
+
+# Every kind of digest_papers.status the releases before schema 3 stored, with the state,
+# detail and attempts it stands for; provenance in fixtures/README.md.
+RELEASED_STATUSES = FIRST_RELEASE_DB.with_name("released-statuses.tsv")
 
 
 def _user_version(db: Path) -> int:
@@ -65,6 +83,57 @@ def test_first_release_texts_keep_their_key_in_two_columns(old_db: Path) -> None
         assert store.get_source("2511.04460", None, TextKey(12_000, 3)) is None
     finally:
         store.close()
+
+
+def _released_statuses() -> list[dict[str, str]]:
+    with RELEASED_STATUSES.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _old_digest_listing(db: Path, statuses: list[str]) -> str:
+    """Make the first digest of a version-0 database list one paper per status, as the
+    releases before schema 3 stored them; returns the digest's path."""
+    con = sqlite3.connect(db)
+    try:
+        path = str(con.execute("SELECT path FROM digests ORDER BY path").fetchone()[0])
+        with con:
+            con.execute("DELETE FROM digest_papers WHERE path = ?", (path,))
+            con.executemany(
+                "INSERT INTO digest_papers (path, position, arxiv_id, status) VALUES (?, ?, ?, ?)",
+                [(path, i, f"2511.{i:05d}", status) for i, status in enumerate(statuses)],
+            )
+    finally:
+        con.close()
+    return path
+
+
+def _migrated_listing(db: Path, statuses: list[str]) -> list[Listing]:
+    path = _old_digest_listing(db, statuses)
+    store = Store(db)
+    try:
+        return store.digest_papers(path)
+    finally:
+        store.close()
+
+
+def test_first_release_digest_papers_get_their_state_detail_and_attempts(old_db: Path) -> None:
+    """Migration 3 turns each status a release stored (``ok`` or the digest's reason) into
+    the state, the detail and the attempts it stood for."""
+    rows = _released_statuses()
+    listed = _migrated_listing(old_db, [r["status"] for r in rows])
+    assert [(x.state, x.detail, x.attempts) for x in listed] == [
+        (PaperState(r["state"]), r["detail"] or None, int(r["attempts"]) if r["attempts"] else None)
+        for r in rows
+    ]
+
+
+def test_first_release_reasons_read_as_before(old_db: Path) -> None:
+    """A paper a release stored as left out is shown with the very reason it showed then,
+    now made from its state."""
+    rows = [r for r in _released_statuses() if r["status"] != "ok"]
+    listed = _migrated_listing(old_db, [r["status"] for r in rows])
+    shown = [Omitted(x.arxiv_id, "title", x.state, x.detail, x.attempts).reason for x in listed]
+    assert shown == [r["status"] for r in rows]
 
 
 def test_first_release_summaries_are_shown(old_db: Path) -> None:
@@ -238,7 +307,7 @@ def test_a_finished_run_leaves_the_database_as_one_file(env: AppEnv) -> None:
     the write-ahead log back in and removes it, so copying the .db file alone keeps every
     summary (the GitHub workflow and backups copy files)."""
     proc = spawn(env.tmp_path, "run", "--date", DAY)
-    _, stderr = proc.communicate(timeout=60)
+    _, stderr = proc.communicate(timeout=PROCESS_LIMIT_SECONDS)
     assert proc.returncode == 0, stderr
     db = env.out_dir / "paperdigest.db"
     assert sorted(p.name for p in db.parent.glob("paperdigest.db*")) == ["paperdigest.db"]

@@ -8,6 +8,7 @@ import re
 import subprocess
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import AppEnv
@@ -131,7 +132,8 @@ def test_summary_stored_without_gist_renders_its_line_without_one() -> None:
     del content["gist"]
     paper = Paper(arxiv_id="2511.04570", title="Old", abstract="a", upvotes=3)
     for template in ("digest", "jekyll", "docusaurus"):
-        text = render_digest(date(2025, 11, 7), template, [Entry(1, paper, spec.view(content))])
+        entries = [Entry(1, paper, spec.view(content))]
+        text = render_digest(date(2025, 11, 7), template, entries, tz=ZoneInfo("Asia/Seoul"))
         line = _tldr_lines(text)[0]
         assert line.endswith("(👍 3)"), (template, line)
 

@@ -8,12 +8,11 @@
   when the field may be null (the masking field), else a re-ask;
 * the overview must open with the schema's opening when it has one (``seven``: "해당 논문은",
   as every summary of the 7-section reference digest opens);
-* the style: each schema has one (:class:`Style`): ``seven`` is written in the formal ~습니다
-  style, ``gmr`` in the plain ~다 style, as the two reference digests of those schemas are;
-  an answer most of whose sentence endings are in the other style is re-asked. Measured on
-  those digests: every one of the 7-section digest's 20 papers has only ~니다 endings (3 to
-  24 per paper), every one of the Goal/Method/Results digest's 39 papers only ~다 endings (8
-  or 9 per paper), so the rule passes all 59;
+* the style of the schema (:class:`Style`: ``seven`` formal ~습니다, ``gmr`` plain ~다, as the
+  reference digests of those schemas write): an answer most of whose sentence endings are in
+  the other style is re-asked. Measured on those digests: each of the 7-section digest's 20
+  papers has only ~니다 endings (3 to 24), each of the Goal/Method/Results digest's 39 only ~다
+  endings (8 or 9), so the rule passes all 59;
 * a field shorter than its floor (:data:`FIELD_FLOORS`, e.g. a results field of under 20
   characters), which cannot hold what the field asks for;
 * one sentence repeated in two fields.
@@ -56,9 +55,10 @@ PLACEHOLDERS = frozenset(
         *("n/a", "na", "none", "null", "tbd", "-", "—", "...", "…"),
     }
 )
-"""What a model writes when it has nothing to say (issue 11 §3; "정보 부족" is reference
-digest 003's Limitations of 2509.01055 and 2509.02208), compared after dropping bullets,
-bold, white space and a final period, case-insensitively."""
+"""What a model writes when it has nothing to say (issue 11 §3; "정보 부족" is what the
+Goal/Method/Results reference digest printed as the limitations of 2509.01055 and
+2509.02208), compared after dropping bullets, bold, white space and a final period,
+case-insensitively."""
 
 OVERVIEW_OPENING = "해당 논문은"
 """How ``seven``'s overview opens: every summary of the 7-section reference digest does, and
@@ -89,10 +89,10 @@ FIELD_FLOORS: Mapping[str, int] = {
 }
 """Fewest characters (white space collapsed) a field needs, by field name. A field asks
 for one to three sentences, and a Korean sentence of substance is rarely under 20
-characters (the shortest field of the reference digests 002 and 003 is a 25-character
-dataset list); a results field of under 20 characters ("성능 향상.") says nothing. The
-floors sit well below every field of the reference digests; datasets and baselines may be
-one name ("C4")."""
+characters (the shortest field of the two reference digests is a 25-character dataset
+list); a results field of under 20 characters ("성능 향상.") says nothing. The floors sit
+well below every field of the reference digests; datasets and baselines may be one name
+("C4")."""
 
 STYLE_MIN_ENDINGS = 3
 """Sentence endings needed before the style is judged: one or two endings may be a quoted
@@ -112,13 +112,9 @@ _LABEL_SEPARATOR_RE = re.compile(r"[ \t]*(?:\*\*)?[ \t]*[:：][ \t]*")
 
 def sentence_endings(text: str) -> tuple[int, int]:
     """Count the sentence endings of ``text`` by style: ``(formal ~니다, plain ~다)``."""
-    formal = plain = 0
-    for match in _ENDING_RE.finditer(text):
-        if match.group(1) == "니":
-            formal += 1
-        else:
-            plain += 1
-    return formal, plain
+    endings = [match.group(1) for match in _ENDING_RE.finditer(text)]
+    formal = endings.count("니")
+    return formal, len(endings) - formal
 
 
 def _label_names(label: str) -> list[str]:
@@ -154,12 +150,8 @@ def _is_placeholder(text: str) -> bool:
 
 def _sentences(text: str) -> list[str]:
     """The sentences of ``text`` without bullets, bold and the final period."""
-    out = []
-    for piece in _SENTENCE_SPLIT_RE.split(text):
-        sentence = collapse_space(_DECORATION_RE.sub("", piece))
-        if sentence:
-            out.append(sentence)
-    return out
+    pieces = (collapse_space(_DECORATION_RE.sub("", p)) for p in _SENTENCE_SPLIT_RE.split(text))
+    return [sentence for sentence in pieces if sentence]
 
 
 _STYLE_EXAMPLES = {
@@ -230,8 +222,7 @@ def check_content(
                 "sentences"
             )
         cleaned[name] = value
-    overview = cleaned.get("overview")
-    opening = overview_opening
+    overview, opening = cleaned.get("overview"), overview_opening
     if opening and overview and not overview.lstrip().startswith(opening):
         shown = collapse_space(overview)[:20]
         problems.append(

@@ -1,16 +1,10 @@
-"""Korean-text checks applied to every text field of a model answer.
+"""Korean-text checks applied to every text field of a model answer: :func:`check_answer`
+(is each field usable: not empty, no code fence or heading, written in Korean) and
+:func:`is_filler` (does an optional field only say that the paper does not give it).
 
-* :func:`check_text_field` / :func:`check_answer`: not empty, no code fence, no markdown
-  heading, written in Korean (measured by :func:`hangul_share`).
-* :func:`is_filler`: an optional field that only says the paper does not give it (the
-  reference digests' "마스킹 방식: … 정보는 제공되지 않습니다") is dropped, not published.
-
-Every problem is returned as one English sentence addressed to the model, naming the field by
-its label, because the caller sends the problems back to the model in a re-ask, e.g.
-``field "5. 정량적 결과" must be written in Korean; it is mostly English ...``.
-
-Standard library (``re``, ``unicodedata``), and markdown-it-py to find headings the way a
-CommonMark renderer does.
+Every problem is one English sentence addressed to the model, naming the field by its label,
+because the caller sends it back to the model in a re-ask, e.g. ``field "5. 정량적 결과" must
+be written in Korean; it is mostly English ...``.
 """
 
 from __future__ import annotations
@@ -46,10 +40,6 @@ SHORT_TEXT_WORDS = 3
 """A text with fewer letter-bearing words than this is judged by "has at least one Korean
 word" instead of the share, which is meaningless on one or two words."""
 
-# ---------------------------------------------------------------------------------------------
-# Korean share
-# ---------------------------------------------------------------------------------------------
-
 _HANGUL_RANGES = (
     (0xAC00, 0xD7A3),  # Hangul syllables
     (0x1100, 0x11FF),  # Hangul jamo
@@ -74,18 +64,8 @@ def _is_separator(char: str) -> bool:
 
 def _letter_words(text: str) -> list[str]:
     """The words of ``text`` that contain at least one letter (Unicode category L*)."""
-    words: list[str] = []
-    current: list[str] = []
-    for char in [*text, " "]:
-        if _is_separator(char):
-            if current:
-                word = "".join(current)
-                if any(c.isalpha() for c in word):
-                    words.append(word)
-                current = []
-        else:
-            current.append(char)
-    return words
+    spaced = "".join(" " if _is_separator(char) else char for char in text)
+    return [word for word in spaced.split() if any(char.isalpha() for char in word)]
 
 
 def _is_korean_word(word: str) -> bool:
@@ -111,16 +91,12 @@ def hangul_share(text: str) -> float:
     not.
 
     Words are counted, not characters, on purpose: Korean technical writing keeps Latin
-    technical terms (GRPO, Mamba-Transformer, SFT), and a single long Latin name outweighs a
-    whole Korean clause in characters, so a character count would punish good Korean
-    writing; counting words lets a term weigh as much as any other word.
-
-    Args:
-        text: any text.
+    terms (GRPO, Mamba-Transformer, SFT), and one long Latin name outweighs a whole Korean
+    clause in characters; counting words lets a term weigh as much as any other word.
 
     Returns:
         A float in 0..1: Korean words / letter-bearing words; 1.0 for a text without letters
-        (empty, or only figures), which has nothing in a wrong language.
+        (empty, or only numbers), which has nothing in a wrong language.
     """
     words = _letter_words(text)
     if not words:
@@ -145,10 +121,6 @@ def _dominant_language(words: list[str]) -> str:
     language, count = max(counts.items(), key=lambda item: item[1])
     return language if count else "not Korean"
 
-
-# ---------------------------------------------------------------------------------------------
-# Text field checks
-# ---------------------------------------------------------------------------------------------
 
 _CODE_FENCE_RE = re.compile(r"```|~~~")
 # CommonMark, as the blog engines read the digest: a heading is "#" at a line start, but also
@@ -175,14 +147,13 @@ def check_text_field(label: str, text: str) -> list[str]:
     * empty or white space only: ``field "<label>" must not be empty`` (and nothing else is
       checked);
     * a code fence (```` ``` ```` or ``~~~``) anywhere;
-    * a markdown heading as CommonMark reads it: ``## …`` at a line start, a line underlined
-      with ``---`` or ``===``, or a ``#`` heading inside a list item or a quote;
-    * not Korean: the share of Korean words below :data:`KOREAN_SHARE_MIN` (0.4, see there
-      why), counted as in :func:`hangul_share` but, once the text has a Korean word,
-      without the name-like Latin words (a digit or an inner capital: GPT-4o, MMLU,
-      HumanEval), which Korean prose may hold in any number; a text of fewer than
-      :data:`SHORT_TEXT_WORDS` (3) letter-bearing words instead needs at least one Korean
-      word. A text without letters (only figures) passes this rule.
+    * a markdown heading as CommonMark (markdown-it-py) reads it: ``## …`` at a line start, a
+      line underlined with ``---`` or ``===``, or a ``#`` heading in a list item or a quote;
+    * not Korean: the share of Korean words below :data:`KOREAN_SHARE_MIN`, counted as in
+      :func:`hangul_share` but, once the text has a Korean word, without the name-like Latin
+      words (a digit or an inner capital: GPT-4o, MMLU, HumanEval), which Korean prose may
+      hold in any number; a text of fewer than :data:`SHORT_TEXT_WORDS` letter-bearing words
+      needs one Korean word instead. A text without letters (only numbers) passes.
 
     Bullets (``- ``), bold (``**…**``) and numbered lists are allowed.
 
@@ -204,8 +175,7 @@ def check_text_field(label: str, text: str) -> list[str]:
         )
     heading = _first_heading(text)
     if heading:
-        line = heading
-        shown = line if len(line) <= 40 else line[:39] + "…"
+        shown = heading if len(heading) <= 40 else heading[:39] + "…"
         problems.append(
             f'{name} must not contain a markdown heading (the line "{shown}"); write plain '
             'sentences, "- " bullets or **bold** instead'
@@ -236,11 +206,10 @@ def check_answer(fields: Mapping[str, str | None], labels: Mapping[str, str]) ->
     """Check every text field of one model answer with :func:`check_text_field`.
 
     Args:
-        fields: field name -> value, in the answer's (schema's) field order. ``None`` means the
-            model left the field null on purpose (e.g. an optional field that does not apply);
-            it is skipped, whether null is allowed is the schema's business.
-        labels: field name -> label used in the messages (e.g. ``"overview"`` ->
-            ``"1. 개요"``); a field without a label is named by its field name.
+        fields: field name -> value, in the schema's field order; ``None`` (a null field,
+            whose permission is the schema's business) is skipped.
+        labels: field name -> label used in the messages (``"overview"`` -> ``"1. 개요"``);
+            a field without a label is named by its field name.
 
     Returns:
         All problems of all fields, in field order (empty list = the answer passes).
@@ -275,7 +244,7 @@ def is_filler(text: str) -> bool:
 
     Used on optional (nullable) fields such as ``masking``: the prompt asks for null there,
     and a model that writes "구체적인 마스킹 방식에 대한 정보는 제공되지 않습니다." instead
-    gets the field dropped rather than published (reference digest 002's filler lines).
+    (as the 7-section reference digest printed) gets the field dropped, not published.
 
     Args:
         text: the field's value.

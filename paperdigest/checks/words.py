@@ -1,20 +1,16 @@
-"""Figures a source writes in English words: "over five hundred recent works" (500),
-"fifteen benchmarks" (15), "a dozen tasks" (12), "an order of magnitude faster" (10x).
+"""Quantities a source writes in English words: "over five hundred recent works" (500),
+"fifteen benchmarks" (15), "a dozen tasks" (12), and multipliers: "an order of magnitude
+faster" (10x), "three times faster", "doubling", "to almost triple", "tenfold". A faithful
+Korean answer writes them in digits ("500개 이상", "15개 벤치마크"), which would be flagged
+without these values.
 
-Papers spell counts out, and a faithful Korean answer writes them in digits ("500개 이상",
-"15개 벤치마크"); without these values the figure check would flag them as invented.
-
-The words are read by text2num (``text_to_num.alpha2digit``, pinned ``>=3,<4``), which
-covers English cardinal numbers: units, teens, tens, compounds with or without a hyphen
-("thirty-two", "one hundred and twenty three"), scales up to billions ("two million"), and
-decimals with "point" ("seventy two point five"). It leaves alone what it cannot read as a
-cardinal: ordinals ("second"), "dozen" and "order(s) of magnitude", which this module reads
-itself. A hyphenated suffix ends a run, so "two-stage" and "four-step" give 2 and 4 ("ten-fold"
-as a multiplier is :mod:`paperdigest.checks.figures`' business).
-
-What is not taken: a scale word alone ("thousands of", "hundreds of", the "billion" of
-"1.6 billion" whose digits :mod:`paperdigest.checks.numbers` reads), because text2num would
-turn it into a bare 1000 or 1000000000 that no author wrote as a count.
+Runs of number words are read by text2num (``alpha2digit``, pinned ``>=3,<4``: cardinals with
+or without hyphens and "and", scales up to billions, decimals with "point"); "dozen" and
+"order(s) of magnitude" are read here. A hyphenated suffix ends a run ("two-stage" gives 2).
+Not taken: a scale word alone ("thousands of", the "billion" of "1.6 billion", whose digits
+:mod:`.numbers` reads), which no author wrote as a count; and words that are multipliers only
+as verbs or before a comparative ("repeated three times", "double precision" and "knowledge
+triples" are none).
 """
 
 from __future__ import annotations
@@ -25,62 +21,60 @@ from decimal import Decimal, InvalidOperation
 
 from text_to_num import alpha2digit
 
+from paperdigest.checks.numbers import NUMBER, PERCENT, SCALE_WORDS
 from paperdigest.text import collapse_space
 
-__all__ = ["WordFigures", "word_figures"]
+__all__ = ["FOLD_RE", "WordQuantities", "word_quantities"]
 
-_UNITS = [
-    "zero",
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-]
-_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_SCALES = ("hundred", "thousand", "million", "billion", "trillion")
-_WORD = "|".join((*_UNITS, *_TENS, *_SCALES))
+_SCALES = ("hundred", *SCALE_WORDS)
+_WORD = (
+    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen"
+    "|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy"
+    "|eighty|ninety|" + "|".join(_SCALES)
+)
 # A run of number words joined by spaces, hyphens or "and" ("one hundred and twenty-three"),
-# not glued to letters; a hyphenated suffix ends the run ("two-stage" gives 2).
+# not glued to letters but for "fold" ("tenfold"); a hyphenated suffix ends the run
+# ("two-stage" gives 2).
 _RUN_RE = re.compile(
     rf"(?<![A-Za-z-])(?:{_WORD})(?:(?:[ \t]+|[ \t]*\n[ \t]*|-|[ \t]+and[ \t]+)(?:{_WORD}))*"
-    r"(?![A-Za-z])",
+    r"(?=fold|(?![A-Za-z]))",
     re.IGNORECASE,
 )
-_PERCENT_AFTER_RE = re.compile(r"[ \t\n]+(?:percent|per[ \t]+cent)(?![A-Za-z])|[ \t]?\\?%")
+_PERCENT_AFTER_RE = re.compile(rf"\s*(?:{PERCENT})")
+# After a count, what makes it a multiplier: "-fold" and "N times" before a comparative or
+# "as"/"the" ("three times faster", "three times the size"; not "repeated three times").
+FOLD_RE = re.compile(r"[ \t-]?fold(?![A-Za-z])", re.IGNORECASE)
 _TIMES_AFTER_RE = re.compile(
-    r"[ \t\n]+times[ \t\n]+(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater)"
+    r"\s+times\s+(?:faster|slower|more|less|fewer|larger|smaller|higher|lower|greater|as|the)"
     r"(?![A-Za-z])",
     re.IGNORECASE,
 )
 _DOZEN_RE = re.compile(r"(?<![A-Za-z])(?:a|one)[ \t\n]+dozen(?![A-Za-z])", re.IGNORECASE)
 # "an order of magnitude" = 10x; "two orders of magnitude" / "2 orders of magnitude" = 100x.
 _MAGNITUDE_RE = re.compile(
-    rf"(?<![A-Za-z])(?P<count>an?|one|{'|'.join(_UNITS[2:11])}|[0-9]+)[ \t\n]+orders?[ \t\n]+"
+    rf"(?<![A-Za-z])(?P<count>an?|{_WORD}|[0-9]+)[ \t\n]+orders?[ \t\n]+"
     r"of[ \t\n]+magnitude(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# Multipliers in verbs: "twice", "doubled"/"doubling", "tripled", "quadrupled"; "double",
+# "triple", "quadruple" only as verbs after "to" ("to almost triple"). "triples" and "double"
+# alone are nouns or adjectives ("knowledge triples", "double precision").
+_VERB_VALUES = {"twice": 2, "doubl": 2, "tripl": 3, "quadrupl": 4}
+_VERB_RE = re.compile(
+    r"(?<![A-Za-z])(?:(?P<twice>twice)|(?P<stem>doubl|tripl|quadrupl)(?:ed|ing)"
+    r"|(?P<stem3>doubl|quadrupl)es"
+    r"|to[ \t]+(?:(?:almost|nearly|roughly|about|more[ \t]+than)[ \t]+)?"
+    r"(?P<verb>doubl|tripl|quadrupl)e)(?![A-Za-z])",
     re.IGNORECASE,
 )
 
 
 @dataclass(frozen=True, slots=True)
-class WordFigures:
-    """The values of a text's figures written in words, grouped as the figure check uses
-    them: ``every`` (any count: "fifteen benchmarks", "a dozen"), ``percent`` ("five
-    percent"), ``multiplier`` ("three times faster", "an order of magnitude")."""
+class WordQuantities:
+    """The values of a text's quantities written in words, grouped as the quantity check
+    uses them: ``every`` (any count: "fifteen benchmarks", "a dozen", "an order of
+    magnitude"), ``percent`` ("five percent"), ``multiplier`` ("three times faster", "an
+    order of magnitude", "doubling": a verb verifies only multipliers)."""
 
     every: frozenset[Decimal]
     percent: frozenset[Decimal]
@@ -98,12 +92,12 @@ def _run_value(run: str) -> Decimal | None:
     try:
         return Decimal(converted.replace(" ", ""))
     except InvalidOperation:  # text2num left part of the run as words ("one" alone)
-        digits = re.findall(r"[0-9]+(?:\.[0-9]+)?", converted)
+        digits = re.findall(NUMBER, converted)
         return Decimal(digits[0]) if len(digits) == 1 else None
 
 
-def word_figures(text: str) -> WordFigures:
-    """Read the figures ``text`` writes in English words (see the module docstring).
+def word_quantities(text: str) -> WordQuantities:
+    """Read the quantities ``text`` writes in English words (see the module docstring).
 
     Args:
         text: a source text (an abstract or a paper's text; hard wraps are fine).
@@ -121,18 +115,17 @@ def word_figures(text: str) -> WordFigures:
         every.add(value)
         if _PERCENT_AFTER_RE.match(text, match.end()):
             percent.add(value)
-        if _TIMES_AFTER_RE.match(text, match.end()):
+        if _TIMES_AFTER_RE.match(text, match.end()) or FOLD_RE.match(text, match.end()):
             multiplier.add(value)
     if _DOZEN_RE.search(text):
         every.add(Decimal(12))
     for match in _MAGNITUDE_RE.finditer(text):
         count = match.group("count").lower()
-        if count in ("a", "an", "one"):
-            power = 1
-        elif count.isdigit():
-            power = int(count)
-        else:
-            power = _UNITS.index(count)
-        if power <= 12:
-            multiplier.add(Decimal(10) ** power)
-    return WordFigures(frozenset(every), frozenset(percent), frozenset(multiplier))
+        power = Decimal(1) if count in ("a", "an") else _run_value(count)
+        if power is not None and power <= 12 and power % 1 == 0:
+            every.add(Decimal(10) ** int(power))
+            multiplier.add(Decimal(10) ** int(power))
+    for match in _VERB_RE.finditer(text):
+        word = next(group for group in match.groups() if group).lower()
+        multiplier.add(Decimal(_VERB_VALUES[word]))
+    return WordQuantities(frozenset(every), frozenset(percent), frozenset(multiplier))

@@ -37,15 +37,18 @@ from pathlib import Path
 from typing import Any
 
 from paperdigest.errors import BatchError
-from paperdigest.flows.backfill import SILENT, BackfillResult, Progress, run_days
+from paperdigest.flows.backfill import SILENT, Progress, run_days
 from paperdigest.flows.batchapi import submit, wait_and_ingest
 from paperdigest.flows.batchfile import cache_key, read_results, request_line, write_requests
 from paperdigest.flows.day import PreparedDay, load_source, prepare_day
+from paperdigest.flows.days import DayOptions
 from paperdigest.flows.ingest import IngestResult, ingest
+from paperdigest.flows.results import BackfillResult
 from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.model.client import make_openai_client
 from paperdigest.papers import Paper
 from paperdigest.sources import http
+from paperdigest.states import RunStatus
 
 __all__ = [
     "build_requests",
@@ -117,12 +120,7 @@ async def build_requests(
 
 
 async def run_batch(
-    rt: Runtime,
-    days: list[date],
-    schema: str,
-    template: str,
-    output_dir: Path,
-    progress: Progress = SILENT,
+    rt: Runtime, days: list[date], options: DayOptions, progress: Progress = SILENT
 ) -> tuple[BackfillResult, list[IngestResult]]:
     """The ``backfill --batch`` path: resume open batches, submit the papers still without a
     summary as one batch, wait, ingest, then run every day (now cached) to write digests.
@@ -131,7 +129,7 @@ async def run_batch(
     through the direct path.
 
     Returns:
-        The days' :class:`~paperdigest.flows.backfill.BackfillResult` and one
+        The days' :class:`~paperdigest.flows.results.BackfillResult` and one
         :class:`IngestResult` per batch collected.
 
     Raises:
@@ -142,6 +140,7 @@ async def run_batch(
         LockTimeout: another run held a day's lock past the wait limit.
         StoreError: the database failed.
     """
+    schema = options.schema
     label = f"{days[0].isoformat()}..{days[-1].isoformat()}"
     collected: list[IngestResult] = []
     covered: set[str] = set()
@@ -177,7 +176,7 @@ async def run_batch(
             log.info("every paper of %s has a summary; no batch needed", label)
     finally:
         await client.close()
-    result = await run_days(rt, days, schema, template, output_dir, prepared, progress)
+    result = await run_days(rt, days, options, prepared, progress)
     return result, collected
 
 
@@ -203,13 +202,7 @@ async def write_batch_file(
 
 
 async def ingest_file(
-    rt: Runtime,
-    days: list[date],
-    schema: str,
-    template: str,
-    output_dir: Path,
-    path: Path,
-    progress: Progress = SILENT,
+    rt: Runtime, days: list[date], options: DayOptions, path: Path, progress: Progress = SILENT
 ) -> tuple[BackfillResult, IngestResult]:
     """The ``backfill --ingest`` path: store the valid answers of a results JSONL (recorded
     as a ``runs`` row of command ``batch``), then run every day; papers without a valid
@@ -226,6 +219,6 @@ async def ingest_file(
     with recorded_run(rt.store, "batch", str(path)) as run:
         ingested = ingest(rt, records, path.name)
         run.stats = ingested.stats(rt)
-        run.status = "partial" if ingested.invalid or ingested.failed else "done"
-    result = await run_days(rt, days, schema, template, output_dir, progress=progress)
+        run.status = RunStatus.PARTIAL if ingested.invalid or ingested.failed else RunStatus.DONE
+    result = await run_days(rt, days, options, progress=progress)
     return result, ingested

@@ -17,6 +17,7 @@ from paperdigest.flows.ingest import IngestResult, ingest
 from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.model.client import api_error
 from paperdigest.sources.selection import estimate_tokens
+from paperdigest.states import RunStatus
 
 __all__ = ["submit", "wait_and_ingest"]
 
@@ -166,5 +167,5 @@ async def wait_and_ingest(
             if batch.status == "expired":
                 detail = f"{result.stored} answers stored; rerun to submit the rest"
             raise BatchError(batch_id, batch.status, detail)
-        run.status = "partial" if result.invalid or result.failed else "done"
+        run.status = RunStatus.PARTIAL if result.invalid or result.failed else RunStatus.DONE
     return result

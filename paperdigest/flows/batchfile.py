@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from paperdigest.errors import InputError
-from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.files import write_atomic
+from paperdigest.flows.runtime import Runtime
 from paperdigest.model.prompts import Prompt, build_messages
 from paperdigest.papers import Paper, SourceText
 
@@ -74,7 +75,7 @@ def write_requests(path: Path, requests: list[dict[str, Any]]) -> None:
         InputError: ``path`` cannot be written.
     """
     try:
-        write_atomic(path, jsonl_bytes(requests).decode("utf-8"))
+        write_atomic(path, jsonl_bytes(requests))
     except OSError as exc:
         raise InputError(f"cannot write {path}: {exc}") from exc
 

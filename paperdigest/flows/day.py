@@ -25,33 +25,26 @@ from paperdigest.errors import (
     PaperdigestError,
     SummaryError,
 )
-from paperdigest.flows.digests import make_entry
+from paperdigest.files import remove_stale_temps, write_if_changed
+from paperdigest.flows.days import DayOptions
+from paperdigest.flows.digests import Outcome, assemble
 from paperdigest.flows.figures import check_assets_dir, key_figures
 from paperdigest.flows.filters import Filters, select
-from paperdigest.flows.runtime import Runtime, Status, recorded_day, shorten_reason, write_atomic
+from paperdigest.flows.results import DayResult
+from paperdigest.flows.runtime import Runtime, recorded_day, shorten_reason
 from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.prompts import Prompt
 from paperdigest.papers import Paper, SourceText
-from paperdigest.render import (
-    FAILED,
-    FILTERED,
-    NOT_DONE,
-    SKIPPED,
-    TEMPLATES,
-    Entry,
-    Omitted,
-    digest_filename,
-    render_digest,
-)
+from paperdigest.records import DigestRecord, RunStats, Summary, TextKey
+from paperdigest.render import TEMPLATES, digest_filename, render_digest
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, hf, http, selection
 from paperdigest.sources.fulltext import fetch_source
 from paperdigest.sources.pacing import Pacer
-from paperdigest.store import DigestRecord, RunStats, Store, TextKey
-from paperdigest.store.records import Summary
+from paperdigest.states import PaperState
+from paperdigest.store import Store
 
 __all__ = [
-    "DayResult",
     "PreparedDay",
     "load_source",
     "prepare_day",
@@ -69,37 +62,11 @@ log = logging.getLogger("paperdigest")
 _OUTAGE_STREAK = 3
 
 
-@dataclass
-class DayResult:
-    """The outcome of one day: the digest path (None on a day without papers), counts,
-    and what was left out (failed, not done, skipped)."""
-
-    day: date
-    path: Path | None
-    stats: RunStats
-    omitted: list[Omitted] = field(default_factory=list)
-    skipped: list[hf.Skipped] = field(default_factory=list)
-    entries: list[Entry] = field(default_factory=list)  # the digest's papers (notifications)
-
-    @property
-    def status(self) -> Status:
-        """``partial`` when a paper failed or was left undone, else ``done``."""
-        return "partial" if any(o.kind in ("failed", "not_done") for o in self.omitted) else "done"
-
-
 def _remove_stale_temps(output_dir: Path, day: date) -> None:
     # A run killed inside write_atomic leaves its temp file; the day's lock is held here,
     # so no live writer owns these.
     for template in TEMPLATES:
-        for stale in output_dir.glob(f".{digest_filename(day, template)}.*.tmp"):
-            stale.unlink(missing_ok=True)
-
-
-@dataclass
-class _Outcome:
-    paper: Paper
-    summary: Summary | None = None
-    reason: str | None = None
+        remove_stale_temps(output_dir / digest_filename(day, template))
 
 
 def text_cache_key(settings: Settings) -> TextKey:
@@ -169,15 +136,16 @@ async def summarize_papers(
     papers: list[Paper],
     prompt: Prompt,
     on_summary: Callable[[Summary], Awaitable[None]] | None = None,
-) -> list[_Outcome]:
+) -> list[Outcome]:
     """Fetch texts (one at a time, in order) and summarize papers (concurrently).
 
     Every validated summary is committed to the store at once.
 
     Returns:
-        One outcome per paper, in the order given: a summary, or the reason there is none
-        (``요약 실패 …`` after every attempt, ``미완료 …`` when the token cap was reached,
-        ``건너뜀 …`` when there was nothing to summarize from).
+        One outcome per paper, in the order given: a summary, or the state there is none in
+        (``failed`` after every attempt or when the model API failed for it, ``not_done``
+        when the token cap was reached or the API is down, ``skipped`` when there was
+        nothing to summarize from) with its detail.
 
     Raises:
         ConfigError: the model API refused the key or model (aborts the run).
@@ -205,15 +173,15 @@ async def summarize_papers(
     # _OUTAGE_STREAK the API is taken to be down and no further paper is started.
     outage = {"streak": 0}
 
-    async def work(paper: Paper) -> _Outcome:
+    async def work(paper: Paper) -> Outcome:
         source = await texts[paper.arxiv_id]
         if source is None:
             log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
-            return _Outcome(paper, reason=f"{SKIPPED}: 초록도 본문도 없음")
+            return Outcome(paper, state=PaperState.SKIPPED, detail="초록도 본문도 없음")
         async with gate:
             if outage["streak"] >= _OUTAGE_STREAK:
                 log.error("%s not done: the model API is failing", paper.arxiv_id)
-                return _Outcome(paper, reason=f"{NOT_DONE}: 모델 API 장애로 중단")
+                return Outcome(paper, state=PaperState.NOT_DONE, detail="모델 API 장애로 중단")
             # A batch answer that failed validation: re-ask from it rather than anew.
             prior = store.pop_rejected(
                 (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model),
@@ -234,11 +202,11 @@ async def summarize_papers(
                     why,
                     paper.arxiv_id,
                 )
-                tries = "" if api_down else f" ({exc.attempts}회 시도)"
-                return _Outcome(paper, reason=f"{FAILED}{tries}: {why}")
+                tries = None if api_down else exc.attempts
+                return Outcome(paper, None, PaperState.FAILED, why, tries)
             except BudgetExceeded as exc:
                 log.error("%s not done: %s", paper.arxiv_id, exc)
-                return _Outcome(paper, reason=f"{NOT_DONE}: 실행당 토큰 한도 도달")
+                return Outcome(paper, state=PaperState.NOT_DONE, detail="실행당 토큰 한도 도달")
         outage["streak"] = 0
         store.save_summary(summary)
         if on_summary is not None:
@@ -252,7 +220,7 @@ async def summarize_papers(
             summary.completion_tokens,
             f", unverified figures: {', '.join(summary.unverified)}" if summary.unverified else "",
         )
-        return _Outcome(paper, summary=summary)
+        return Outcome(paper, summary)
 
     try:
         async with asyncio.TaskGroup() as group:
@@ -355,27 +323,22 @@ async def prepare_day(
 async def run_day(
     rt: Runtime,
     day: date,
-    schema: str,
-    template: str,
-    output_dir: Path,
-    limit: int | None = None,
+    options: DayOptions,
     prepared: PreparedDay | None = None,
 ) -> DayResult:
-    """Run one day end to end and write its digest.
+    """Run one day end to end and write its digest to the settings' ``output_dir``.
 
     Args:
         rt: the command's :class:`Runtime`.
         day: the day of the daily papers list.
-        schema: ``seven`` or ``gmr``.
-        template: ``digest``, ``jekyll`` or ``docusaurus``.
-        output_dir: where the digest goes.
-        limit: only the N most upvoted papers left by the filters.
+        options: schema, template and limit (:class:`~paperdigest.flows.days.DayOptions`).
         prepared: the day's :func:`prepare_day` result when the caller already has it
             (the batch backfill), so the list and metadata are not fetched twice;
-            ``limit`` is then ignored.
+            ``options.limit`` is then ignored.
 
     Returns:
-        The :class:`DayResult`; ``path`` None when the list is empty (no file written).
+        The :class:`~paperdigest.flows.results.DayResult`; ``path`` None when the list is
+        empty (no file written).
 
     Raises:
         FetchError: the daily papers list could not be fetched.
@@ -385,12 +348,13 @@ async def run_day(
     settings, store = rt.settings, rt.store
     started = time.monotonic()
     stats = RunStats()
-    prompt = rt.prompts[schema]
+    prompt = rt.prompts[options.schema]
     calls0, in0, out0 = rt.budget.calls, rt.budget.prompt_tokens, rt.budget.completion_tokens
     check_assets_dir(settings)
-    path = output_dir / digest_filename(day, template)
+    output_dir = settings.output_dir
+    path = output_dir / digest_filename(day, options.template)
     async with http.make_client(settings) as client:
-        prep = prepared or await prepare_day(rt, client, day, schema, limit)
+        prep = prepared or await prepare_day(rt, client, day, options.schema, options.limit)
         merged = prep.papers
         stats.papers, stats.skipped = len(merged), len(prep.skipped)
         if not merged and not prep.filtered:
@@ -398,66 +362,58 @@ async def run_day(
             return DayResult(day, None, stats, skipped=prep.skipped)
 
         cached = {
-            p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
+            p.arxiv_id: store.get_summary(
+                p.arxiv_id, options.schema, prompt.prompt_hash, settings.model
+            )
             for p in merged
         }
         for p in merged:
             if cached[p.arxiv_id] is not None:
                 log.info("%s cached", p.arxiv_id)
         todo = [p for p in merged if cached[p.arxiv_id] is None]
-        outcomes = {
+        asked = {
             o.paper.arxiv_id: o
             for o in (await summarize_papers(rt, client, todo, prompt) if todo else [])
         }
-        done = [(p, cached[p.arxiv_id] or outcomes[p.arxiv_id].summary) for p in merged]
+        outcomes = [
+            asked[p.arxiv_id] if cached[p.arxiv_id] is None else Outcome(p, cached[p.arxiv_id])
+            for p in merged
+        ]
         shown = await key_figures(
-            settings, client, rt.pacer, day, path, [(p, s) for p, s in done if s is not None]
+            settings,
+            client,
+            rt.pacer,
+            day,
+            path,
+            [(o.paper, o.summary) for o in outcomes if o.summary is not None],
         )
 
-    entries: list[Entry] = []
-    omitted: list[Omitted] = []
-    digest_list: list[tuple[str, str]] = []
-    for paper in merged:
-        summary = cached[paper.arxiv_id]
-        outcome = outcomes.get(paper.arxiv_id)
-        if summary is None and outcome is not None:
-            summary = outcome.summary
-        if summary is not None:
-            figure = shown.get(paper.arxiv_id)
-            entries.append(make_entry(len(entries) + 1, paper, summary, figure))
-            digest_list.append((paper.arxiv_id, "ok"))
-            if cached[paper.arxiv_id] is not None:
+    for o in outcomes:
+        if o.summary is not None:
+            if cached[o.paper.arxiv_id] is not None:
                 stats.cached += 1
             else:
                 stats.summarized += 1
+        elif o.state is PaperState.SKIPPED:
+            stats.skipped += 1
         else:
-            reason = outcome.reason if outcome and outcome.reason else FAILED
-            gone = Omitted(paper.arxiv_id, paper.title, reason)
-            omitted.append(gone)
-            digest_list.append((paper.arxiv_id, reason))
-            if gone.kind == "skipped":
-                stats.skipped += 1
-            else:
-                stats.failed += 1
-    for paper in prep.filtered:
-        omitted.append(Omitted(paper.arxiv_id, paper.title, FILTERED))
-        digest_list.append((paper.arxiv_id, FILTERED))
+            stats.failed += 1
+    filtered = [Outcome(p, state=PaperState.FILTERED) for p in prep.filtered]
+    parts = assemble([*outcomes, *filtered], lambda paper, _: shown.get(paper.arxiv_id))
 
     _remove_stale_temps(output_dir, day)
-    text = render_digest(day, template, entries, omitted)
-    digest_changed = not (path.is_file() and path.read_text(encoding="utf-8") == text)
-    if digest_changed:
-        write_atomic(path, text)
+    text = render_digest(day, options.template, parts.entries, parts.omitted, tz=settings.tz)
+    digest_changed = write_if_changed(path, text)
     store.save_digest(
         DigestRecord(
             str(path.resolve()),
             day.isoformat(),
-            schema,
-            template,
+            options.schema,
+            options.template,
             settings.model,
             prompt.prompt_hash,
         ),
-        digest_list,
+        parts.listed,
     )
     if digest_changed or not site_files_present(rt):
         write_site_files(rt)
@@ -466,23 +422,16 @@ async def run_day(
     stats.completion_tokens = rt.budget.completion_tokens - out0
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
-    return DayResult(day, path, stats, omitted, prep.skipped, entries)
+    return DayResult(day, path, stats, parts.omitted, prep.skipped, parts.entries)
 
 
-def run_recorded_day(
-    rt: Runtime,
-    day: date,
-    schema: str,
-    template: str,
-    output_dir: Path,
-    limit: int | None = None,
-) -> DayResult:
-    """The ``run`` command: :func:`run_day` under the day's lock, recorded as a ``runs``
-    row of command ``run`` (see :func:`~paperdigest.flows.runtime.recorded_day`).
+def run_recorded_day(rt: Runtime, day: date, options: DayOptions) -> DayResult:
+    """:func:`run_day` under the day's lock, recorded as a ``runs`` row of command ``run``
+    (see :func:`~paperdigest.flows.runtime.recorded_day`), in an event loop of its own.
 
     Raises:
         LockTimeout: another run of the day held its lock past the wait limit.
         as :func:`run_day` otherwise.
     """
     with recorded_day(rt, "run", day) as record:
-        return record.done(asyncio.run(run_day(rt, day, schema, template, output_dir, limit)))
+        return record.done(asyncio.run(run_day(rt, day, options)))

@@ -14,10 +14,10 @@ from paperdigest.config import Settings
 from paperdigest.errors import ConfigError
 from paperdigest.model.schemas import KEY_FIGURE_FIELD
 from paperdigest.papers import Paper
+from paperdigest.records import Summary
 from paperdigest.render import FigureRef
 from paperdigest.sources import figures
 from paperdigest.sources.pacing import Pacer
-from paperdigest.store.records import Summary
 
 __all__ = ["check_assets_dir", "figure_note", "key_figures", "placed_figure"]
 

@@ -10,23 +10,13 @@ the N most upvoted. The rest are named in the digest's last line and cost no mod
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from paperdigest.errors import InputError
 from paperdigest.papers import Paper
-from paperdigest.text import collapse_space
+from paperdigest.text import split_words
 
-__all__ = ["Filters", "Selection", "filter_overrides", "select", "split_words"]
-
-
-def split_words(value: str | Iterable[str]) -> tuple[str, ...]:
-    """``"agent, RL ,,video"`` → ``("agent", "rl", "video")``: comma-separated (or already a
-    list, as a TOML array gives them), white space trimmed and collapsed, lower-cased,
-    empty pieces dropped, duplicates kept once in order."""
-    pieces = value.split(",") if isinstance(value, str) else [str(v) for v in value]
-    words = (collapse_space(p).casefold() for p in pieces)
-    return tuple(dict.fromkeys(w for w in words if w))
+__all__ = ["Filters", "Selection", "filter_overrides", "select"]
 
 
 def filter_overrides(

@@ -13,7 +13,7 @@ from paperdigest.errors import redact
 from paperdigest.flows.batchfile import parse_cache_key
 from paperdigest.flows.day import text_cache_key
 from paperdigest.flows.runtime import Runtime, shorten_reason
-from paperdigest.model.reask import PriorAnswer, Summary, figure_source, validate_answer
+from paperdigest.model.reask import PriorAnswer, Summary, quantity_source, validate_answer
 from paperdigest.sources.selection import estimate_tokens
 from paperdigest.store import RunStats
 
@@ -125,11 +125,13 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
         if store.get_summary(arxiv_id, schema, prompt_hash, model) is not None:
             result.ignored += 1  # never replace what a digest may already show
             continue
-        fields, problems, unverified = validate_answer(
-            prompt.spec, content, finish_reason, figure_source(paper, source)
+        checked = validate_answer(
+            prompt.spec, content, finish_reason, quantity_source(paper, source)
         )
-        if fields is None or problems or unverified:
-            why = "; ".join(problems) or "unverified figures: " + ", ".join(unverified)
+        if checked.fields is None or not checked.good:
+            why = "; ".join(checked.problems) or "unverified figures: " + ", ".join(
+                checked.unverified
+            )
             log.info(
                 "%s: batch answer rejected (%s); the direct path re-asks from it",
                 arxiv_id,
@@ -156,7 +158,7 @@ def ingest(rt: Runtime, records: list[dict[str, Any]], origin: str) -> IngestRes
                 schema,
                 prompt_hash,
                 model,
-                fields,
+                checked.fields,
                 source.kind,
                 source.tokens,
                 prompt_tokens,

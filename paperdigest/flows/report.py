@@ -22,8 +22,10 @@ from typing import Any
 
 from rich.table import Table
 
-from paperdigest.errors import InputError
-from paperdigest.store import DigestRecord, RunRecord, Store, Summary
+from paperdigest.config import Settings
+from paperdigest.flows.days import parse_range
+from paperdigest.records import DigestRecord, RunRecord, Summary
+from paperdigest.store import Store
 
 __all__ = [
     "NOTHING_STORED",
@@ -31,7 +33,6 @@ __all__ = [
     "SourceRow",
     "StatsReport",
     "Totals",
-    "check_range",
     "day_rows",
     "list_days",
     "list_json",
@@ -136,18 +137,12 @@ class StatsReport:
     sources: list[SourceRow]
 
 
-def check_range(first: date | None, last: date | None) -> None:
-    """Raise InputError when ``last`` is before ``first`` (``--to`` before ``--from``)."""
-    if first is not None and last is not None and last < first:
-        raise InputError(f"--to {last} is before --from {first}")
-
-
 def open_stored(db_path: Path) -> Store | None:
     """The store at ``db_path``, or None when there is no database: a database that does
     not exist holds nothing, and opening it would create it.
 
     Raises:
-        NewerDatabase, ForeignDatabase, StoreError: as :class:`Store`.
+        NewerDatabase, ForeignDatabase, StoreError: as :class:`~paperdigest.store.Store`.
     """
     return Store(db_path) if db_path.is_file() else None
 
@@ -163,7 +158,7 @@ def _row(day: str, runs: list[RunRecord], digests: list[DigestRecord]) -> DayRow
         len(runs),
         runs[-1].status if runs else "",
     )
-    completed = [r for r in runs if r.status in ("done", "partial") and r.stats is not None]
+    completed = [r for r in runs if r.status.completed and r.stats is not None]
     if completed:
         last = completed[-1].stats
         assert last is not None
@@ -219,42 +214,44 @@ def _sources(summaries: list[Summary]) -> list[SourceRow]:
     return rows
 
 
-def list_days(db_path: Path, first: date | None, last: date | None) -> list[DayRow]:
-    """The ``list`` command's rows (empty: nothing stored in the range, or no database).
+def list_days(settings: Settings, first: str | None, last: str | None) -> list[DayRow]:
+    """The ``list`` command's rows for the days ``--from`` ``first`` ``--to`` ``last``
+    (empty: nothing stored in the range, or no database).
 
     Raises:
-        InputError: ``last`` is before ``first``.
+        InputError: a bad day, or ``last`` is before ``first``.
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    check_range(first, last)
-    store = open_stored(db_path)
+    lo, hi = parse_range(first, last, settings)
+    store = open_stored(settings.db_path)
     if store is None:
         return []
     try:
-        return day_rows(store, first, last)
+        return day_rows(store, lo, hi)
     finally:
         store.close()
 
 
-def stats(db_path: Path, first: date | None, last: date | None) -> StatsReport | None:
-    """The ``stats`` command's report; None when nothing is stored in the range.
+def stats(settings: Settings, first: str | None, last: str | None) -> StatsReport | None:
+    """The ``stats`` command's report for the days ``--from`` ``first`` ``--to`` ``last``;
+    None when nothing is stored in the range.
 
     Raises:
-        InputError: ``last`` is before ``first``.
+        InputError: a bad day, or ``last`` is before ``first``.
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    check_range(first, last)
-    store = open_stored(db_path)
+    lo, hi = parse_range(first, last, settings)
+    store = open_stored(settings.db_path)
     if store is None:
         return None
     try:
-        rows = day_rows(store, first, last)
+        rows = day_rows(store, lo, hi)
         if not rows:
             return None
         summaries = store.shown_summaries(
-            first.isoformat() if first else None, last.isoformat() if last else None
+            lo.isoformat() if lo else None, hi.isoformat() if hi else None
         )
     finally:
         store.close()

@@ -7,23 +7,25 @@ the model, not arxiv.org.
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from paperdigest.config import Settings
 from paperdigest.errors import FetchError, InputError, PaperdigestError
 from paperdigest.flows.day import load_source
 from paperdigest.flows.digests import paper_section, rewrite_digests
-from paperdigest.flows.runtime import Runtime, day_lock
+from paperdigest.flows.runtime import Runtime, day_lock, open_runtime
 from paperdigest.flows.site import write_site_files
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.reask import Summarizer, Summary
 from paperdigest.model.schemas import DEFAULT_SCHEMA, KEY_FIGURE_FIELD
-from paperdigest.papers import Paper
+from paperdigest.papers import Paper, parse_arxiv_id
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, http
 
-__all__ = ["Resummarized", "resummarize"]
+__all__ = ["Resummarized", "resummarize", "resummarize_command"]
 
 
 @dataclass
@@ -139,3 +141,19 @@ def resummarize(
     if listed:  # the feed carries the rewritten summaries too
         write_site_files(rt)
     return result
+
+
+def resummarize_command(settings: Settings, arxiv_id: str, schema: str | None) -> Resummarized:
+    """The ``resummarize`` command: :func:`resummarize` of ``arxiv_id`` (``2511.04460``, or
+    ``2511.04460v2`` for that version) in a runtime of its own.
+
+    Raises:
+        InputError: ``arxiv_id`` is not an arXiv id.
+        ConfigError: no API key, a prompt file is unusable, or the model API refused the key
+            or model.
+        LockTimeout: another run held a day's lock past the wait limit.
+        StoreError: the database failed.
+    """
+    bare, version = parse_arxiv_id(arxiv_id)
+    with closing(open_runtime(settings)) as rt:
+        return resummarize(rt, bare, version, schema)

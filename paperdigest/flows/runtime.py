@@ -1,20 +1,15 @@
-"""What a command shares across its days (:class:`Runtime`), the day's lock, the ``runs``
-row around a day, and atomic writes."""
+"""What a command shares across its days (:class:`Runtime`), the day's lock, and the
+``runs`` row around a day."""
 
 from __future__ import annotations
 
 import logging
-import os
-import stat
-import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 import filelock
 
@@ -23,30 +18,26 @@ from paperdigest.errors import (
     ConfigError,
     LockTimeout,
 )
+from paperdigest.flows.results import DayResult
 from paperdigest.model.limits import RateLimiter, TokenBudget
 from paperdigest.model.prompts import PROMPTS_DIR, Prompt, load_prompts
+from paperdigest.records import RunStats
 from paperdigest.sources.pacing import Pacer
-from paperdigest.store import RunStats, Store
-
-if TYPE_CHECKING:  # day.py builds on this module
-    from paperdigest.flows.day import DayResult
+from paperdigest.states import RunStatus
+from paperdigest.store import Store
 
 __all__ = [
     "RecordedRun",
     "Runtime",
-    "Status",
     "day_lock",
     "open_runtime",
     "recorded_day",
     "recorded_run",
+    "run_lock",
     "shorten_reason",
-    "write_atomic",
 ]
 
 log = logging.getLogger("paperdigest")
-
-
-Status = Literal["done", "partial"]
 
 
 # Longest failure reason shown in a log line or a digest (characters).
@@ -110,62 +101,25 @@ def open_runtime(settings: Settings) -> Runtime:
     return Runtime(settings, Store(settings.db_path), prompts)
 
 
-def _umask() -> int:
-    """The process's umask, read without changing it (``/proc/self/status``, Linux ≥ 4.7);
-    elsewhere set and restored at once."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    old = os.umask(0o022)
-    os.umask(old)
-    return old
-
-
-def _plain_write_mode(path: Path) -> int:
-    """The permission bits ``open(path, "w")`` would leave: an existing file keeps its own,
-    a new one gets ``0o666`` minus the umask (0644 under umask 022)."""
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except OSError:
-        return 0o666 & ~_umask()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: a temp file in the same folder, fsync, then
-    ``os.replace``, so readers and crashes never see a torn file. The file gets the mode a
-    plain write would give it (see :func:`_plain_write_mode`), not the temp file's 0600.
-
-    Raises:
-        OSError: the folder cannot be written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _plain_write_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        # mkstemp creates 0600; a web server running as another user must read digests.
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@contextmanager
-def day_lock(settings: Settings, day: date) -> Iterator[None]:
+def day_lock(settings: Settings, day: date) -> AbstractContextManager[None]:
     """Hold the day's lock (a file beside the database): a second run of the same day
     waits up to ``lock_timeout_seconds``; runs of other days proceed in parallel.
 
     Raises:
         LockTimeout: the other run held the lock past the wait limit.
     """
-    path = settings.db_path.parent / f".paperdigest-{day.isoformat()}.lock"
+    return run_lock(settings, day.isoformat())
+
+
+@contextmanager
+def run_lock(settings: Settings, label: str) -> Iterator[None]:
+    """Hold the lock of ``label`` (a day ``YYYY-MM-DD``, a week ``2025-W46``), a file beside
+    the database: a second run of the same label waits up to ``lock_timeout_seconds``.
+
+    Raises:
+        LockTimeout: the other run held the lock past the wait limit.
+    """
+    path = settings.db_path.parent / f".paperdigest-{label}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path), timeout=settings.lock_timeout_seconds)
     try:
@@ -173,7 +127,7 @@ def day_lock(settings: Settings, day: date) -> Iterator[None]:
     except filelock.Timeout:
         log.warning(
             "another run of %s is in progress; waiting up to %g s",
-            day,
+            label,
             settings.lock_timeout_seconds,
         )
         try:
@@ -196,7 +150,7 @@ class RecordedRun:
     ``wall_seconds`` left at 0 is filled with the block's wall time.
     """
 
-    status: str = "failed"
+    status: RunStatus = RunStatus.FAILED
     stats: RunStats = field(default_factory=RunStats)
 
     def done(self, result: DayResult) -> DayResult:

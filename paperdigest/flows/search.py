@@ -12,14 +12,14 @@ import json
 import re
 import sqlite3
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 from rich.table import Table
 from rich.text import Text
 
+from paperdigest.config import Settings
 from paperdigest.errors import InputError
-from paperdigest.flows.report import check_range, open_stored
+from paperdigest.flows.days import parse_range
+from paperdigest.flows.report import open_stored
 from paperdigest.store import SearchHit
 from paperdigest.store.search import MIN_INDEXED_CHARS
 from paperdigest.text import drop_controls, plain_line
@@ -53,34 +53,40 @@ class SearchResult:
 
 
 def find(
-    db_path: Path, first: date | None, last: date | None, query: str, limit: int | None = None
+    settings: Settings,
+    first: str | None,
+    last: str | None,
+    query: str,
+    limit: int | None = None,
 ) -> SearchResult:
-    """Search the stored papers for ``query``.
+    """The ``search`` command: search the stored papers for ``query``.
 
     Args:
-        db_path: the database.
-        first, last: keep papers listed by a digest of a day between them (None: unbounded).
+        settings: the command's settings (the database, the time zone of ``today``).
+        first, last: ``--from``/``--to`` as given (``YYYY-MM-DD``, ``today``,
+            ``yesterday``; None: unbounded): keep papers listed by a digest of a day
+            between them.
         query: the text to find, as typed.
         limit: most papers returned (None: :data:`DEFAULT_LIMIT`).
 
     Raises:
-        InputError: the query is empty (white space and control characters only), or
-            ``last`` is before ``first``.
+        InputError: the query is empty (white space and control characters only), a day
+            is not a date, or ``last`` is before ``first``.
         NewerDatabase, ForeignDatabase: the database is not one this paperdigest may use.
         StoreError: the database cannot be opened or read.
     """
     text = plain_line(query)
     if not text:
         raise InputError("the search query is empty; give the text to find, e.g. '강화 학습'")
-    check_range(first, last)
-    store = open_stored(db_path)
+    lo, hi = parse_range(first, last, settings)
+    store = open_stored(settings.db_path)
     if store is None:
         return SearchResult(text, [], True)
     try:
         hits, ranked = store.search(
             text,
-            first.isoformat() if first else None,
-            last.isoformat() if last else None,
+            lo.isoformat() if lo else None,
+            hi.isoformat() if hi else None,
             DEFAULT_LIMIT if limit is None else limit,
         )
     finally:

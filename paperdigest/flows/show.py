@@ -8,22 +8,25 @@ from paperdigest.config import Settings
 from paperdigest.errors import InputError
 from paperdigest.flows.figures import figure_note
 from paperdigest.model.schemas import SCHEMAS
+from paperdigest.papers import parse_arxiv_id
 from paperdigest.store import Store
 
 __all__ = ["provenance"]
 
 
 def provenance(settings: Settings, arxiv_id: str) -> list[str]:
-    """The lines ``show`` prints: the paper's id, title, abstract source and upvotes, then
-    per stored summary its schema, model, prompt hash, source, tokens and time, each
-    attempt's outcome (and batch), unverified figures, and the summary's text.
+    """The lines ``show`` prints for ``arxiv_id`` (``2511.04460``; a version suffix is
+    ignored): the paper's id, title, abstract source and upvotes, then per stored summary
+    its schema, model, prompt hash, source, tokens and time, each attempt's outcome (and
+    batch), unverified figures, and the summary's text.
 
     Raises:
-        InputError: the paper is not in the database.
+        InputError: not an arXiv id, or the paper is not in the database.
         StoreError: the database failed.
     """
+    bare, _ = parse_arxiv_id(arxiv_id)
     with closing(Store(settings.db_path)) as store:
-        return _lines(settings, store, arxiv_id)
+        return _lines(settings, store, bare)
 
 
 def _lines(settings: Settings, store: Store, arxiv_id: str) -> list[str]:

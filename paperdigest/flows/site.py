@@ -1,9 +1,10 @@
-"""After every run and backfill day: rewrite ``index.md`` and ``feed.xml`` from the store
-(issue 9 §5), atomically and only when their bytes change.
+"""After every run, backfill day and weekly post: rewrite ``index.md`` and ``feed.xml`` from
+the store (issue 9 §5), atomically and only when their bytes change.
 
-Both list the digests recorded in the store whose files are in ``output_dir`` today; the
-feed holds the summarized papers of the last ``feed_days`` days, counted back from the
-newest digest (never from the clock, so a rerun that changes nothing writes the same bytes).
+Both list the digests and weekly posts recorded in the store whose files are in
+``output_dir`` today; the feed holds the summarized papers and the weekly posts of the last
+``feed_days`` days, counted back from the newest post (never from the clock, so a rerun that
+changes nothing writes the same bytes).
 """
 
 from __future__ import annotations
@@ -14,25 +15,21 @@ from typing import TYPE_CHECKING
 
 import filelock
 
-from paperdigest.flows.runtime import Runtime, write_atomic
+from paperdigest.files import write_if_changed
+from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
+from paperdigest.masthead import week_post_title
 from paperdigest.model.schemas import SCHEMAS
-from paperdigest.store import DigestRecord
+from paperdigest.notify import location
+from paperdigest.records import DigestRecord, WeeklyPost
 
 if TYPE_CHECKING:
-    from paperdigest.feed import FeedItem
+    from paperdigest.feed import FeedItem, WeekFeedItem
 
 __all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
-
-
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    if path.is_file() and path.read_bytes() == data:
-        return False
-    write_atomic(path, data.decode("utf-8"))
-    return True
 
 
 def _listed(rt: Runtime) -> list[DigestRecord]:
@@ -42,29 +39,65 @@ def _listed(rt: Runtime) -> list[DigestRecord]:
     return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
 
 
-def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
+def _weekly_listed(rt: Runtime) -> list[WeeklyPost]:
+    """The recorded weekly posts whose files exist in the output folder."""
+    folder = rt.settings.output_dir.resolve()
+    posts = rt.store.weekly_posts()
+    return [p for p in posts if Path(p.path).parent == folder and Path(p.path).is_file()]
+
+
+def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[WeekFeedItem]:
+    """The weekly posts of the feed's days, one per week (its latest-written layout's)."""
+    from paperdigest.feed import WeekFeedItem, week_html
+
+    items: dict[str, WeekFeedItem] = {}
+    for post in posts:
+        day = date.fromisoformat(post.day)
+        if day < first:
+            continue
+        papers = []
+        for arxiv_id, gist in post.entries:
+            paper = rt.store.get_paper(arxiv_id)
+            papers.append((arxiv_id, paper.title if paper else arxiv_id, gist))
+        site = rt.settings.site_url
+        items[post.week] = WeekFeedItem(
+            post.week,
+            week_post_title(post.week),
+            day,
+            week_html(post.overview, papers),
+            location(Path(post.path), site) if site else None,
+        )
+    return list(items.values())
+
+
+def _feed_items(
+    rt: Runtime, records: list[DigestRecord], posts: list[WeeklyPost]
+) -> list[FeedItem | WeekFeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
-    on two days is the later day's."""
+    on two days is the later day's; then the weekly posts of those days."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
-    newest = max(date.fromisoformat(r.day) for r in records)
+    newest = max(
+        date.fromisoformat(day) for day in [r.day for r in records] + [p.day for p in posts]
+    )
     first = newest - timedelta(days=rt.settings.feed_days - 1)
     items: dict[tuple[str, str], FeedItem] = {}
     for record in sorted(records, key=lambda r: (r.day, r.path)):
         day = date.fromisoformat(record.day)
         if day < first:
             continue
-        for aid, status in rt.store.digest_papers(record.path):
+        for listing in rt.store.digest_papers(record.path):
+            aid = listing.arxiv_id
             paper = rt.store.get_paper(aid)
             summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
-            if status != "ok" or paper is None or summary is None:
+            if not listing.state.summarized or paper is None or summary is None:
                 continue
             view = SCHEMAS[record.schema].view(summary.content)
             items.pop((aid, record.schema), None)  # re-inserted in the later day's order
             items[(aid, record.schema)] = FeedItem(
                 aid, record.schema, paper.title, day, summary_html(view)
             )
-    return list(items.values())
+    return [*items.values(), *_week_feed_items(rt, posts, first)]
 
 
 def site_files_present(rt: Runtime) -> bool:
@@ -99,23 +132,27 @@ def write_site_files(rt: Runtime) -> list[Path]:
 def _write(rt: Runtime, folder: Path) -> list[Path]:
     settings = rt.settings
     records = _listed(rt)
+    posts = _weekly_listed(rt)
     written: list[Path] = []
     index = [
         IndexItem(
             r.day,
             Path(r.path),
             r.template,
-            sum(1 for _, status in rt.store.digest_papers(r.path) if status == "ok"),
+            sum(1 for listing in rt.store.digest_papers(r.path) if listing.state.summarized),
         )
         for r in records
     ]
+    index += [
+        IndexItem(p.day, Path(p.path), p.template, len(p.entries), f"{p.week} 주간") for p in posts
+    ]
     index_text = render_index(index, folder.resolve())
-    if _write_if_changed(folder / INDEX_NAME, index_text.encode("utf-8")):
+    if write_if_changed(folder / INDEX_NAME, index_text):
         written.append(folder / INDEX_NAME)
-    if settings.feed_days > 0 and records:
+    if settings.feed_days > 0 and (records or posts):
         from paperdigest.feed import render_feed
 
-        items = _feed_items(rt, records)
-        if items and _write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
+        items = _feed_items(rt, records, posts)
+        if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written

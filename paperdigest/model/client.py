@@ -18,7 +18,7 @@ from paperdigest.errors import (
 from paperdigest.model.limits import RateLimiter
 from paperdigest.sources.http import retry_after
 
-__all__ = ["api_error", "make_openai_client"]
+__all__ = ["api_error", "make_embedding_client", "make_openai_client"]
 
 
 def api_error(
@@ -85,4 +85,22 @@ def make_openai_client(settings: Settings, limiter: RateLimiter) -> openai.Async
         http_client=openai.DefaultAsyncHttpxClient(
             timeout=settings.model_timeout_seconds, event_hooks={"response": [on_response]}
         ),
+    )
+
+
+def make_embedding_client(settings: Settings) -> openai.AsyncOpenAI:
+    """The AsyncOpenAI client of the embeddings server: ``PAPERDIGEST_EMBEDDING_BASE_URL`` and
+    ``PAPERDIGEST_EMBEDDING_API_KEY``, each defaulting to the chat client's, with the chat
+    client's timeout and retries (the openai client's ``max_retries`` is the one retry layer
+    of embedding requests too). No rate limiter: a day asks for at most a few requests.
+
+    Raises:
+        ConfigError: no key and no base URL for embeddings (see :meth:`Settings.embedding_key`).
+    """
+    return openai.AsyncOpenAI(
+        api_key=settings.embedding_key(),
+        base_url=settings.embedding_url(),
+        timeout=settings.model_timeout_seconds,
+        max_retries=settings.model_max_retries,
+        http_client=openai.DefaultAsyncHttpxClient(timeout=settings.model_timeout_seconds),
     )

@@ -6,6 +6,13 @@ through the JSON schema of structured outputs, and a schema-neutral view for tem
   null unless the paper masks.
 - ``gmr`` (the Goal/Method/Results digest of a Jekyll blog): Goal, Motivation, Contribution,
   Method, Results, Limitations, Conclusion, in ~다 style.
+- ``seven-brief`` and ``gmr-brief`` (issue 18 §3): the brief of a paper outside a digest's
+  top N, written from the abstract alone: a one-sentence ``gist`` (the TL;DR line) and an
+  optional second sentence ``detail``, together at most :data:`BRIEF_MAX_CHARS` characters,
+  in the style of the digest's own schema (:func:`brief_schema` pairs them).
+- ``weekly`` (issue 19 §2, :data:`WEEKLY`): the Korean overview of a week's top papers,
+  written from their titles and gists. Not a summary schema (not in :data:`SCHEMAS`), but
+  prompted, checked and re-asked the same way (:data:`PROMPTED`).
 
 What differs between schemas is data on their :class:`SchemaSpec` (style, overview opening,
 default layout, how a summary is laid out): a third schema is a new spec and a prompt file.
@@ -17,20 +24,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from paperdigest.checks.content import OVERVIEW_OPENING, Style
 from paperdigest.text import collapse_space
 
 __all__ = [
+    "BRIEF_MAX_CHARS",
     "DEFAULT_SCHEMA",
     "GIST_MAX_CHARS",
     "KEY_FIGURE_FIELD",
+    "PROMPTED",
     "SCHEMAS",
+    "WEEKLY",
+    "GmrBrief",
     "GmrSummary",
     "SchemaSpec",
+    "SevenBrief",
     "SevenSummary",
     "View",
+    "WeeklyOverview",
+    "brief_schema",
     "get_schema",
     "schema_for_template",
 ]
@@ -128,6 +142,64 @@ class GmrSummary(BaseModel):
     key_figure: int | None = Field(description=_KEY_FIGURE)
 
 
+BRIEF_MAX_CHARS = 160
+"""Longest brief (characters, white space collapsed, ``gist`` and ``detail`` joined by a
+space): issue 18 §3 asks for one or two Korean sentences of at most 160 characters, two
+TL;DR-length sentences, so that the papers outside the top N take a line or two each."""
+
+_BRIEF_GIST = (
+    f"핵심 한 문장: 초록만 보고 논문이 무엇을 제안하거나 보였는지 {GIST_MAX_CHARS}자 이내의 "
+    "한국어 한 문장으로 쓴다. 줄바꿈, 마크다운, 목록, 링크는 쓰지 않는다."
+)
+_BRIEF_DETAIL = (
+    "덧붙이는 한 문장: 초록에 있는 가장 중요한 결과나 방법을 한국어 한 문장으로 쓴다. 핵심 "
+    "문장과 합쳐 "
+    f"{BRIEF_MAX_CHARS}자 이내. 초록에 덧붙일 내용이 없으면 null."
+)
+
+
+def _check_brief_length(value: str | None, info: ValidationInfo) -> str | None:
+    """The brief's total length rule (:data:`BRIEF_MAX_CHARS`); the message is the re-ask."""
+    gist = info.data.get("gist")
+    if value is None or not isinstance(gist, str):
+        return value
+    length = len(collapse_space(gist)) + 1 + len(collapse_space(value))
+    if length > BRIEF_MAX_CHARS:
+        raise ValueError(
+            f"gist and detail together must be at most {BRIEF_MAX_CHARS} characters; they "
+            f"have {length}. Shorten detail to one short sentence, or set it to null"
+        )
+    return value
+
+
+class _Brief(BaseModel):
+    """The brief's fields and length rules; each style's subclass describes them."""
+
+    gist: str
+    detail: str | None
+
+    _gist_length = field_validator("gist")(_check_gist)
+    _brief_length = field_validator("detail")(_check_brief_length)
+
+
+class SevenBrief(_Brief):
+    """The brief beside ``seven`` digests: formal ~습니다 style."""
+
+    model_config = ConfigDict(extra="forbid", title="seven-brief")
+
+    gist: str = Field(description=_BRIEF_GIST + " 격식체(~습니다).")
+    detail: str | None = Field(description=_BRIEF_DETAIL + " 격식체(~습니다).")
+
+
+class GmrBrief(_Brief):
+    """The brief beside ``gmr`` digests: plain ~다 style."""
+
+    model_config = ConfigDict(extra="forbid", title="gmr-brief")
+
+    gist: str = Field(description=_BRIEF_GIST + " ~다 체.")
+    detail: str | None = Field(description=_BRIEF_DETAIL + " ~다 체.")
+
+
 @dataclass(frozen=True)
 class View:
     """A summary as templates see it, whatever its schema.
@@ -173,6 +245,12 @@ def _gmr_view(labels: dict[str, str], content: dict[str, Any]) -> View:
     )
 
 
+def _brief_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    """A brief's layout: its one or two sentences as the overview, the gist as the TL;DR."""
+    text = " ".join(v for v in (content["gist"], content.get("detail")) if v)
+    return View(text, (), (), content["gist"])
+
+
 @dataclass(frozen=True)
 class SchemaSpec:
     """A schema and every fact that differs between schemas.
@@ -185,8 +263,14 @@ class SchemaSpec:
         style: the sentence-ending style its answers must be written in (a content check).
         overview_opening: the words its ``overview`` field must open with, or None.
         template: the digest layout it pairs with when ``--template`` is not given (the
-            reference digests pair ``seven`` with plain markdown, ``gmr`` with Jekyll).
+            digests it was specified from are plain markdown for the seven sections and
+            Jekyll posts for Goal/Method/Results).
         layout: builds the :class:`View` templates render from a validated answer.
+        brief_of: for a brief schema, the full schema whose digests it serves (its
+            ``template`` is that schema's, and it is never chosen by ``--template``); None
+            for a full schema.
+        data_block: the tag of the user message's data block (``<paper>``, the weekly
+            overview's ``<week>``), which the prompt file must explain as data.
     """
 
     name: str
@@ -197,6 +281,8 @@ class SchemaSpec:
     overview_opening: str | None
     template: str
     layout: Callable[[dict[str, str], dict[str, Any]], View]
+    brief_of: str | None = None
+    data_block: str = "paper"
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -259,7 +345,65 @@ SCHEMAS: dict[str, SchemaSpec] = {
         template="jekyll",
         layout=_gmr_view,
     ),
+    "seven-brief": SchemaSpec(
+        name="seven-brief",
+        model=SevenBrief,
+        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
+        prompt_file="brief.md",
+        style=Style.FORMAL,
+        overview_opening=None,
+        template="digest",
+        layout=_brief_view,
+        brief_of="seven",
+    ),
+    "gmr-brief": SchemaSpec(
+        name="gmr-brief",
+        model=GmrBrief,
+        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
+        prompt_file="brief.md",
+        style=Style.PLAIN,
+        overview_opening=None,
+        template="jekyll",
+        layout=_brief_view,
+        brief_of="gmr",
+    ),
 }
+
+
+class WeeklyOverview(BaseModel):
+    """The weekly overview's schema: one Korean text."""
+
+    model_config = ConfigDict(extra="forbid", title="weekly")
+
+    overview: str = Field(
+        description="이번 주 논문들을 주요 주제 2~4개로 묶어 소개하는 한국어 개요 3~6문장. "
+        "격식체(~습니다). 논문을 하나씩 나열하지 말고 주제마다 어떤 논문들이 무엇을 하는지 "
+        "설명한다. 수치는 주어진 요지에 있는 것만 그대로 쓴다. 제목(#), 목록, 링크는 쓰지 않는다."
+    )
+
+
+def _weekly_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    return View(content["overview"], (), ())
+
+
+WEEKLY = SchemaSpec(
+    name="weekly",
+    model=WeeklyOverview,
+    labels={"overview": "이번 주 개요"},
+    prompt_file="weekly.md",
+    style=Style.FORMAL,
+    overview_opening=None,
+    template="digest",  # not used: a weekly post takes the layout of the week's digests
+    layout=_weekly_view,
+    data_block="week",
+)
+"""The weekly overview's :class:`SchemaSpec` (issue 19 §2): formal ~습니다 style, as the
+7-section digest's, since the weekly post serves every layout."""
+
+PROMPTED: dict[str, SchemaSpec] = {**SCHEMAS, WEEKLY.name: WEEKLY}
+"""Every spec with a prompt file, by name: the summary schemas and :data:`WEEKLY`. Their
+prompts are loaded together at start-up and their response formats cached together
+(:func:`paperdigest.model.prompts.load_prompts`)."""
 
 DEFAULT_SCHEMA = "seven"
 """The schema when neither ``--schema`` nor ``--template`` picks one: the 7-section digest,
@@ -267,14 +411,24 @@ the fullest of the two."""
 
 
 def schema_for_template(template: str) -> str:
-    """The schema a layout pairs with when only ``--template`` is given: the schema whose
-    :attr:`SchemaSpec.template` it is, else :data:`DEFAULT_SCHEMA`."""
+    """The schema a layout pairs with when only ``--template`` is given: the full schema
+    whose :attr:`SchemaSpec.template` it is, else :data:`DEFAULT_SCHEMA`."""
     for spec in SCHEMAS.values():
-        if spec.template == template:
+        if spec.template == template and spec.brief_of is None:
             return spec.name
     return DEFAULT_SCHEMA
 
 
+def brief_schema(name: str) -> SchemaSpec:
+    """The brief schema that serves the full schema ``name`` (``seven`` → ``seven-brief``),
+    written in its style; ``KeyError`` when ``name`` has none."""
+    for spec in SCHEMAS.values():
+        if spec.brief_of == name:
+            return spec
+    raise KeyError(name)
+
+
 def get_schema(name: str) -> SchemaSpec:
-    """The :class:`SchemaSpec` named ``seven`` or ``gmr``; ``KeyError`` for any other name."""
+    """The :class:`SchemaSpec` named ``seven``, ``gmr`` or one of their briefs (``seven-brief``,
+    ``gmr-brief``); ``KeyError`` for any other name."""
     return SCHEMAS[name]

@@ -17,7 +17,6 @@ import json
 import logging
 import os
 import re
-import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -28,6 +27,7 @@ import httpx2
 
 from paperdigest.config import Settings
 from paperdigest.errors import FetchError
+from paperdigest.files import write_atomic
 from paperdigest.papers import Figure, Paper
 from paperdigest.sources import http
 from paperdigest.sources.pacing import Pacer
@@ -149,11 +149,9 @@ def _cache_dir(settings: Settings, paper: Paper) -> Path:
 
 def save_list(settings: Settings, paper: Paper, figures: list[Figure]) -> None:
     """Cache the figure list of ``paper``'s version (best effort: a failure is logged)."""
-    folder = _cache_dir(settings, paper)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        data = [f.model_dump() for f in figures]
-        (folder / "figures.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+        data = json.dumps([f.model_dump() for f in figures], ensure_ascii=False)
+        write_atomic(_cache_dir(settings, paper) / "figures.json", data)
     except OSError as exc:
         log.warning("%s: figure list not cached (%s)", paper.arxiv_id, exc)
 
@@ -255,11 +253,8 @@ async def fetch_to_cache(
         log.warning("%s: figure %d not downloaded (%s)", paper.arxiv_id, figure.number, exc)
         return None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         cached = folder / f"x{figure.number}.{ext}"
-        tmp = cached.with_suffix(".part")
-        tmp.write_bytes(data)
-        os.replace(tmp, cached)
+        write_atomic(cached, data)
     except OSError as exc:
         log.warning("%s: figure %d not cached (%s)", paper.arxiv_id, figure.number, exc)
         return None
@@ -283,10 +278,7 @@ def place(settings: Settings, day: date, paper: Paper, figure: Figure) -> Path |
         return None
     target = asset_path(settings, day, paper, figure, cached.suffix.lstrip("."))
     if not target.is_file() or target.stat().st_size != cached.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".part")
-        shutil.copyfile(cached, tmp)
-        os.replace(tmp, target)
+        write_atomic(target, cached.read_bytes())
     return target
 
 

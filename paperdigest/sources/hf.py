@@ -4,8 +4,10 @@ Field facts (from recorded responses): each item is ``{"paper": {...}, "title", 
 "organization"?, ...}``; ``paper.id`` is the arXiv id without version, the abstract is
 ``paper.summary`` (there is no ``abstract`` key), ``paper.upvotes`` orders the list,
 ``paper.organization`` / item ``organization`` (``name``, ``fullname``) exist only on recent
-days, ``paper.ai_keywords`` (a list of strings) on most records, optional fields are absent
-rather than null, titles and abstracts carry hard wraps.
+days, ``paper.ai_keywords`` (a list of strings) on most records, ``paper.githubRepo`` and
+``paper.projectPage`` (URL strings) and ``paper.githubStars`` (an integer, recent days only)
+on papers that have them, optional fields are absent rather than null, titles and abstracts
+carry hard wraps.
 An empty list is a normal answer (weekends).
 """
 
@@ -153,6 +155,9 @@ def _parse_item(item: Any) -> tuple[Paper | None, str | None]:
         for a in (raw_authors if isinstance(raw_authors, list) else [])
         if isinstance(a, dict) and _text(a.get("name"))
     )
+    stars = paper.get("githubStars")
+    if isinstance(stars, bool) or not isinstance(stars, int) or stars < 0:
+        stars = None  # a count or nothing: true, -1 or "12" is no star count
     raw_keywords = paper.get("ai_keywords")
     keywords = tuple(
         k for k in (_text(w) for w in (raw_keywords if isinstance(raw_keywords, list) else [])) if k
@@ -167,6 +172,9 @@ def _parse_item(item: Any) -> tuple[Paper | None, str | None]:
             upvotes=upvotes if isinstance(upvotes, int) and not isinstance(upvotes, bool) else 0,
             abstract_source="hf",
             ai_keywords=keywords,
+            github_repo=_text(paper.get("githubRepo")) or None,
+            project_page=_text(paper.get("projectPage")) or None,
+            github_stars=stars,
         ),
         None,
     )

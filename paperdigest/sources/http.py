@@ -106,6 +106,7 @@ async def get(
     params: dict[str, Any] | None = None,
     pacer: Pacer | None = None,
     retries: int | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> httpx2.Response:
     """GET ``url`` and return its 200 response, retrying what is transient.
 
@@ -120,6 +121,8 @@ async def get(
             (a 429 asks for slower, not faster); a longer backoff or Retry-After adds to it.
         retries: retries after the first try; ``settings.http_retries`` if None (the arXiv
             API passes 0: its caller asks once more for what is missing, one retry layer).
+        headers: request headers beside the client's (an API key: never in ``url`` or
+            ``params``, which error messages show).
 
     Returns:
         The response, status 200.
@@ -151,7 +154,7 @@ async def get(
         async for attempt in retrying:
             with attempt:
                 async with pacer or contextlib.nullcontext():
-                    response = await client.get(url, params=params)
+                    response = await client.get(url, params=params, headers=headers)
                 if is_transient(response.status_code):
                     raise _Transient(response)
                 if response.status_code != 200:

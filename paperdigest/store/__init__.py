@@ -1,5 +1,5 @@
 """SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
-answers, runs, digests.
+answers, runs, digests, embeddings.
 
 A summary is committed the moment it is validated, so a crash loses at most the call in
 flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,18 @@ from typing import Any
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
+from paperdigest.records import (
+    DigestRecord,
+    Listing,
+    Overview,
+    PriorAnswer,
+    RunRecord,
+    RunStats,
+    Summary,
+    TextKey,
+    WeeklyPost,
+)
+from paperdigest.states import PaperState, RunStatus
 from paperdigest.store import search
 from paperdigest.store.migrations import (
     FIRST_RELEASE_TABLES,
@@ -37,20 +49,12 @@ from paperdigest.store.migrations import (
     schema_version,
     trigram_available,
 )
-from paperdigest.store.records import (
-    DigestRecord,
-    Overview,
-    PriorAnswer,
-    RunRecord,
-    RunStats,
-    Summary,
-    TextKey,
-)
 from paperdigest.store.search import IndexSize, SearchHit
 
 __all__ = [
     "DigestRecord",
     "IndexSize",
+    "Listing",
     "Overview",
     "RunRecord",
     "RunStats",
@@ -58,6 +62,7 @@ __all__ = [
     "Store",
     "Summary",
     "TextKey",
+    "WeeklyPost",
 ]
 
 # Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
@@ -68,6 +73,10 @@ _DAY_COMMANDS = ("backfill", "run")
 _BUSY_TIMEOUT = 30.0
 
 _SUMMARY_KEY = "arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
+
+# Keys per SELECT … IN (…): well under SQLite's 32,766 host parameters, and a 2,000-item
+# library is read in four statements.
+_KEYS_PER_QUERY = 500
 
 
 def _now() -> str:
@@ -367,17 +376,17 @@ class Store:
             if command in _DAY_COMMANDS and day is not None:
                 marks = ", ".join("?" * len(_DAY_COMMANDS))
                 db.execute(
-                    "UPDATE runs SET status = 'killed' WHERE day = ? AND status = 'running' "
+                    "UPDATE runs SET status = ? WHERE day = ? AND status = ? "
                     f"AND command IN ({marks})",
-                    (day, *_DAY_COMMANDS),
+                    (RunStatus.KILLED, day, RunStatus.RUNNING, *_DAY_COMMANDS),
                 )
             cur = db.execute(
-                "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, 'running')",
-                (command, day, _now()),
+                "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, ?)",
+                (command, day, _now(), RunStatus.RUNNING),
             )
             return int(cur.lastrowid or 0)
 
-    def finish_run(self, run_id: int, status: str, stats: RunStats) -> None:
+    def finish_run(self, run_id: int, status: RunStatus, stats: RunStats) -> None:
         """Record a run's end, its status (``done``/``partial``/``failed``) and counts.
 
         A row never finished stays ``running`` until the next run of its day marks it
@@ -410,7 +419,7 @@ class Store:
                     r["id"],
                     r["command"],
                     r["day"],
-                    r["status"],
+                    RunStatus(r["status"]),
                     r["started_at"],
                     RunStats.from_json(json.loads(r["stats"])) if r["stats"] else None,
                 )
@@ -421,8 +430,8 @@ class Store:
 
     # digests ------------------------------------------------------------
 
-    def save_digest(self, record: DigestRecord, papers: list[tuple[str, str]]) -> None:
-        """Record a written digest and the (arXiv id, status) it lists, in order."""
+    def save_digest(self, record: DigestRecord, papers: Sequence[Listing]) -> None:
+        """Record a written digest and the papers it lists, in order."""
         with self._tx(f"recording the digest {record.path}") as db:
             db.execute("DELETE FROM digest_papers WHERE path = ?", (record.path,))
             db.execute(
@@ -439,8 +448,12 @@ class Store:
                 ),
             )
             db.executemany(
-                "INSERT INTO digest_papers (path, position, arxiv_id, status) VALUES (?, ?, ?, ?)",
-                [(record.path, i, aid, status) for i, (aid, status) in enumerate(papers)],
+                "INSERT INTO digest_papers (path, position, arxiv_id, state, detail, attempts) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    (record.path, i, p.arxiv_id, p.state, p.detail, p.attempts)
+                    for i, p in enumerate(papers)
+                ],
             )
 
     def digests_listing(self, arxiv_id: str) -> list[DigestRecord]:
@@ -466,14 +479,26 @@ class Store:
         )
         return [_digest(r) for r in rows]
 
-    def digest_papers(self, path: str) -> list[tuple[str, str]]:
-        """The (arXiv id, status) a digest lists, in order."""
+    def digest_papers(self, path: str) -> list[Listing]:
+        """The papers a digest lists, in order.
+
+        Raises:
+            StoreError: SQLite failed, or a row's state is none this version knows.
+        """
+        what = f"reading the papers of the digest {path}"
         rows = self._rows(
-            f"reading the papers of the digest {path}",
-            "SELECT arxiv_id, status FROM digest_papers WHERE path = ? ORDER BY position",
+            what,
+            "SELECT arxiv_id, state, detail, attempts FROM digest_papers WHERE path = ? "
+            "ORDER BY position",
             (path,),
         )
-        return [(r["arxiv_id"], r["status"]) for r in rows]
+        try:
+            return [
+                Listing(r["arxiv_id"], PaperState(r["state"]), r["detail"], r["attempts"])
+                for r in rows
+            ]
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
 
     def shown_summaries(self, first: str | None = None, last: str | None = None) -> list[Summary]:
         """Each summary shown by a digest of the days from ``first`` to ``last``
@@ -487,16 +512,59 @@ class Store:
         rows = self._rows(
             what,
             "SELECT DISTINCT s.* FROM digests d "
-            "JOIN digest_papers p ON p.path = d.path AND p.status = 'ok' "
+            "JOIN digest_papers p ON p.path = d.path AND p.state = ? "
             "JOIN summaries s ON s.arxiv_id = p.arxiv_id AND s.schema = d.schema "
             "AND s.prompt_hash = d.prompt_hash AND s.model = d.model "
             "WHERE (? IS NULL OR d.day >= ?) AND (? IS NULL OR d.day <= ?) "
             "ORDER BY s.arxiv_id, s.schema",
-            (first, first, last, last),
+            (PaperState.SUMMARIZED, first, first, last, last),
         )
         return self._summaries(what, rows)
 
-    # weekly overviews ---------------------------------------------------
+    # embeddings ---------------------------------------------------------
+
+    def get_embeddings(self, kind: str, model: str, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors of ``keys`` under ``model``: key → little-endian float32 bytes.
+
+        Args:
+            kind: ``paper`` (keys are arXiv ids) or ``profile`` (keys are the SHA-256 of
+                an interest phrase or a library item's text).
+            model: the embedding model that made them.
+            keys: the keys asked; those not stored are absent from the result.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        found: dict[str, bytes] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _KEYS_PER_QUERY):
+            chunk = unique[start : start + _KEYS_PER_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._rows(
+                f"reading {kind} embeddings",
+                f"SELECT key, vector FROM embeddings WHERE kind = ? AND model = ? "
+                f"AND key IN ({marks})",
+                (kind, model, *chunk),
+            )
+            found.update((r["key"], bytes(r["vector"])) for r in rows)
+        return found
+
+    def save_embeddings(self, kind: str, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Store vectors (key → little-endian float32 bytes) of one ``kind`` and ``model``
+        in one transaction, replacing any under the same key.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        now = _now()
+        with self._tx(f"saving {len(vectors)} {kind} embeddings") as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO embeddings (kind, key, model, dims, vector, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(kind, k, model, len(v) // 4, v, now) for k, v in vectors.items()],
+            )
+
+    # weekly overviews and posts -----------------------------------------
 
     def save_overview(self, overview: Overview) -> None:
         """Commit a validated weekly overview (replacing one with the same key)."""
@@ -551,6 +619,46 @@ class Store:
                 json.loads(r["attempts"]),
                 json.loads(r["unverified"]),
             )
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+    def save_weekly_post(self, post: WeeklyPost) -> None:
+        """Record a written weekly post (replacing the record of the same file)."""
+        with self._tx(f"recording the weekly post of {post.week}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO weekly_posts (path, week, day, template, entries, "
+                "overview, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    post.path,
+                    post.week,
+                    post.day,
+                    post.template,
+                    json.dumps(post.entries, ensure_ascii=False),
+                    post.overview,
+                    _now(),
+                ),
+            )
+
+    def weekly_posts(self) -> list[WeeklyPost]:
+        """Every recorded weekly post, by Sunday, then file.
+
+        Raises:
+            StoreError: SQLite failed, or a row's ``entries`` is not JSON.
+        """
+        what = "reading the weekly posts"
+        rows = self._rows(what, "SELECT * FROM weekly_posts ORDER BY day, path")
+        try:
+            return [
+                WeeklyPost(
+                    r["path"],
+                    r["week"],
+                    r["day"],
+                    r["template"],
+                    tuple((aid, gist) for aid, gist in json.loads(r["entries"])),
+                    r["overview"],
+                )
+                for r in rows
+            ]
         except ValueError as exc:
             raise self._decode(what, exc) from exc
 

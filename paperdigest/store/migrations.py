@@ -161,18 +161,92 @@ FROM rejected_answers""",
 )
 
 
-# A new paper's or summary's document (in a trigger of schema 3).
+# Schema 3: a digest's papers keep their state in words of their own (issue 16 §2). Until
+# now ``digest_papers.status`` held ``ok`` or the reason the digest showed, whose first words
+# named the state: ``요약 실패 (3회 시도): …``, ``미완료: …``, ``건너뜀: …``, ``필터로 제외``. Those
+# prefixes are spelt here as the released versions wrote them (the labels of today's digests
+# live in paperdigest/render.py and may change; these may not). They are parsed once, here:
+# ``state`` (paperdigest.states.PaperState), ``detail`` (the text after "label: "), and
+# ``attempts`` (the N of "(N회 시도)"). A reason of no known kind counts as failed, as it
+# always did, with the whole reason kept as its detail.
+_V3 = (
+    """CREATE TABLE digest_papers_v3 (
+    path TEXT NOT NULL REFERENCES digests(path) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    arxiv_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    detail TEXT,
+    attempts INTEGER,
+    PRIMARY KEY (path, position)
+)""",
+    """WITH old AS (
+    SELECT path, position, arxiv_id, status,
+        CASE
+            WHEN status = 'ok' THEN 'summarized'
+            WHEN substr(status, 1, 6) = '필터로 제외' THEN 'filtered'
+            WHEN substr(status, 1, 3) = '건너뜀' THEN 'skipped'
+            WHEN substr(status, 1, 3) = '미완료' THEN 'not_done'
+            ELSE 'failed'
+        END AS state,
+        CASE
+            WHEN status = 'ok' THEN ''
+            WHEN substr(status, 1, 6) = '필터로 제외' THEN substr(status, 7)
+            WHEN substr(status, 1, 3) IN ('건너뜀', '미완료') THEN substr(status, 4)
+            WHEN substr(status, 1, 5) = '요약 실패' THEN substr(status, 6)
+        END AS rest,
+        instr(status, '회 시도): ') AS tries_end
+    FROM digest_papers
+)
+INSERT INTO digest_papers_v3 (path, position, arxiv_id, state, detail, attempts)
+SELECT path, position, arxiv_id, state,
+    CASE
+        WHEN rest IS NULL THEN status
+        WHEN rest = '' THEN NULL
+        WHEN substr(rest, 1, 2) = ': ' THEN substr(rest, 3)
+        WHEN state = 'failed' AND substr(rest, 1, 2) = ' (' AND tries_end > 0
+            THEN substr(status, tries_end + 7)
+        ELSE trim(rest)
+    END,
+    CASE
+        WHEN state = 'failed' AND substr(rest, 1, 2) = ' (' AND tries_end > 0
+            THEN CAST(substr(status, 8, tries_end - 8) AS INTEGER)
+    END
+FROM old""",
+    "DROP TABLE digest_papers",
+    "ALTER TABLE digest_papers_v3 RENAME TO digest_papers",
+    "CREATE INDEX digest_papers_by_id ON digest_papers(arxiv_id)",
+)
+
+# Schema 4, embeddings (issue 18 §2): the vectors the relevance score compares, so a rerun
+# asks the embedding API nothing. A paper's vector is stored under its arXiv id (kind "paper"), a
+# profile text's (an interest phrase, a library item's title and abstract) under the SHA-256
+# of the text (kind "profile"): both per embedding model. ``vector`` is little-endian
+# float32, ``dims`` values long. A table of its own: no released table changes.
+_EMBEDDINGS = (
+    """CREATE TABLE embeddings (
+    kind TEXT NOT NULL CHECK (kind IN ('paper', 'profile')),
+    key TEXT NOT NULL,
+    model TEXT NOT NULL,
+    dims INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key, model)
+)""",
+)
+
+
+# A new paper's or summary's document (in a trigger of schema 5).
 _NEW_DOC = """INSERT INTO search_docs (arxiv_id) SELECT NEW.arxiv_id
     WHERE NOT EXISTS (SELECT 1 FROM search_docs WHERE arxiv_id = NEW.arxiv_id);"""
 
-# Schema 3: the search index of ``paperdigest search`` (issue 19 §1). One document per paper
+# Schema 5: the search index of ``paperdigest search`` (issue 19 §1). One document per paper
 # (``search_docs`` gives it a stable integer id: ``papers`` rows get a new rowid on every
 # INSERT OR REPLACE), whose text the view ``search_text`` reads from the stored records: the
 # title and abstract of ``papers.data`` and every text field of every stored summary
 # (``json_each`` over ``summaries.content``). A row that is not valid JSON gives no text
 # rather than failing the statement that wrote it. A later migration that rebuilds ``papers``
 # or ``summaries`` must drop and recreate the view and the triggers of this one.
-_V3 = (
+_V5 = (
     """CREATE TABLE search_docs (
     doc INTEGER PRIMARY KEY,
     arxiv_id TEXT NOT NULL UNIQUE
@@ -238,9 +312,11 @@ _SEARCH_INDEX = (
 )
 
 
-# Schema 4: the weekly overviews (issue 19 §2), one per (week, papers, prompt, model): a rerun
-# of a week asks the model nothing.
-_V4 = (
+# Schema 6: the weekly roundup (issue 19 §2). ``weekly_overviews``: one overview per (week,
+# papers, prompt, model), so a rerun of a week asks the model nothing. ``weekly_posts``: each
+# weekly post written, with its top papers (``entries``: JSON [[arXiv id, gist or null], …])
+# and the overview it shows (NULL: none), for index.md and feed.xml.
+_V6 = (
     """CREATE TABLE weekly_overviews (
     week TEXT NOT NULL,
     papers_hash TEXT NOT NULL,
@@ -254,6 +330,15 @@ _V4 = (
     unverified TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (week, papers_hash, prompt_hash, model)
+)""",
+    """CREATE TABLE weekly_posts (
+    path TEXT PRIMARY KEY,
+    week TEXT NOT NULL,
+    day TEXT NOT NULL,
+    template TEXT NOT NULL,
+    entries TEXT NOT NULL,
+    overview TEXT,
+    updated_at TEXT NOT NULL
 )""",
 )
 
@@ -295,7 +380,7 @@ def trigram_available(db: sqlite3.Connection) -> bool:
 
 def create_search_index(db: sqlite3.Connection) -> bool:
     """Create and fill the FTS5 index (:data:`_SEARCH_INDEX`) when this SQLite can, inside
-    the caller's transaction; schema 3 and above. Also run when a database migrated by an
+    the caller's transaction; schema 5 and above. Also run when a database migrated by an
     older SQLite meets a newer one (see :meth:`~paperdigest.store.Store.search`).
 
     Returns:
@@ -309,15 +394,19 @@ def create_search_index(db: sqlite3.Connection) -> bool:
 
 
 def _search(db: sqlite3.Connection) -> None:
-    _statements(*_V3)(db)
+    _statements(*_V5)(db)
     create_search_index(db)
 
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
     Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
-    Migration(3, "search index: FTS5 trigram over titles, abstracts, summaries", _search),
-    Migration(4, "weekly overviews, one per week, papers, prompt and model", _statements(*_V4)),
+    Migration(
+        3, "digest papers: state, detail and attempts instead of a reason", _statements(*_V3)
+    ),
+    Migration(4, "embeddings of papers and of the reader's profile", _statements(*_EMBEDDINGS)),
+    Migration(5, "search index: FTS5 trigram over titles, abstracts, summaries", _search),
+    Migration(6, "weekly overviews (per week, papers, prompt, model) and posts", _statements(*_V6)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 

@@ -1,4 +1,4 @@
-"""Queries of the search index (schema 3, :mod:`paperdigest.store.migrations`): the papers
+"""Queries of the search index (schema 5, :mod:`paperdigest.store.migrations`): the papers
 whose title, abstract or stored summaries hold a text, best first, each with a snippet.
 
 Plain functions over an open connection; :meth:`paperdigest.store.Store.search` is the way in

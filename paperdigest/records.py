@@ -1,8 +1,9 @@
-"""The records the store reads and writes.
+"""The records the pipeline hands between layers and the store keeps: summaries, rejected
+batch answers, text keys, digests and the papers they list, runs and their counts.
 
 Plain dataclasses only: this module imports no model, network or check code, so that
-:mod:`paperdigest.store` (and the ``list``/``stats`` views built on it) load without openai,
-aiolimiter or the checks.
+every layer (the model side that writes summaries, the store, the ``list``/``stats`` views)
+can use them without loading openai, aiolimiter or the checks.
 """
 
 from __future__ import annotations
@@ -10,14 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, NamedTuple
 
+from paperdigest.states import PaperState, RunStatus
+
 __all__ = [
     "DigestRecord",
+    "Listing",
     "Overview",
     "PriorAnswer",
     "RunRecord",
     "RunStats",
     "Summary",
     "TextKey",
+    "WeeklyPost",
 ]
 
 
@@ -119,6 +124,26 @@ class DigestRecord:
     prompt_hash: str
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One paper as a digest lists it (a ``digest_papers`` row, in digest order).
+
+    Attributes:
+        arxiv_id: the paper.
+        state: where it stands (:class:`~paperdigest.states.PaperState`).
+        detail: why it is not summarized, as the digest shows it after the state's label
+            (``초록도 본문도 없음``, a check's message cut to its gist); None when there is
+            nothing to add.
+        attempts: answers asked before a ``failed`` paper gave up; None when its summary
+            never got an answer (the model API failed) or the state is another.
+    """
+
+    arxiv_id: str
+    state: PaperState
+    detail: str | None = None
+    attempts: int | None = None
+
+
 @dataclass
 class RunStats:
     """Counts of one run, printed as its summary line and stored in ``runs.stats`` (JSON).
@@ -153,7 +178,7 @@ class RunRecord:
 
     Attributes:
         day: ``YYYY-MM-DD``.
-        status: ``running``, ``done``, ``partial``, ``failed`` or ``killed``.
+        status: how it ended (:class:`~paperdigest.states.RunStatus`).
         started_at: ISO 8601 UTC time.
         stats: the run's counts; None for a run that never finished (``running``, ``killed``).
     """
@@ -161,6 +186,27 @@ class RunRecord:
     id: int
     command: str
     day: str
-    status: str
+    status: RunStatus
     started_at: str
     stats: RunStats | None
+
+
+@dataclass(frozen=True)
+class WeeklyPost:
+    """A written weekly post (issue 19 §2), as ``index.md`` and ``feed.xml`` list it.
+
+    Attributes:
+        path: the post's file (absolute).
+        week: the ISO week, ``2025-W46``.
+        day: its Sunday, ``YYYY-MM-DD`` (the post's date).
+        template: its layout.
+        entries: the top papers in rank order, ``(arXiv id, gist or None)`` each.
+        overview: the overview's text as the post shows it; None when it has none.
+    """
+
+    path: str
+    week: str
+    day: str
+    template: str
+    entries: tuple[tuple[str, str | None], ...]
+    overview: str | None
