@@ -205,7 +205,7 @@ def main() -> int:
         store.close()
 
     ratio = size.index_bytes / size.text_bytes
-    print(f"upgrade (migration 5 indexes {size.documents} papers): {upgrade:.1f} s")
+    print(f"upgrade (migrations 3 to 6; 5 indexes {size.documents} papers): {upgrade:.1f} s")
     print(
         f"index: {size.index_bytes / 1e6:.1f} MB for {size.text_bytes / 1e6:.1f} MB of text "
         f"= {ratio:.2f}x (target <= {MAX_INDEX_RATIO:g}x)"

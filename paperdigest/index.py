@@ -18,26 +18,43 @@ from pathlib import Path
 
 from paperdigest.masthead import SITE_TITLE
 
-__all__ = ["POST_URL", "IndexItem", "jekyll_post_guard", "render_index"]
+__all__ = [
+    "IndexItem",
+    "jekyll_post_guard",
+    "jekyll_post_lookup",
+    "jekyll_post_url",
+    "render_index",
+]
 
 _TITLE = SITE_TITLE
 
-POST_URL = "{{ digest_post.url | relative_url }}"
-"""The URL of the post :func:`jekyll_post_guard` found, as Liquid output."""
+
+def jekyll_post_lookup(name: str, var: str = "digest_post") -> str:
+    """Liquid that looks up the post Jekyll built from the file ``name`` among the posts it
+    built (``site.posts``) and keeps it in the Liquid variable ``var`` (nil when Jekyll did
+    not build it: dated after the build machine's clock, ``published: false``, removed).
+    ``name`` is a digest's or weekly post's file name (dates, letters, ``-`` and ``.`` only:
+    nothing to quote).
+
+    This look-up and :func:`jekyll_post_guard` are the one way a Jekyll page here links a
+    post: ``{% post_url %}`` fails the whole build on a post Jekyll skipped (issue 17 §1).
+    """
+    return f'{{% assign {var} = site.posts | where: "name", "{name}" | first %}}'
 
 
-def jekyll_post_guard(name: str, found: str, missing: str = "", *, trim: bool = False) -> str:
-    """Liquid that writes ``found`` when Jekyll built the post whose file name is ``name``
-    (looked up in ``site.posts``; ``found`` gives its URL as :data:`POST_URL`), else
-    ``missing``: the one way a Jekyll page here links a post, so that a post Jekyll skipped
-    leaves the site building (issue 17 §1). ``name`` is a digest's or weekly post's file
-    name (dates, letters, ``-`` and ``.`` only: nothing to quote).
+def jekyll_post_url(var: str = "digest_post") -> str:
+    """The URL of the post in ``var`` (:func:`jekyll_post_lookup`), as Liquid output."""
+    return f"{{{{ {var}.url | relative_url }}}}"
+
+
+def jekyll_post_guard(var: str, found: str, missing: str = "", *, trim: bool = False) -> str:
+    """Liquid that writes ``found`` (which may hold :func:`jekyll_post_url`) when the post in
+    ``var`` (:func:`jekyll_post_lookup`) was built, else ``missing``.
 
     ``trim`` ends the Liquid with ``-%}``, which eats the white space after it: for a whole
     line (``found`` ending in a newline) that a skipped post leaves out without a blank line.
     """
-    text = f'{{% assign digest_post = site.posts | where: "name", "{name}" | first %}}'
-    text += f"{{% if digest_post %}}{found}"
+    text = f"{{% if {var} %}}{found}"
     if missing:
         text += f"{{% else %}}{missing}"
     return text + ("{% endif -%}" if trim else "{% endif %}")
@@ -64,7 +81,8 @@ def _line(item: IndexItem, index_dir: Path, which: str) -> str:
         return f"- [{shown}](<{relative}>){text}"
     # One line of output or none: a post Jekyll did not build leaves no blank line inside the
     # list (which would make it a loose list).
-    return jekyll_post_guard(item.path.name, f"- [{shown}]({POST_URL}){text}\n", trim=True)
+    line = f"- [{shown}]({jekyll_post_url()}){text}\n"
+    return jekyll_post_lookup(item.path.name) + jekyll_post_guard("digest_post", line, trim=True)
 
 
 def render_index(items: list[IndexItem], index_dir: Path) -> str:

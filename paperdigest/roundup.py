@@ -14,11 +14,12 @@ Liquid as a literal.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from pathlib import Path
 
-from paperdigest.index import POST_URL, jekyll_post_guard
+from paperdigest.index import jekyll_post_guard, jekyll_post_lookup, jekyll_post_url
 from paperdigest.masthead import week_headline, week_post_title
 from paperdigest.papers import Paper
 from paperdigest.render import (
@@ -95,11 +96,17 @@ def _liquid_safe(value: str) -> str:
 
 _env = layouts().overlay()
 _env.filters = {**_env.filters, "liquid_safe": _liquid_safe}  # the overlay's own copy
-_env.globals = {**_env.globals, "guard": jekyll_post_guard, "post_url": POST_URL}
+_env.globals = {**_env.globals, "guard": jekyll_post_guard, "post_url": jekyll_post_url}
 
 
 def _relative(path: Path, folder: Path) -> str:
     return Path(os.path.relpath(path, folder)).as_posix()
+
+
+def _post_var(digest: Path) -> str:
+    """The Liquid variable that holds a daily digest's built post (``jekyll``):
+    ``post_2025_11_07_hf_daily_papers``."""
+    return "post_" + re.sub(r"\W", "_", digest.stem)
 
 
 def _section(template: str, arxiv_id: str) -> str:
@@ -142,7 +149,8 @@ def render_weekly(
         week=week.label,
         headline=week_headline(week.label),
         post_title=week_post_title(week.label),
-        monday=week.monday.isoformat(),
+        # The days, not only the ISO week: few readers count weeks.
+        span=f"{WeekDay(week.monday, None).label} ~ {WeekDay(week.sunday, None).label}",
         sunday=week.sunday.isoformat(),
         start=day_start(week.sunday, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
         entries=entries,
@@ -151,6 +159,11 @@ def render_weekly(
         sections={e.number: _section(template, e.paper.arxiv_id) for e in entries},
         days=days,
         day_links={d.day: _relative(d.digest, folder) for d in days if d.digest},
+        # jekyll: each daily post looked up once, at the top; the links test the variables.
+        lookups="".join(
+            jekyll_post_lookup(d.digest.name, _post_var(d.digest)) for d in days if d.digest
+        ),
+        post_vars={d.digest: _post_var(d.digest) for d in days if d.digest},
         overview=overview,
         description=clipped_description(
             f"{week.monday.isoformat()} ~ {week.sunday.isoformat()} Hugging Face 주간 논문",

@@ -26,6 +26,7 @@ from paperdigest.errors import InputError, OverviewError
 from paperdigest.flows.runtime import open_runtime
 from paperdigest.flows.weekly import WeekContent, collect_week, week_overview
 from paperdigest.model.overview import WeekPaper
+from paperdigest.model.prompts import load_prompts
 from paperdigest.model.schemas import WEEKLY
 from paperdigest.records import Overview
 from paperdigest.render import digest_filename
@@ -336,7 +337,7 @@ def test_an_overview_that_never_validates_leaves_the_post_without_it(two_days: A
     assert result.exit_code == 3
     assert "rerun: paperdigest weekly --week 2025-W45" in result.stderr
     text = _post_path(two_days).read_text(encoding="utf-8")
-    assert "이번 주 개요" not in text and "## TL;DR" in text
+    assert "이번 주 개요" not in text and "## 이번 주 주요 논문" in text
     two_days.fake.chat_faults_by_id.clear()
     assert _weekly().exit_code == 0
     assert "## 이번 주 개요" in _post_path(two_days).read_text(encoding="utf-8")
@@ -373,6 +374,16 @@ def test_the_overviews_figures_are_checked_against_the_gists_given(
     overview = _overview(papers)
     assert env.fake.chat_count == calls
     assert overview.unverified == ([] if calls == 1 else [figure])
+
+
+def test_the_summary_prompts_keep_their_released_hashes() -> None:
+    """The re-ask seam and the weekly spec change no summary prompt: the prompt hashes of
+    `seven` and `gmr` (part of every stored summary's key) are those main released, so no
+    cached summary goes stale. (An openai release that builds another response format would
+    change them too, and this test says so.)"""
+    prompts = load_prompts()
+    assert prompts["seven"].prompt_hash == "38ae2685942e8710"
+    assert prompts["gmr"].prompt_hash == "b5bbc4c0768687fe"
 
 
 def test_a_closing_week_tag_in_a_title_is_defused(env: AppEnv) -> None:
@@ -412,12 +423,13 @@ def test_the_plain_post_links_each_paper_to_its_section_in_the_daily_digest(
     assert _weekly().exit_code == 0
     text = _post_path(two_days).read_text(encoding="utf-8")
     assert text.startswith("# 📰 Hugging Face Weekly Papers – 2025-W45\n")
+    assert "\n2025-11-03 (월) ~ 2025-11-09 (일)\n" in text
     assert (
         "1. [Thinking with Video: Video Generation as a Promising Multimodal Reasoning Paradigm]"
         "(2025-11-07.md#251104570) (2025-11-07, OpenMOSS, 👍 127) — 논문 2511.04570의"
     ) in text
     assert "- [2025-11-06 (목)](2025-11-06.md) — 11편" in text
-    assert "- 2025-11-08 (토): 저장된 다이제스트 없음" in text
+    assert "- 2025-11-08 (토): 다이제스트 없음" in text
     assert "## 이번 주 개요\n\n" in text
 
 
@@ -497,7 +509,9 @@ def test_mdx_compiles_the_weekly_post_and_shows_its_text_literally(env: AppEnv) 
         assert literal in visible, literal
     assert 'href="2025-11-07-papers-review.md#paper-2511-90011"' in result["html"]
     assert (
-        text.index("## TL;DR") < text.index("<!-- truncate -->") < text.index("이번 주 다이제스트")
+        text.index("## 이번 주 주요 논문")
+        < text.index("<!-- truncate -->")
+        < text.index("이번 주 다이제스트")
     )
     data = _front_matter(text)
     assert data["title"] == "2025-W45 주간 논문 리뷰" and data["date"] == date(2025, 11, 9)
