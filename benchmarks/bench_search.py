@@ -13,7 +13,7 @@ vocabulary than this mix of ~100 papers; the index of one would be somewhat larg
 
 Printed:
 
-* the upgrade: seconds for migration 5 to index the N stored papers;
+* the upgrade: seconds for migrations 3 to 6 (5 indexes the N stored papers);
 * the index's size (its database pages, from SQLite's ``dbstat``) against the UTF-8 bytes of
   the text it indexes (target: at most 3x);
 * per query, the best, median and slowest milliseconds of one :meth:`Store.search` (ranked,
