@@ -349,7 +349,7 @@ def weekly(
     week: Annotated[
         str, typer.Option(help="ISO week: YYYY-Www (e.g. 2025-W46) or 'last'.")
     ] = "last",
-    top: Annotated[int, typer.Option(min=1, help="Papers listed.")] = 10,
+    top: Annotated[int | None, typer.Option(min=1, help="Papers listed (default 10).")] = None,
     template: Annotated[
         TemplateName | None, typer.Option(help="Layout (default: the week's digests').")
     ] = None,
@@ -368,11 +368,11 @@ def weekly(
     setup_logging(verbose, log_json)
     with _boundary(verbose):
         from paperdigest.flows import commands
-        from paperdigest.flows.weekly import WeekOptions
+        from paperdigest.flows.weekly import DEFAULT_TOP, WeekOptions
         from paperdigest.states import RunStatus
 
         settings = _settings(lambda: {"output_dir": output_dir, "rank": rank and rank.value})
-        options = WeekOptions(template.value if template else None, top)
+        options = WeekOptions(template.value if template else None, top or DEFAULT_TOP)
         result = commands.weekly(settings, week, options, notify=not no_notify)
         if result.path is None:
             say(f"nothing stored for {result.week.label}", logging.INFO)

@@ -23,7 +23,7 @@ from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
 from paperdigest.model.schemas import SCHEMAS, WEEKLY
 from paperdigest.papers import Paper
-from paperdigest.records import Overview, RunStats, WeeklyPost
+from paperdigest.records import DigestRecord, Overview, RunStats, WeeklyPost
 from paperdigest.render import TEMPLATES
 from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_filename
 from paperdigest.sources.profile import profile_configured
@@ -120,13 +120,12 @@ class WeekResult:
         return RunStatus.PARTIAL if self.overview_error else RunStatus.DONE
 
 
-def _week_digests(store: Store, week: IsoWeek, folder: Path) -> dict[str, list[str]]:
-    """The week's stored digests whose files are in ``folder``: layout → days."""
-    found: dict[str, list[str]] = {}
-    for r in store.digests_between(week.monday.isoformat(), week.sunday.isoformat()):
-        if Path(r.path).parent == folder.resolve() and Path(r.path).is_file():
-            found.setdefault(r.template, []).append(r.day)
-    return found
+def _week_digests(store: Store, week: IsoWeek, folder: Path) -> list[DigestRecord]:
+    """The week's stored digests whose files are in ``folder``."""
+    records = store.digests_between(week.monday.isoformat(), week.sunday.isoformat())
+    return [
+        r for r in records if Path(r.path).parent == folder.resolve() and Path(r.path).is_file()
+    ]
 
 
 def _layout(store: Store, week: IsoWeek, folder: Path, template: str | None) -> str | None:
@@ -138,7 +137,8 @@ def _layout(store: Store, week: IsoWeek, folder: Path, template: str | None) -> 
     """
     if template is not None:
         return template
-    layouts = [t for t in TEMPLATES if t in _week_digests(store, week, folder)]
+    stored = {r.template for r in _week_digests(store, week, folder)}
+    layouts = [t for t in TEMPLATES if t in stored]
     if len(layouts) > 1:
         raise InputError(
             f"{week.label} has digests in several layouts ({', '.join(layouts)}); "
@@ -154,13 +154,7 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
     Raises:
         StoreError: the database failed.
     """
-    records = [
-        r
-        for r in store.digests_between(week.monday.isoformat(), week.sunday.isoformat())
-        if r.template == template
-        and Path(r.path).parent == folder.resolve()
-        and Path(r.path).is_file()
-    ]
+    records = [r for r in _week_digests(store, week, folder) if r.template == template]
     days: list[WeekDay] = []
     candidates: dict[str, WeeklyEntry] = {}
     for day in week.days:
