@@ -60,6 +60,13 @@ class TemplateName(StrEnum):
     docusaurus = "docusaurus"
 
 
+class RankName(StrEnum):
+    """The orders of a post's papers."""
+
+    upvotes = "upvotes"
+    relevance = "relevance"
+
+
 def _settings(options: Callable[[], dict[str, object]] | None = None) -> Settings:
     """The command's settings, read once; their log format applies from here on, so that
     even a bad option is reported in it. ``options`` gives the settings the command's
@@ -261,6 +268,33 @@ def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
 
 
 @app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Text to find, literally (e.g. '강화 학습').")],
+    from_: From = None,
+    to: To = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="Most papers shown (default 20: one screen).")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Find stored papers whose title, abstract or summaries hold a text, best first."""
+    setup_logging(False, False)
+    with _boundary(False):
+        from paperdigest.flows import search as finder  # only this command needs it
+
+        result = finder.find(_settings(), from_, to, query, limit)
+        if result.note:
+            say(result.note, logging.WARNING)
+        if not result.hits:
+            typer.echo(finder.NO_MATCHES, err=as_json)
+        if as_json:
+            typer.echo(finder.hits_json(result))
+        elif result.hits:
+            print_tables(finder.hits_table(result))
+    raise typer.Exit(0)
+
+
+@app.command()
 def backfill(
     from_: Annotated[str, typer.Option("--from", help="First day: YYYY-MM-DD.")],
     to: Annotated[str, typer.Option("--to", help="Last day (included): YYYY-MM-DD.")],
@@ -307,6 +341,43 @@ def backfill(
         for day in result.days:
             if day.path is not None:
                 typer.echo(str(day.path))
+    raise typer.Exit(3 if result.status is RunStatus.PARTIAL else 0)
+
+
+@app.command()
+def weekly(
+    week: Annotated[
+        str, typer.Option(help="ISO week: YYYY-Www (e.g. 2025-W46) or 'last'.")
+    ] = "last",
+    top: Annotated[int | None, typer.Option(min=1, help="Papers listed (default 10).")] = None,
+    template: Annotated[
+        TemplateName | None, typer.Option(help="Layout (default: the week's digests').")
+    ] = None,
+    rank: Annotated[
+        RankName | None,
+        typer.Option(
+            help="Order: relevance when a profile is set, else upvotes [PAPERDIGEST_RANK]."
+        ),
+    ] = None,
+    output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
+    no_notify: NoNotify = False,
+    verbose: Verbose = False,
+    log_json: LogJson = False,
+) -> None:
+    """Write a week's post from the stored digests: top papers and an overview of its themes."""
+    setup_logging(verbose, log_json)
+    with _boundary(verbose):
+        from paperdigest.flows import commands
+        from paperdigest.flows.weekly import DEFAULT_TOP, WeekOptions
+        from paperdigest.states import RunStatus
+
+        settings = _settings(lambda: {"output_dir": output_dir, "rank": rank and rank.value})
+        options = WeekOptions(template.value if template else None, top or DEFAULT_TOP)
+        result = commands.weekly(settings, week, options, notify=not no_notify)
+        if result.path is None:
+            say(f"nothing stored for {result.week.label}", logging.INFO)
+        else:
+            typer.echo(str(result.path))
     raise typer.Exit(3 if result.status is RunStatus.PARTIAL else 0)
 
 

@@ -333,6 +333,13 @@ class Settings(BaseSettings):
         "item counts half as much as a new one: a year follows a reader's interests as they "
         "move, while last year's papers still count.",
     )
+    rank: Literal["upvotes", "relevance"] | None = Field(
+        None,
+        description="Order of a post's papers: 'relevance' to the reader's profile, or "
+        "'upvotes'. Unset: relevance when a profile is set (INTERESTS, LIBRARY or "
+        "ZOTERO_LIBRARY_ID), else upvotes; a reader who described their interests wants "
+        "those papers first.",
+    )
 
     @field_validator("include", "exclude", mode="before")
     @classmethod

@@ -14,9 +14,11 @@ one-line message and an exit code::
     ├── SummaryError                  the model's answers for one paper failed
     │   │                             validation after every attempt (.arxiv_id,
     │   │                             .attempts, .last_error); the run goes on      exit 3
-    │   └── ModelUnavailable          the model API failed for that paper after the
-    │                                 openai client's own retries (5xx, timeout,
-    │                                 reset, a reply that is no chat completion)    exit 3
+    │   ├── ModelUnavailable          the model API failed for that paper after the
+    │   │                             openai client's own retries (5xx, timeout,
+    │   │                             reset, a reply that is no chat completion)    exit 3
+    │   └── OverviewError             the weekly overview failed (.week): every answer
+    │                                 failed validation, or the model API failed    exit 3
     ├── BudgetExceeded                the run's token cap was reached (.used, .cap)  exit 3
     ├── StoreError                    the SQLite database cannot be used (.path)     exit 1
     │   ├── NewerDatabase             written by a newer paperdigest (.version);
@@ -48,6 +50,7 @@ __all__ = [
     "LockTimeout",
     "ModelUnavailable",
     "NewerDatabase",
+    "OverviewError",
     "PaperdigestError",
     "StoreError",
     "SummaryError",
@@ -166,6 +169,27 @@ class ModelUnavailable(SummaryError):
     Not re-asked: the client already retried (``PAPERDIGEST_MODEL_MAX_RETRIES``), and a
     second layer of retries would multiply the requests of an outage.
     """
+
+
+class OverviewError(SummaryError):
+    """The weekly overview of one week failed: no answer validated within the attempts, or
+    the model API failed for it (the week's post can go out without it).
+
+    Attributes:
+        week: the ISO week, e.g. ``2025-W46`` (also ``.arxiv_id``, for code that reads any
+            :class:`SummaryError`'s subject).
+        attempts, last_error: as :class:`SummaryError`.
+    """
+
+    def __init__(self, week: str, attempts: int, last_error: str) -> None:
+        self.week = self.arxiv_id = week
+        self.attempts = attempts
+        self.last_error = last_error
+        PaperdigestError.__init__(
+            self,
+            f"weekly overview for {week} failed after {attempts} attempt(s) ({last_error}); "
+            f"rerun: paperdigest weekly --week {week}",
+        )
 
 
 class BudgetExceeded(PaperdigestError):

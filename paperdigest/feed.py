@@ -4,12 +4,16 @@
 One entry per paper and schema: the paper's title, its Hugging Face page, the digest's day
 (midnight in the configured time zone) and the Korean summary as HTML. The entry id is
 ``tag:paperdigest,2025:SCHEMA/ARXIVID`` (RFC 4151), so a reader that has seen a paper does
-not see it again when a rerun rewrites its summary. The feed's ``updated`` is its newest
+not see it again when a rerun rewrites its summary. One entry per weekly post's week
+(:class:`WeekFeedItem`, id ``tag:paperdigest,2025:weekly/2025-W46``, dated by its Sunday):
+the week's overview and its top papers. The feed's ``updated`` is its newest
 entry's, so a rerun that changes nothing writes the same bytes.
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -22,7 +26,7 @@ from paperdigest.model.schemas import View
 from paperdigest.render import day_start, model_markdown
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
-__all__ = ["FEED_ID", "FeedItem", "render_feed", "summary_html"]
+__all__ = ["FEED_ID", "FeedItem", "WeekFeedItem", "render_feed", "summary_html", "week_html"]
 
 FEED_ID = "tag:paperdigest,2025:daily-papers"
 _HF_PAPERS = "https://huggingface.co/papers"
@@ -40,6 +44,35 @@ class FeedItem:
     title: str
     day: date
     html: str
+
+    @property
+    def entry_id(self) -> str:
+        """``tag:paperdigest,2025:SCHEMA/ARXIVID``."""
+        return f"tag:paperdigest,2025:{self.schema}/{self.arxiv_id}"
+
+    @property
+    def url(self) -> str | None:
+        """The paper's Hugging Face page."""
+        return f"{_HF_PAPERS}/{self.arxiv_id}"
+
+
+@dataclass(frozen=True)
+class WeekFeedItem:
+    """One weekly post: its ISO week (``2025-W46``), title, Sunday, its content as HTML
+    (:func:`week_html`) and its URL on the site (None when ``PAPERDIGEST_SITE_URL`` is not
+    set: the entry then has no link, which Atom allows for an entry with content)."""
+
+    week: str
+    title: str
+    day: date
+    html: str
+    url: str | None
+
+    @property
+    def entry_id(self) -> str:
+        """``tag:paperdigest,2025:weekly/2025-W46``: one entry per week, whatever its
+        layouts, kept when a rerun rewrites it."""
+        return f"tag:paperdigest,2025:weekly/{self.week}"
 
 
 def summary_html(view: View) -> str:
@@ -59,11 +92,28 @@ def summary_html(view: View) -> str:
     return html.strip()
 
 
-def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
+def week_html(overview: str | None, papers: Sequence[tuple[str, str, str | None]]) -> str:
+    """A weekly post as HTML: the overview (model text escaped as in the digests), then the
+    top papers ``(arXiv id, title, gist or None)`` as an ordered list linking their Hugging
+    Face pages (titles and gists as plain text)."""
+    parts = [_MD.render(model_markdown(overview)).strip()] if overview else []
+    if papers:
+        items = []
+        for arxiv_id, title, gist in papers:
+            line = f'<a href="{_HF_PAPERS}/{arxiv_id}">{html.escape(plain_line(title))}</a>'
+            if gist:
+                line += f" — {html.escape(collapse_space(gist))}"
+            items.append(f"<li>{line}</li>")
+        parts.append("<ol>\n" + "\n".join(items) + "\n</ol>")
+    return "\n".join(parts)
+
+
+def render_feed(items: Sequence[FeedItem | WeekFeedItem], tz: ZoneInfo) -> bytes:
     """The Atom feed of ``items`` (newest day first, then as given).
 
     Args:
-        items: the papers, at most one per (arXiv id, schema); at least one.
+        items: the papers, at most one per (arXiv id, schema), and the weekly posts, at
+            most one per week; at least one.
         tz: the time zone whose midnight dates each day's entries.
 
     Returns:
@@ -86,9 +136,10 @@ def render_feed(items: list[FeedItem], tz: ZoneInfo) -> bytes:
     fg.updated(day_start(ordered[0].day, tz))
     for item in ordered:
         entry = fg.add_entry(order="append")
-        entry.id(f"tag:paperdigest,2025:{item.schema}/{item.arxiv_id}")
+        entry.id(item.entry_id)
         entry.title(plain_line(item.title))
-        entry.link(href=f"{_HF_PAPERS}/{item.arxiv_id}", rel="alternate")
+        if item.url is not None:
+            entry.link(href=item.url, rel="alternate")
         entry.published(day_start(item.day, tz))
         entry.updated(day_start(item.day, tz))
         entry.content(drop_controls(item.html), type="html")

@@ -1,5 +1,5 @@
-"""``index.md``: every digest, newest first, with its date, paper count and link (issue 9
-§5). Pure: items in, text out, no clock.
+"""``index.md``: every digest and weekly post, newest first, with its date (a weekly post:
+its week), paper count and link (issue 9 §5, issue 19 §2). Pure: items in, text out, no clock.
 
 Links are relative to the index's folder, so the folder can be served or moved as a whole.
 An index listing any ``jekyll`` digest gets front matter so that Jekyll renders it, and each
@@ -18,33 +18,71 @@ from pathlib import Path
 
 from paperdigest.masthead import SITE_TITLE
 
-__all__ = ["IndexItem", "render_index"]
+__all__ = [
+    "IndexItem",
+    "jekyll_post_guard",
+    "jekyll_post_lookup",
+    "jekyll_post_url",
+    "render_index",
+]
 
 _TITLE = SITE_TITLE
 
 
+def jekyll_post_lookup(name: str, var: str = "digest_post") -> str:
+    """Liquid that looks up the post Jekyll built from the file ``name`` among the posts it
+    built (``site.posts``) and keeps it in the Liquid variable ``var`` (nil when Jekyll did
+    not build it: dated after the build machine's clock, ``published: false``, removed).
+    ``name`` is a digest's or weekly post's file name (dates, letters, ``-`` and ``.`` only:
+    nothing to quote).
+
+    This look-up and :func:`jekyll_post_guard` are the one way a Jekyll page here links a
+    post: ``{% post_url %}`` fails the whole build on a post Jekyll skipped (issue 17 §1).
+    """
+    return f'{{% assign {var} = site.posts | where: "name", "{name}" | first %}}'
+
+
+def jekyll_post_url(var: str = "digest_post") -> str:
+    """The URL of the post in ``var`` (:func:`jekyll_post_lookup`), as Liquid output."""
+    return f"{{{{ {var}.url | relative_url }}}}"
+
+
+def jekyll_post_guard(var: str, found: str, missing: str = "", *, trim: bool = False) -> str:
+    """Liquid that writes ``found`` (which may hold :func:`jekyll_post_url`) when the post in
+    ``var`` (:func:`jekyll_post_lookup`) was built, else ``missing``.
+
+    ``trim`` ends the Liquid with ``-%}``, which eats the white space after it: for a whole
+    line (``found`` ending in a newline) that a skipped post leaves out without a blank line.
+    """
+    text = f"{{% if {var} %}}{found}"
+    if missing:
+        text += f"{{% else %}}{missing}"
+    return text + ("{% endif -%}" if trim else "{% endif %}")
+
+
 @dataclass(frozen=True)
 class IndexItem:
-    """One digest: its day (``YYYY-MM-DD``), file, template and summarized paper count."""
+    """One digest: its day (``YYYY-MM-DD``), file, template and summarized paper count; or
+    a weekly post: its Sunday, file, template, the papers it lists, and ``label``, the text
+    its line shows instead of the day (``2025-W46 주간``)."""
 
     day: str
     path: Path
     template: str
     papers: int
+    label: str | None = None
 
 
 def _line(item: IndexItem, index_dir: Path, which: str) -> str:
     text = f" — {item.papers}편{which}"
+    shown = item.label or item.day
     if item.template != "jekyll":
         relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
-        return f"- [{item.day}](<{relative}>){text}"
-    # One line of output or none: `-%}` eats the source line's newline, so a post Jekyll did
-    # not build leaves no blank line inside the list (which would make it a loose list).
-    return (
-        f'{{% assign digest_post = site.posts | where: "name", "{item.path.name}" | first %}}'
-        f"{{% if digest_post %}}- [{item.day}]({{{{ digest_post.url | relative_url }}}}){text}\n"
-        "{% endif -%}"
-    )
+        return f"- [{shown}](<{relative}>){text}"
+    # One line of output or none: a post Jekyll did not build leaves no blank line inside the
+    # list (which would make it a loose list).
+    line = f"- [{shown}]({jekyll_post_url()}){text}\n"
+    return jekyll_post_lookup(item.path.name) + jekyll_post_guard("digest_post", line, trim=True)
 
 
 def render_index(items: list[IndexItem], index_dir: Path) -> str:

@@ -27,18 +27,21 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from paperdigest.errors import ConfigError, PaperdigestError, one_line, redact, register_secret
-from paperdigest.masthead import day_headline
+from paperdigest.masthead import day_headline, week_headline
 from paperdigest.text import collapse_space
 
 if TYPE_CHECKING:  # render loads jinja2; a message needs only the entries' attributes
     from paperdigest.render import Entry, Omitted
+    from paperdigest.roundup import WeeklyEntry
 
 __all__ = [
     "DigestNote",
     "Notifier",
+    "WeeklyNote",
     "digest_message",
     "failure_message",
     "range_message",
+    "weekly_message",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -70,6 +73,28 @@ class DigestNote:
     left_out: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class WeeklyNote:
+    """One written weekly post, as a message tells of it.
+
+    Attributes:
+        week: the ISO week, ``2025-W46``.
+        location: as :attr:`DigestNote.location`.
+        lines: one line per top paper, ``title — gist`` (the title alone without a gist),
+            in rank order.
+        partial: the post went out without its overview (exit 3).
+    """
+
+    week: str
+    location: str
+    lines: tuple[str, ...]
+    partial: bool = False
+
+
+def _paper_line(title: str, gist: str | None) -> str:
+    return f"{collapse_space(title)} — {collapse_space(gist)}" if gist else collapse_space(title)
+
+
 def location(path: Path, site_url: str | None) -> str:
     """Where readers find the digest: ``site_url`` joined with the file name, else the path."""
     if site_url:
@@ -89,6 +114,18 @@ def digest_message(note: DigestNote) -> tuple[str, str]:
     if note.left_out:
         body += ["", f"다이제스트에서 빠진 논문 {len(note.left_out)}편:"]
         body += [f"• {line}" for line in note.left_out]
+    return title, "\n".join(body)
+
+
+def weekly_message(note: WeeklyNote) -> tuple[str, str]:
+    """(title, body) of the message for a weekly post (exit 0 or 3): the title
+    ``📰 Hugging Face Weekly Papers – 2025-W46 (N편)`` with N the papers listed; the body
+    the papers' lines and the location, and whether the overview is missing."""
+    title = f"{week_headline(note.week)} ({len(note.lines)}편)"
+    body = [f"• {line}" for line in note.lines]
+    body += ["", f"주간 리뷰: {note.location}"]
+    if note.partial:
+        body += ["", "이번 주 개요를 만들지 못했습니다 (paperdigest weekly를 다시 실행하세요)."]
     return title, "\n".join(body)
 
 
@@ -249,11 +286,8 @@ class Notifier:
     ) -> DigestNote:
         """The note of the digest at ``path`` with its entries and omitted papers
         (:class:`~paperdigest.render.Entry`, :class:`~paperdigest.render.Omitted`)."""
-        lines = []
-        for entry in entries:
-            title = collapse_space(entry.paper.title)
-            gist = entry.view.gist  # None for a summary stored before the gist existed
-            lines.append(f"{title} — {collapse_space(gist)}" if gist else title)
+        # A gist is None for a summary stored before the gist existed.
+        lines = [_paper_line(entry.paper.title, entry.view.gist) for entry in entries]
         left_out = tuple(f"{o.arxiv_id} {collapse_space(o.title)}: {o.reason}" for o in omitted)
         return DigestNote(day, location(path, self.site_url), tuple(lines), left_out)
 
@@ -261,6 +295,14 @@ class Notifier:
         """Tell of one day's digest (see :func:`digest_message`)."""
         if self.targets:
             self.send(*digest_message(note))
+
+    def weekly(self, week: str, path: Path, entries: Sequence[WeeklyEntry], partial: bool) -> None:
+        """Tell of a weekly post at ``path`` with its top papers
+        (:class:`~paperdigest.roundup.WeeklyEntry`); see :func:`weekly_message`."""
+        if self.targets:
+            lines = tuple(_paper_line(e.paper.title, e.gist) for e in entries)
+            note = WeeklyNote(week, location(path, self.site_url), lines, partial)
+            self.send(*weekly_message(note))
 
     def backfill(self, notes: Sequence[DigestNote]) -> None:
         """Tell of a backfill's digests in one message; nothing when none was written."""

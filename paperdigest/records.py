@@ -16,11 +16,13 @@ from paperdigest.states import PaperState, RunStatus
 __all__ = [
     "DigestRecord",
     "Listing",
+    "Overview",
     "PriorAnswer",
     "RunRecord",
     "RunStats",
     "Summary",
     "TextKey",
+    "WeeklyPost",
 ]
 
 
@@ -46,6 +48,34 @@ class Summary:
     completion_tokens: int = 0
     attempts: list[dict[str, Any]] = field(default_factory=list)
     unverified: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Overview:
+    """A validated weekly overview with its provenance (issue 19 §2).
+
+    The store's key is (``week``, ``papers_hash``, ``prompt_hash``, ``model``): ``week`` the
+    ISO week (``2025-W46``); ``papers_hash`` 16 hex digits of SHA-256 over the papers it was
+    written from (arXiv id, title and gist of each, in order), listed in ``arxiv_ids``.
+    ``content`` holds the weekly schema's fields (``overview``: the Korean text); the
+    tokens, ``attempts`` and ``unverified`` figures are as for a :class:`Summary`.
+    """
+
+    week: str
+    papers_hash: str
+    prompt_hash: str
+    model: str
+    arxiv_ids: list[str]
+    content: dict[str, Any]
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The overview's text."""
+        return str(self.content.get("overview", ""))
 
 
 @dataclass(frozen=True)
@@ -159,3 +189,24 @@ class RunRecord:
     status: RunStatus
     started_at: str
     stats: RunStats | None
+
+
+@dataclass(frozen=True)
+class WeeklyPost:
+    """A written weekly post (issue 19 §2), as ``index.md`` and ``feed.xml`` list it.
+
+    Attributes:
+        path: the post's file (absolute).
+        week: the ISO week, ``2025-W46``.
+        day: its Sunday, ``YYYY-MM-DD`` (the post's date).
+        template: its layout.
+        entries: the top papers in rank order, ``(arXiv id, gist or None)`` each.
+        overview: the overview's text as the post shows it; None when it has none.
+    """
+
+    path: str
+    week: str
+    day: str
+    template: str
+    entries: tuple[tuple[str, str | None], ...]
+    overview: str | None

@@ -35,13 +35,18 @@ __all__ = [
     "Entry",
     "FigureRef",
     "Omitted",
+    "clipped_description",
     "code_links",
     "day_start",
     "digest_filename",
+    "layouts",
     "model_markdown",
     "render_digest",
     "safe_url",
+    "section_anchor",
+    "section_slug",
     "split_title",
+    "tidy_markdown",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -53,6 +58,22 @@ _FILENAMES = {
 }
 
 _TITLE_SPECIALS = re.compile(r"([\\`*_\[\]|#~])")
+
+
+def section_anchor(arxiv_id: str) -> str:
+    """The id of a paper's section in a digest: ``paper-2511-04570``, written as an explicit
+    heading id in ``jekyll`` (kramdown ``{#id}``) and ``docusaurus`` (the MDX comment
+    ``{/* #id */}`` of Docusaurus ≥ 3.10); the ``digest`` layout has none (see
+    :func:`section_slug`)."""
+    return "paper-" + arxiv_id.replace(".", "-")
+
+
+def section_slug(arxiv_id: str) -> str:
+    """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
+    layout's heading ``## 2511.04570``: lower case, punctuation dropped, so ``251104570``.
+    CommonMark itself has no heading ids, and plain ``digest`` files are read on GitHub-like
+    renderers (a markdown file in a repository or a gist)."""
+    return re.sub(r"[^\w\- ]", "", arxiv_id.lower()).replace(" ", "-")
 
 
 @dataclass(frozen=True)
@@ -91,21 +112,13 @@ class Entry:
 
     @property
     def anchor(self) -> str:
-        """The id of the paper's section, for the TL;DR's links.
-
-        ``paper-2511-04570`` is written as an explicit heading id in ``jekyll`` (kramdown
-        ``{#id}``) and ``docusaurus`` (the MDX comment ``{/* #id */}`` of Docusaurus ≥ 3.10);
-        the ``digest`` layout has no explicit ids (see :attr:`github_slug`).
-        """
-        return "paper-" + self.paper.arxiv_id.replace(".", "-")
+        """The id of the paper's section, for the TL;DR's links (:func:`section_anchor`)."""
+        return section_anchor(self.paper.arxiv_id)
 
     @property
     def github_slug(self) -> str:
-        """The id GitHub (and GitLab, VS Code, Python-Markdown's toc) gives the ``digest``
-        layout's heading ``## 2511.04570``: lower case, punctuation dropped, so
-        ``251104570``. CommonMark itself has no heading ids, and plain ``digest`` files are
-        read on GitHub-like renderers (a markdown file in a repository or a gist)."""
-        return re.sub(r"[^\w\- ]", "", self.paper.arxiv_id.lower()).replace(" ", "-")
+        """The id of the ``digest`` layout's section (:func:`section_slug`)."""
+        return section_slug(self.paper.arxiv_id)
 
     @property
     def main_title(self) -> str:
@@ -370,17 +383,31 @@ _env.filters.update(
 )
 
 
+def layouts() -> jinja2.Environment:
+    """The templates of ``paperdigest/templates`` with the escaping filters of the digests
+    (``title_md``, ``text_jekyll``, ``yaml_str``, …), for other posts in the same layouts
+    (the weekly post, :mod:`paperdigest.roundup`)."""
+    return _env
+
+
 # Search engines show about 160 characters of a meta description.
 _DESCRIPTION_CHARS = 160
 
 
 def _description(day: date, entries: list[Entry]) -> str:
-    """The digest's one-line plain-text summary (docusaurus ``description``): the date, the
-    paper count and the first titles (their heading part), cut at a word to
+    """The digest's one-line plain-text summary (docusaurus ``description``)."""
+    return clipped_description(
+        f"{day.isoformat()} Hugging Face 데일리 논문", [e.paper for e in entries]
+    )
+
+
+def clipped_description(head: str, papers: list[Paper]) -> str:
+    """A post's one-line plain-text summary (docusaurus ``description``): ``head``, the
+    paper count and the papers' titles (their heading part), cut at a word to
     :data:`_DESCRIPTION_CHARS` characters."""
-    text = f"{day.isoformat()} Hugging Face 데일리 논문 {len(entries)}편"
-    if entries:
-        text += ": " + ", ".join(split_title(_plain(e.paper.title))[0] for e in entries)
+    text = f"{head} {len(papers)}편"
+    if papers:
+        text += ": " + ", ".join(split_title(_plain(p.title))[0] for p in papers)
     if len(text) > _DESCRIPTION_CHARS:
         text = text[: _DESCRIPTION_CHARS - 1].rsplit(" ", 1)[0].rstrip(",:") + "…"
     return text
@@ -444,6 +471,12 @@ def render_digest(
         description=_description(day, entries),
         tldr=tldr,
     )
+    return tidy_markdown(text)
+
+
+def tidy_markdown(text: str) -> str:
+    """Rendered markdown without trailing blanks or runs of blank lines, ending with one
+    newline."""
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n{3,}", "\n\n", text)
     return text.strip("\n") + "\n"

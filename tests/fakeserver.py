@@ -158,7 +158,7 @@ ChatHandler = Callable[[dict[str, Any]], dict[str, Any]]
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _VERSION_RE = re.compile(r"v\d+$")
 _ARXIV_ID_RE = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-_PROMPT_ID_RE = re.compile(r"^arXiv id: (\S+)", re.MULTILINE)
+_PROMPT_ID_RE = re.compile(r"^(?:arXiv id|week): (\S+)", re.MULTILINE)
 # A figure image of an HTML page: /html/{id}vN/{src} (src relative to the page).
 _IMAGE_RE = re.compile(r"/html/(\d{4}\.\d{4,5}v\d+)/(.+)")
 _FULLTEXT_RE = re.compile(r"/(html|pdf)/(.+?)(v\d+)?(?:\.pdf)?/?")

@@ -57,10 +57,23 @@ def test_workflow_matches_the_github_workflow_schema() -> None:
 
 
 def test_workflow_runs_daily_at_0830_seoul_and_on_dispatch() -> None:
-    """The schedule is 23:30 UTC (08:30 in Seoul, which has no daylight saving time)."""
+    """The schedule is 23:30 UTC (08:30 in Seoul, which has no daylight saving time) every
+    day of the week, in two lines: Sunday's (UTC) is Monday morning in Seoul."""
     triggers = _triggers()
-    assert triggers["schedule"] == [{"cron": "30 23 * * *"}]
-    assert "workflow_dispatch" in triggers
+    assert triggers["schedule"] == [{"cron": "30 23 * * 1-6"}, {"cron": "30 23 * * 0"}]
+    assert set(triggers["workflow_dispatch"]["inputs"]) == {"date", "week"}
+
+
+def test_workflow_writes_the_weekly_roundup_on_monday_mornings_in_seoul() -> None:
+    """The weekly step runs after the day's run on the Sunday-UTC schedule (Monday 08:30 in
+    Seoul), or for a week given by hand, and writes last week's post by default."""
+    steps = _steps()
+    names = list(steps)
+    weekly = steps["Write the weekly roundup"]
+    assert weekly["if"] == "github.event.schedule == '30 23 * * 0' || inputs.week != ''"
+    assert weekly["env"]["WEEK"] == "${{ inputs.week || 'last' }}"
+    assert names.index("Write the digest") < names.index("Write the weekly roundup")
+    assert names.index("Write the weekly roundup") < names.index("Save the database")
 
 
 def test_workflow_restores_the_latest_database_and_always_saves_it() -> None:
@@ -86,33 +99,42 @@ def _fake_paperdigest(bin_dir: Path, code: int) -> None:
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
 
 
+@pytest.mark.parametrize(
+    ("step", "variable", "value", "command"),
+    [
+        ("Write the digest", "DAY", "yesterday", "paperdigest run --date yesterday"),
+        ("Write the weekly roundup", "WEEK", "last", "paperdigest weekly --week last"),
+    ],
+)
 @pytest.mark.parametrize(("code", "step_code"), [(0, 0), (3, 0), (1, 1), (2, 2)])
-def test_run_step_lets_a_partial_digest_through_to_the_commit(
-    tmp_path: Path, code: int, step_code: int
+def test_writing_steps_let_a_partial_result_through_to_the_commit(
+    tmp_path: Path, step: str, variable: str, value: str, command: str, code: int, step_code: int
 ) -> None:
-    """The run step's script with a paperdigest that exits CODE: it records the code for the
-    last step and succeeds on 0 and 3 (so the commit step runs), fails on anything else."""
+    """The day's and the week's steps with a paperdigest that exits CODE: each records the
+    code for the last step and succeeds on 0 and 3 (a digest or post was written, so the
+    commit step runs), fails on anything else."""
     _fake_paperdigest(tmp_path, code)
     output = tmp_path / "github_output"
     done = subprocess.run(
-        ["bash", "-e", "-c", _steps()["Write the digest"]["run"]],
-        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "DAY": "yesterday"}
+        ["bash", "-e", "-c", _steps()[step]["run"]],
+        env={**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", variable: value}
         | {"GITHUB_OUTPUT": str(output)},
         capture_output=True,
         text=True,
         timeout=60,
     )
     assert done.returncode == step_code
-    assert done.stdout == "paperdigest run --date yesterday\n"
+    assert done.stdout == f"{command}\n"
     assert output.read_text(encoding="utf-8") == f"code={code}\n"
 
 
 def test_a_partial_digest_fails_the_job_after_the_commit() -> None:
-    """The last step runs only on exit 3 and exits non-zero, after the commit step."""
+    """The last step runs only on exit 3 (of the day or the week) and exits non-zero, after
+    the commit step."""
     names = list(_steps())
     last = _steps()[names[-1]]
     assert names.index("Commit the digest, its assets, index.md and feed.xml") < len(names) - 1
-    assert last["if"] == "steps.run.outputs.code == '3'"
+    assert last["if"] == "steps.run.outputs.code == '3' || steps.weekly.outputs.code == '3'"
     done = subprocess.run(["bash", "-e", "-c", last["run"]], capture_output=True, timeout=60)
     assert done.returncode != 0
 
@@ -159,38 +181,46 @@ def test_commit_step_pushes_the_output_folder_and_not_the_database(tmp_path: Pat
     assert _git(remote, "log", "-1", "--format=%s", "main").strip() == "Digest of 2025-11-07"
 
 
-def _units(tmp_path: Path) -> tuple[Path, Path]:
-    """Copies of the two units whose ExecStart names an executable the test creates
-    (``systemd-analyze verify`` refuses a unit whose command does not exist)."""
+def _units(tmp_path: Path, name: str = "paperdigest") -> tuple[Path, Path]:
+    """Copies of the service and timer ``name`` whose ExecStart names an executable the test
+    creates (``systemd-analyze verify`` refuses a unit whose command does not exist)."""
     bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
+    bin_dir.mkdir(exist_ok=True)
     _fake_paperdigest(bin_dir, 0)
     binary = bin_dir / "paperdigest"
-    service = (SYSTEMD / "paperdigest.service").read_text(encoding="utf-8")
+    service = (SYSTEMD / f"{name}.service").read_text(encoding="utf-8")
     shipped = "ExecStart=/opt/paperdigest/.venv/bin/paperdigest "
     assert shipped in service
     service = service.replace(shipped, f"ExecStart={binary} ")
-    (tmp_path / "paperdigest.service").write_text(service, encoding="utf-8")
-    timer = tmp_path / "paperdigest.timer"
-    timer.write_text((SYSTEMD / "paperdigest.timer").read_text(encoding="utf-8"), encoding="utf-8")
-    return tmp_path / "paperdigest.service", timer
+    (tmp_path / f"{name}.service").write_text(service, encoding="utf-8")
+    timer = tmp_path / f"{name}.timer"
+    timer.write_text((SYSTEMD / f"{name}.timer").read_text(encoding="utf-8"), encoding="utf-8")
+    return tmp_path / f"{name}.service", timer
 
 
-def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
-    """``systemd-analyze verify`` accepts the service and the timer without a warning."""
+@pytest.mark.parametrize("name", ["paperdigest", "paperdigest-weekly"])
+def test_systemd_units_pass_systemd_analyze_verify(tmp_path: Path, name: str) -> None:
+    """``systemd-analyze verify`` accepts each service and its timer without a warning."""
     analyze = require_command("systemd-analyze", "apt-get install systemd")
-    service, timer = _units(tmp_path)
+    units = _units(tmp_path, "paperdigest")
+    if name != "paperdigest":  # ordered after the daily service: verified together
+        units += _units(tmp_path, name)
     done = subprocess.run(
-        [analyze, "verify", str(service), str(timer)], capture_output=True, text=True, timeout=60
+        [analyze, "verify", *map(str, units)], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout + done.stderr == ""
 
 
-def test_systemd_timer_fires_at_2330_utc(tmp_path: Path) -> None:
-    """The timer's OnCalendar, as systemd reads it, elapses at 23:30 UTC (08:30 in Seoul)."""
+@pytest.mark.parametrize(
+    ("name", "elapses"),
+    [("paperdigest", "23:30:00 UTC"), ("paperdigest-weekly", "Sun * 23:45:00 UTC")],
+)
+def test_systemd_timers_fire_in_the_seoul_morning(tmp_path: Path, name: str, elapses: str) -> None:
+    """As systemd reads them, the daily timer elapses at 23:30 UTC (08:30 in Seoul) and the
+    weekly one on Sundays at 23:45 UTC (Monday 08:45 in Seoul)."""
     analyze = require_command("systemd-analyze", "apt-get install systemd")
-    lines = (SYSTEMD / "paperdigest.timer").read_text(encoding="utf-8").splitlines()
+    lines = (SYSTEMD / f"{name}.timer").read_text(encoding="utf-8").splitlines()
     (spec,) = [ln.split("=", 1)[1] for ln in lines if ln.startswith("OnCalendar=")]
     done = subprocess.run(
         [analyze, "calendar", spec],
@@ -200,8 +230,20 @@ def test_systemd_timer_fires_at_2330_utc(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert "23:30:00 UTC" in done.stdout
+    next_elapse = next(ln for ln in done.stdout.splitlines() if "Next elapse" in ln)
+    day, time_utc = elapses.split(" * ") if " * " in elapses else ("", elapses)
+    assert time_utc in next_elapse and day in next_elapse, next_elapse
     assert "Persistent=true" in lines
+
+
+def test_systemd_weekly_service_writes_last_weeks_roundup_after_the_daily_run() -> None:
+    """The weekly service runs `weekly --week last` as the same user with the same
+    environment file, ordered after the daily service."""
+    lines = (SYSTEMD / "paperdigest-weekly.service").read_text(encoding="utf-8").splitlines()
+    assert "User=paperdigest" in lines
+    assert "EnvironmentFile=/etc/paperdigest/env" in lines
+    assert "After=paperdigest.service" in lines
+    assert any(ln.startswith("ExecStart=") and ln.endswith(" weekly --week last") for ln in lines)
 
 
 def test_systemd_service_runs_as_a_dedicated_user_with_an_environment_file() -> None:

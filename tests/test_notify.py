@@ -186,6 +186,29 @@ def test_backfill_sends_one_message_at_the_end(
     assert [ln[:12] for ln in message["message"].splitlines()] == ["• 2025-11-06", "• 2025-11-07"]
 
 
+def test_weekly_sends_one_message_with_the_weeks_papers(
+    env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A weekly post: one message titled by its week and paper count, a ``title — gist``
+    bullet per listed paper in rank order, and the post's location; a week with nothing
+    stored sends none."""
+    for day in ("2025-11-06", DAY):
+        assert invoke("run", "--date", day, "--no-notify").exit_code == 0
+    _notify(monkeypatch, sink.url("hook"))
+    result = invoke("weekly", "--week", "2025-W45", "--top", "3")
+    assert result.exit_code == 0, result.stderr
+    (message,) = sink.messages("hook")
+    assert message["title"] == "📰 Hugging Face Weekly Papers – 2025-W45 (3편)"
+    lines = message["message"].splitlines()
+    assert [ln.rsplit(" — ", 1)[1] for ln in lines[:3]] == [
+        gist_sentence(i) for i in ("2511.04570", "2511.03276", "2511.04460")
+    ]
+    post = env.out_dir / "2025-11-09-weekly-2025-W45.md"
+    assert lines[-1] == f"주간 리뷰: {post}"
+    assert invoke("weekly", "--week", "2025-W46").exit_code == 0
+    assert len(sink.received) == 1
+
+
 def test_unparsable_url_is_a_config_error_before_any_request(
     env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import sqlite3
 from pathlib import Path
 
@@ -141,6 +142,17 @@ def test_first_release_summaries_are_shown(old_db: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "[seven] model fake-model, prompt 8030a6cd2a087b68, source abstract" in result.stdout
     assert "attempt 1: ok" in result.stdout
+
+
+def test_first_release_summaries_are_found_by_search(old_db: Path) -> None:
+    """After the upgrade, `search` finds the first release's 26 stored summaries (both
+    schemas), each dated by the first release's digests, without any new run."""
+    result = invoke("search", "항목의 요약", "--json", "--limit", "100")
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)["hits"]
+    assert len(hits) == 26
+    assert {d for h in hits for d in h["dates"]} == {"2025-11-06", "2025-11-07"}
+    assert "2511.04670" in {h["arxiv_id"] for h in hits}  # failed first, summarized on rerun
 
 
 def test_first_release_summary_with_a_matching_key_is_used_from_the_cache(

@@ -1,5 +1,6 @@
-"""The commands that write digests, one call each: :func:`run` (one day) and :func:`backfill`
-(a range of days, directly or through the Batch API).
+"""The commands that write digests, one call each: :func:`run` (one day), :func:`backfill`
+(a range of days, directly or through the Batch API) and :func:`weekly` (a week's post from
+the stored days).
 
 Each reads its days from the options as given, checks its input before it creates the
 database, runs its own event loop, logs the report lines (:mod:`paperdigest.flows.results`)
@@ -13,7 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from contextlib import AbstractContextManager, closing, nullcontext
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,11 +32,14 @@ from paperdigest.flows.results import (
 )
 from paperdigest.flows.runtime import Runtime, open_runtime
 from paperdigest.notify import DigestNote, Notifier
+from paperdigest.states import RunStatus
+from paperdigest.weeks import parse_week
 
 if TYPE_CHECKING:  # the Batch API paths load the openai client; a direct backfill does not
     from paperdigest.flows.ingest import IngestResult
+    from paperdigest.flows.weekly import WeekOptions, WeekResult
 
-__all__ = ["ProgressView", "backfill", "run"]
+__all__ = ["ProgressView", "backfill", "run", "weekly"]
 
 log = logging.getLogger("paperdigest")
 
@@ -176,3 +180,56 @@ def _report_ingested(rt: Runtime, i: IngestResult) -> None:
         i.completion_tokens,
         cost_text(rt.cost(i.prompt_tokens, i.completion_tokens)),
     )
+
+
+def weekly(
+    settings: Settings, when: str, options: WeekOptions, *, notify: bool = True
+) -> WeekResult:
+    """The ``weekly`` command: the post of one ISO week from its stored days
+    (:func:`~paperdigest.flows.weekly.write_week`).
+
+    Args:
+        settings: the command's settings (its options applied).
+        when: ``--week`` as given: ``YYYY-Www`` or ``last`` (in the configured time zone).
+        options: layout and number of papers.
+        notify: False for ``--no-notify``.
+
+    Returns:
+        The :class:`~paperdigest.flows.weekly.WeekResult`: ``path`` None when nothing is
+        stored for the week (no file, no notification); ``status`` partial when the post
+        went out without its overview.
+
+    Raises:
+        InputError: ``when`` is no ISO week (nothing is created), or the week has digests
+            of several layouts and no ``--template``.
+        ConfigError, FetchError, StoreError, LockTimeout: as ``write_week``; a notification
+            of a failure is sent first.
+    """
+    week = parse_week(when, datetime.now(settings.tz).date())
+    notifier = _notifier(settings, notify)
+    from paperdigest.flows.weekly import WeekResult, write_week
+
+    if not settings.db_path.is_file():  # nothing stored; a database would be created empty
+        return WeekResult(week)
+    with notifier.on_failure(f"weekly {week.label}"):
+        with closing(open_runtime(settings)) as rt:
+            result = asyncio.run(write_week(rt, week, options))
+        s = result.stats
+        if result.path is not None:
+            log.info(
+                "weekly %s: %d papers (%s), overview %s; %d model calls, tokens in/out %d/%d, "
+                "%s; post %s",
+                week.label,
+                s.papers,
+                result.template,
+                result.overview_state,
+                s.model_calls,
+                s.prompt_tokens,
+                s.completion_tokens,
+                cost_text(s.cost_usd),
+                "written" if result.written else "unchanged",
+            )
+            notifier.weekly(
+                week.label, result.path, result.entries, result.status is RunStatus.PARTIAL
+            )
+    return result

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from paperdigest.config import Settings
 from paperdigest.errors import InputError
 
-__all__ = ["RELATIVE_DAYS", "DayOptions", "check_range", "days_between", "parse_day"]
+__all__ = ["RELATIVE_DAYS", "DayOptions", "check_range", "days_between", "parse_day", "parse_range"]
 
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -57,6 +57,20 @@ def parse_day(value: str, settings: Settings) -> date:
         raise InputError(
             f"not a date: {value!r} (use YYYY-MM-DD, 'today' or 'yesterday')"
         ) from None
+
+
+def parse_range(
+    first: str | None, last: str | None, settings: Settings
+) -> tuple[date | None, date | None]:
+    """``--from``/``--to`` as given (None: unbounded) as days, checked.
+
+    Raises:
+        InputError: a day is not a date (:func:`parse_day`), or ``last`` is before ``first``.
+    """
+    lo = parse_day(first, settings) if first is not None else None
+    hi = parse_day(last, settings) if last is not None else None
+    check_range(lo, hi)
+    return lo, hi
 
 
 def check_range(first: date | None, last: date | None) -> None:

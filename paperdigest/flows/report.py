@@ -23,7 +23,7 @@ from typing import Any
 from rich.table import Table
 
 from paperdigest.config import Settings
-from paperdigest.flows.days import check_range, parse_day
+from paperdigest.flows.days import parse_range
 from paperdigest.records import DigestRecord, RunRecord, Summary
 from paperdigest.store import Store
 
@@ -37,6 +37,7 @@ __all__ = [
     "list_days",
     "list_json",
     "list_table",
+    "open_stored",
     "stats",
     "stats_json",
     "stats_table",
@@ -136,8 +137,13 @@ class StatsReport:
     sources: list[SourceRow]
 
 
-def _open(db_path: Path) -> Store | None:
-    # A database that does not exist holds nothing; opening would create it.
+def open_stored(db_path: Path) -> Store | None:
+    """The store at ``db_path``, or None when there is no database: a database that does
+    not exist holds nothing, and opening it would create it.
+
+    Raises:
+        NewerDatabase, ForeignDatabase, StoreError: as :class:`~paperdigest.store.Store`.
+    """
     return Store(db_path) if db_path.is_file() else None
 
 
@@ -208,21 +214,6 @@ def _sources(summaries: list[Summary]) -> list[SourceRow]:
     return rows
 
 
-def _range(
-    settings: Settings, first: str | None, last: str | None
-) -> tuple[date | None, date | None]:
-    """``--from``/``--to`` as days (None: unbounded), checked.
-
-    Raises:
-        InputError: a day is not a date (:func:`~paperdigest.flows.days.parse_day`), or
-            ``last`` is before ``first``.
-    """
-    lo = parse_day(first, settings) if first is not None else None
-    hi = parse_day(last, settings) if last is not None else None
-    check_range(lo, hi)
-    return lo, hi
-
-
 def list_days(settings: Settings, first: str | None, last: str | None) -> list[DayRow]:
     """The ``list`` command's rows for the days ``--from`` ``first`` ``--to`` ``last``
     (empty: nothing stored in the range, or no database).
@@ -232,8 +223,8 @@ def list_days(settings: Settings, first: str | None, last: str | None) -> list[D
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    lo, hi = _range(settings, first, last)
-    store = _open(settings.db_path)
+    lo, hi = parse_range(first, last, settings)
+    store = open_stored(settings.db_path)
     if store is None:
         return []
     try:
@@ -251,8 +242,8 @@ def stats(settings: Settings, first: str | None, last: str | None) -> StatsRepor
         NewerDatabase: a newer paperdigest wrote the database.
         StoreError: the database cannot be opened or read.
     """
-    lo, hi = _range(settings, first, last)
-    store = _open(settings.db_path)
+    lo, hi = parse_range(first, last, settings)
+    store = open_stored(settings.db_path)
     if store is None:
         return None
     try:

@@ -7,7 +7,7 @@ import logging
 import textwrap
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +33,7 @@ __all__ = [
     "open_runtime",
     "recorded_day",
     "recorded_run",
+    "run_lock",
     "shorten_reason",
 ]
 
@@ -100,15 +101,25 @@ def open_runtime(settings: Settings) -> Runtime:
     return Runtime(settings, Store(settings.db_path), prompts)
 
 
-@contextmanager
-def day_lock(settings: Settings, day: date) -> Iterator[None]:
+def day_lock(settings: Settings, day: date) -> AbstractContextManager[None]:
     """Hold the day's lock (a file beside the database): a second run of the same day
     waits up to ``lock_timeout_seconds``; runs of other days proceed in parallel.
 
     Raises:
         LockTimeout: the other run held the lock past the wait limit.
     """
-    path = settings.db_path.parent / f".paperdigest-{day.isoformat()}.lock"
+    return run_lock(settings, day.isoformat())
+
+
+@contextmanager
+def run_lock(settings: Settings, label: str) -> Iterator[None]:
+    """Hold the lock of ``label`` (a day ``YYYY-MM-DD``, a week ``2025-W46``), a file beside
+    the database: a second run of the same label waits up to ``lock_timeout_seconds``.
+
+    Raises:
+        LockTimeout: the other run held the lock past the wait limit.
+    """
+    path = settings.db_path.parent / f".paperdigest-{label}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = filelock.FileLock(str(path), timeout=settings.lock_timeout_seconds)
     try:
@@ -116,7 +127,7 @@ def day_lock(settings: Settings, day: date) -> Iterator[None]:
     except filelock.Timeout:
         log.warning(
             "another run of %s is in progress; waiting up to %g s",
-            day,
+            label,
             settings.lock_timeout_seconds,
         )
         try:

@@ -1,9 +1,10 @@
-"""After every run and backfill day: rewrite ``index.md`` and ``feed.xml`` from the store
-(issue 9 §5), atomically and only when their bytes change.
+"""After every run, backfill day and weekly post: rewrite ``index.md`` and ``feed.xml`` from
+the store (issue 9 §5), atomically and only when their bytes change.
 
-Both list the digests recorded in the store whose files are in ``output_dir`` today; the
-feed holds the summarized papers of the last ``feed_days`` days, counted back from the
-newest digest (never from the clock, so a rerun that changes nothing writes the same bytes).
+Both list the digests and weekly posts recorded in the store whose files are in
+``output_dir`` today; the feed holds the summarized papers and the weekly posts of the last
+``feed_days`` days, counted back from the newest post (never from the clock, so a rerun that
+changes nothing writes the same bytes).
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import filelock
 from paperdigest.files import write_if_changed
 from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
+from paperdigest.masthead import week_post_title
 from paperdigest.model.schemas import SCHEMAS
-from paperdigest.records import DigestRecord
+from paperdigest.notify import location
+from paperdigest.records import DigestRecord, WeeklyPost
 
 if TYPE_CHECKING:
-    from paperdigest.feed import FeedItem
+    from paperdigest.feed import FeedItem, WeekFeedItem
 
 __all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
 
@@ -36,12 +39,47 @@ def _listed(rt: Runtime) -> list[DigestRecord]:
     return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
 
 
-def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
+def _weekly_listed(rt: Runtime) -> list[WeeklyPost]:
+    """The recorded weekly posts whose files exist in the output folder."""
+    folder = rt.settings.output_dir.resolve()
+    posts = rt.store.weekly_posts()
+    return [p for p in posts if Path(p.path).parent == folder and Path(p.path).is_file()]
+
+
+def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[WeekFeedItem]:
+    """The weekly posts of the feed's days, one per week (its latest-written layout's)."""
+    from paperdigest.feed import WeekFeedItem, week_html
+
+    items: dict[str, WeekFeedItem] = {}
+    for post in posts:
+        day = date.fromisoformat(post.day)
+        if day < first:
+            continue
+        papers = []
+        for arxiv_id, gist in post.entries:
+            paper = rt.store.get_paper(arxiv_id)
+            papers.append((arxiv_id, paper.title if paper else arxiv_id, gist))
+        site = rt.settings.site_url
+        items[post.week] = WeekFeedItem(
+            post.week,
+            week_post_title(post.week),
+            day,
+            week_html(post.overview, papers),
+            location(Path(post.path), site) if site else None,
+        )
+    return list(items.values())
+
+
+def _feed_items(
+    rt: Runtime, records: list[DigestRecord], posts: list[WeeklyPost]
+) -> list[FeedItem | WeekFeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
-    on two days is the later day's."""
+    on two days is the later day's; then the weekly posts of those days."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
-    newest = max(date.fromisoformat(r.day) for r in records)
+    newest = max(
+        date.fromisoformat(day) for day in [r.day for r in records] + [p.day for p in posts]
+    )
     first = newest - timedelta(days=rt.settings.feed_days - 1)
     items: dict[tuple[str, str], FeedItem] = {}
     for record in sorted(records, key=lambda r: (r.day, r.path)):
@@ -59,7 +97,7 @@ def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
             items[(aid, record.schema)] = FeedItem(
                 aid, record.schema, paper.title, day, summary_html(view)
             )
-    return list(items.values())
+    return [*items.values(), *_week_feed_items(rt, posts, first)]
 
 
 def site_files_present(rt: Runtime) -> bool:
@@ -94,6 +132,7 @@ def write_site_files(rt: Runtime) -> list[Path]:
 def _write(rt: Runtime, folder: Path) -> list[Path]:
     settings = rt.settings
     records = _listed(rt)
+    posts = _weekly_listed(rt)
     written: list[Path] = []
     index = [
         IndexItem(
@@ -104,13 +143,16 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
         )
         for r in records
     ]
+    index += [
+        IndexItem(p.day, Path(p.path), p.template, len(p.entries), f"{p.week} 주간") for p in posts
+    ]
     index_text = render_index(index, folder.resolve())
     if write_if_changed(folder / INDEX_NAME, index_text):
         written.append(folder / INDEX_NAME)
-    if settings.feed_days > 0 and records:
+    if settings.feed_days > 0 and (records or posts):
         from paperdigest.feed import render_feed
 
-        items = _feed_items(rt, records)
+        items = _feed_items(rt, records, posts)
         if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written

@@ -1,4 +1,9 @@
-"""Prompt → model → validate → re-ask: one paper's summary through structured outputs.
+"""Prompt → model → validate → re-ask: one answer through structured outputs.
+
+:meth:`Summarizer.ask` is the loop for any subject (:class:`Question`: its first messages,
+the text its quantities are checked against, the id its log lines and errors name);
+:meth:`Summarizer.summarize` asks it about one paper, and the weekly overview
+(:mod:`paperdigest.model.overview`) about one week.
 
 One chat completion per attempt through the official openai client, with a strict
 ``json_schema`` ``response_format`` built from the schema's pydantic model (accepted by
@@ -17,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import ValidationError
@@ -41,7 +46,9 @@ if TYPE_CHECKING:  # openai is imported where a call is made, not by a cached re
     import openai
 
 __all__ = [
+    "Answer",
     "PriorAnswer",
+    "Question",
     "Summarizer",
     "Summary",
     "Validation",
@@ -145,8 +152,44 @@ def answer_text(fields: dict[str, Any]) -> str:
     return "\n".join(v for v in fields.values() if isinstance(v, str))
 
 
+@dataclass(frozen=True)
+class Question:
+    """What one ask-and-check loop is about.
+
+    Attributes:
+        subject: what its log lines and errors name: an arXiv id, or an ISO week.
+        messages: the conversation's first messages (the system prompt, then the data block:
+            :func:`~paperdigest.model.prompts.build_messages` for a paper).
+        source_blob: the text the answer's quantities are checked against
+            (:func:`quantity_source` for a paper).
+        figure_numbers: the numbers of the figure list the model was shown, for
+            ``key_figure``; empty when none was shown.
+    """
+
+    subject: str
+    messages: list[dict[str, str]]
+    source_blob: str
+    figure_numbers: tuple[int, ...] = ()
+
+
+@dataclass
+class Answer:
+    """A validated answer with what it cost: ``content`` the schema's fields, the tokens of
+    every attempt (tokens), ``attempts`` one dict per answer asked (``attempt``, ``error`` or
+    None, tokens; ``batch`` for a Batch API answer), ``unverified`` the quantities not found
+    in the source text (kept with a visible warning)."""
+
+    model: str
+    content: dict[str, Any] = field(default_factory=dict)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
+
+
 class Summarizer:
-    """Summarizes one paper at a time; safe to share between concurrent tasks."""
+    """Asks the model about one paper (or week) at a time; safe to share between concurrent
+    tasks."""
 
     def __init__(
         self,
@@ -190,18 +233,52 @@ class Summarizer:
             BudgetExceeded: the run's token cap was reached before an answer validated.
             ConfigError: the API refused the key or does not know the model.
         """
-        spec = prompt.spec
-        messages: list[dict[str, str]] = build_messages(prompt, paper, source)
-        source_blob = quantity_source(paper, source)
-        summary = Summary(
+        question = Question(
             paper.arxiv_id,
-            spec.name,
+            build_messages(prompt, paper, source),
+            quantity_source(paper, source),
+            tuple(f.number for f in source.figures),
+        )
+        answer = await self.ask(prompt, question, prior)
+        return Summary(
+            paper.arxiv_id,
+            prompt.spec.name,
             prompt.prompt_hash,
-            self._settings.model,
-            {},
+            answer.model,
+            answer.content,
             source.kind,
             source.tokens,
+            answer.prompt_tokens,
+            answer.completion_tokens,
+            answer.attempts,
+            answer.unverified,
         )
+
+    async def ask(
+        self, prompt: Prompt, question: Question, prior: PriorAnswer | None = None
+    ) -> Answer:
+        """Ask ``question`` until an answer fills ``prompt``'s schema and passes the checks
+        (:func:`validate_answer`), re-asking with the problems found.
+
+        Args:
+            prompt: the schema's :class:`Prompt` (its response format is sent).
+            question: the first messages, the text quantities are checked against, the
+                figure list shown, and the subject named in log lines and errors.
+            prior: as :meth:`summarize`.
+
+        Returns:
+            The :class:`Answer`. When only the quantity check still fails after every
+            attempt (or when the token cap forbids the next re-ask), the last such answer
+            is returned with ``unverified`` filled.
+
+        Raises:
+            SummaryError, ModelUnavailable, BudgetExceeded, ConfigError: as
+                :meth:`summarize`, naming ``question.subject``.
+        """
+        spec = prompt.spec
+        subject = question.subject
+        messages = question.messages
+        answer = Answer(self._settings.model)
         soft: tuple[dict[str, Any], list[str]] | None = None
         last_error = "no answer"
         max_attempts = self._settings.max_attempts + (prior is not None)
@@ -220,36 +297,34 @@ class Summarizer:
                         raise
                     break  # the cap forbids the re-ask: keep the answer paid for (below)
                 try:
-                    content, finish_reason, usage = await self._call(
-                        prompt, messages, paper.arxiv_id
-                    )
+                    content, finish_reason, usage = await self._call(prompt, messages, subject)
                 except SummaryError as exc:  # the API failed or rejected the call: no re-ask
-                    summary.attempts.append({"attempt": attempt, "error": exc.last_error})
+                    answer.attempts.append({"attempt": attempt, "error": exc.last_error})
                     if soft is None:
-                        raise type(exc)(paper.arxiv_id, attempt, exc.last_error) from exc
+                        raise type(exc)(subject, attempt, exc.last_error) from exc
                     break  # keep the answer already paid for, with its warning (below)
-            summary.prompt_tokens += usage[0]
-            summary.completion_tokens += usage[1]
+            answer.prompt_tokens += usage[0]
+            answer.completion_tokens += usage[1]
             record["prompt_tokens"], record["completion_tokens"] = usage
-            summary.attempts.append(record)
+            answer.attempts.append(record)
             # The last attempt is not failed for its key figure alone: an unknown number
             # shows Figure 1 (sources.figures.choose), the summary is kept.
-            last = attempt == max_attempts and bool(source.figures)
-            numbers = None if last else [f.number for f in source.figures]
-            result = validate_answer(spec, content, finish_reason, source_blob, numbers)
+            last = attempt == max_attempts and bool(question.figure_numbers)
+            numbers = None if last else question.figure_numbers
+            result = validate_answer(spec, content, finish_reason, question.source_blob, numbers)
             problems = result.problems
             if result.fields is not None and not problems:
                 if result.good:
-                    summary.content = result.fields
-                    return summary
+                    answer.content = result.fields
+                    return answer
                 soft = (result.fields, result.unverified)
                 # The closest source quantity of each is kept with the attempt, for `show`;
                 # a unit slip (1.6억 for "1.6 billion") is named in the re-ask.
-                flags = checks.quantity_flags(answer_text(result.fields), source_blob)
+                flags = checks.quantity_flags(answer_text(result.fields), question.source_blob)
                 record["closest"] = {f.quantity: f.closest for f in flags}
                 problems = [checks.quantities_problem(flags)]
             last_error = record["error"] = redact("; ".join(problems))
-            log.debug("%s attempt %d rejected: %s", paper.arxiv_id, attempt, last_error)
+            log.debug("%s attempt %d rejected: %s", subject, attempt, last_error)
             if attempt < max_attempts:
                 messages = [
                     *messages,
@@ -262,17 +337,18 @@ class Summarizer:
                     },
                 ]
         if soft is not None:
-            summary.content, summary.unverified = soft
+            answer.content, answer.unverified = soft
             log.warning(
-                "%s: unverified figures kept with a warning: %s", paper.arxiv_id, ", ".join(soft[1])
+                "%s: unverified figures kept with a warning: %s", subject, ", ".join(soft[1])
             )
-            return summary
-        raise SummaryError(paper.arxiv_id, max_attempts, last_error)
+            return answer
+        raise SummaryError(subject, max_attempts, last_error)
 
     async def _call(
-        self, prompt: Prompt, messages: list[dict[str, str]], arxiv_id: str
+        self, prompt: Prompt, messages: list[dict[str, str]], subject: str
     ) -> tuple[str, str, tuple[int, int]]:
-        """One model call: ``(content, finish_reason, (prompt tokens, completion tokens))``.
+        """One model call about ``subject`` (an arXiv id or a week, for errors and log
+        lines): ``(content, finish_reason, (prompt tokens, completion tokens))``.
 
         Raises:
             ConfigError: the API refused the key (401/403) or does not know the model (404).
@@ -294,10 +370,10 @@ class Summarizer:
                 max_completion_tokens=self._settings.max_output_tokens,
             )
         except openai.APIError as exc:
-            error = api_error(exc, model=self._settings.model, arxiv_id=arxiv_id)
+            error = api_error(exc, model=self._settings.model, arxiv_id=subject)
             if isinstance(error, ModelUnavailable):
                 what = error.last_error.removeprefix("model API error: ")
-                log.warning("%s: model API error after retries: %s", arxiv_id, what)
+                log.warning("%s: model API error after retries: %s", subject, what)
                 self._budget.add(0, 0)
             raise error from exc
         try:
@@ -308,7 +384,7 @@ class Summarizer:
             # A proxy page or a broken self-hosted server answering 200 with another body.
             self._budget.add(0, 0)
             raise ModelUnavailable(
-                arxiv_id, 1, "model API error: the reply is not a chat completion"
+                subject, 1, "model API error: the reply is not a chat completion"
             ) from exc
         if completion.usage is not None:
             usage = (completion.usage.prompt_tokens, completion.usage.completion_tokens)

@@ -10,6 +10,9 @@ through the JSON schema of structured outputs, and a schema-neutral view for tem
   top N, written from the abstract alone: a one-sentence ``gist`` (the TL;DR line) and an
   optional second sentence ``detail``, together at most :data:`BRIEF_MAX_CHARS` characters,
   in the style of the digest's own schema (:func:`brief_schema` pairs them).
+- ``weekly`` (issue 19 §2, :data:`WEEKLY`): the Korean overview of a week's top papers,
+  written from their titles and gists. Not a summary schema (not in :data:`SCHEMAS`), but
+  prompted, checked and re-asked the same way (:data:`PROMPTED`).
 
 What differs between schemas is data on their :class:`SchemaSpec` (style, overview opening,
 default layout, how a summary is laid out): a third schema is a new spec and a prompt file.
@@ -31,13 +34,16 @@ __all__ = [
     "DEFAULT_SCHEMA",
     "GIST_MAX_CHARS",
     "KEY_FIGURE_FIELD",
+    "PROMPTED",
     "SCHEMAS",
+    "WEEKLY",
     "GmrBrief",
     "GmrSummary",
     "SchemaSpec",
     "SevenBrief",
     "SevenSummary",
     "View",
+    "WeeklyOverview",
     "brief_schema",
     "get_schema",
     "schema_for_template",
@@ -263,6 +269,8 @@ class SchemaSpec:
         brief_of: for a brief schema, the full schema whose digests it serves (its
             ``template`` is that schema's, and it is never chosen by ``--template``); None
             for a full schema.
+        data_block: the tag of the user message's data block (``<paper>``, the weekly
+            overview's ``<week>``), which the prompt file must explain as data.
     """
 
     name: str
@@ -274,6 +282,7 @@ class SchemaSpec:
     template: str
     layout: Callable[[dict[str, str], dict[str, Any]], View]
     brief_of: str | None = None
+    data_block: str = "paper"
 
     @property
     def nullable(self) -> tuple[str, ...]:
@@ -359,6 +368,42 @@ SCHEMAS: dict[str, SchemaSpec] = {
         brief_of="gmr",
     ),
 }
+
+
+class WeeklyOverview(BaseModel):
+    """The weekly overview's schema: one Korean text."""
+
+    model_config = ConfigDict(extra="forbid", title="weekly")
+
+    overview: str = Field(
+        description="이번 주 논문들을 주요 주제 2~4개로 묶어 소개하는 한국어 개요 3~6문장. "
+        "격식체(~습니다). 논문을 하나씩 나열하지 말고 주제마다 어떤 논문들이 무엇을 하는지 "
+        "설명한다. 수치는 주어진 요지에 있는 것만 그대로 쓴다. 제목(#), 목록, 링크는 쓰지 않는다."
+    )
+
+
+def _weekly_view(labels: dict[str, str], content: dict[str, Any]) -> View:
+    return View(content["overview"], (), ())
+
+
+WEEKLY = SchemaSpec(
+    name="weekly",
+    model=WeeklyOverview,
+    labels={"overview": "이번 주 개요"},
+    prompt_file="weekly.md",
+    style=Style.FORMAL,
+    overview_opening=None,
+    template="digest",  # not used: a weekly post takes the layout of the week's digests
+    layout=_weekly_view,
+    data_block="week",
+)
+"""The weekly overview's :class:`SchemaSpec` (issue 19 §2): formal ~습니다 style, as the
+7-section digest's, since the weekly post serves every layout."""
+
+PROMPTED: dict[str, SchemaSpec] = {**SCHEMAS, WEEKLY.name: WEEKLY}
+"""Every spec with a prompt file, by name: the summary schemas and :data:`WEEKLY`. Their
+prompts are loaded together at start-up and their response formats cached together
+(:func:`paperdigest.model.prompts.load_prompts`)."""
 
 DEFAULT_SCHEMA = "seven"
 """The schema when neither ``--schema`` nor ``--template`` picks one: the 7-section digest,

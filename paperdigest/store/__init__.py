@@ -30,22 +30,40 @@ from paperdigest.papers import Paper, SourceText
 from paperdigest.records import (
     DigestRecord,
     Listing,
+    Overview,
     PriorAnswer,
     RunRecord,
     RunStats,
     Summary,
     TextKey,
+    WeeklyPost,
 )
 from paperdigest.states import PaperState, RunStatus
+from paperdigest.store import search
 from paperdigest.store.migrations import (
     FIRST_RELEASE_TABLES,
     LATEST,
     NewerSchema,
+    create_search_index,
     migrate,
     schema_version,
+    trigram_available,
 )
+from paperdigest.store.search import IndexSize, SearchHit
 
-__all__ = ["DigestRecord", "Listing", "RunRecord", "RunStats", "Store", "Summary", "TextKey"]
+__all__ = [
+    "DigestRecord",
+    "IndexSize",
+    "Listing",
+    "Overview",
+    "RunRecord",
+    "RunStats",
+    "SearchHit",
+    "Store",
+    "Summary",
+    "TextKey",
+    "WeeklyPost",
+]
 
 # Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
 _DAY_COMMANDS = ("backfill", "run")
@@ -545,6 +563,154 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(kind, k, model, len(v) // 4, v, now) for k, v in vectors.items()],
             )
+
+    # weekly overviews and posts -----------------------------------------
+
+    def save_overview(self, overview: Overview) -> None:
+        """Commit a validated weekly overview (replacing one with the same key)."""
+        with self._tx(f"saving the overview of {overview.week}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO weekly_overviews (week, papers_hash, prompt_hash, "
+                "model, arxiv_ids, content, prompt_tokens, completion_tokens, attempts, "
+                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    overview.week,
+                    overview.papers_hash,
+                    overview.prompt_hash,
+                    overview.model,
+                    json.dumps(overview.arxiv_ids),
+                    json.dumps(overview.content, ensure_ascii=False),
+                    overview.prompt_tokens,
+                    overview.completion_tokens,
+                    json.dumps(overview.attempts, ensure_ascii=False),
+                    json.dumps(overview.unverified, ensure_ascii=False),
+                    _now(),
+                ),
+            )
+
+    def get_overview(
+        self, week: str, papers_hash: str, prompt_hash: str, model: str
+    ) -> Overview | None:
+        """The cached overview of ``week`` for this key, or None.
+
+        Raises:
+            StoreError: SQLite failed, or the stored row is not JSON.
+        """
+        what = f"reading the overview of {week}"
+        rows = self._rows(
+            what,
+            "SELECT * FROM weekly_overviews WHERE week = ? AND papers_hash = ? "
+            "AND prompt_hash = ? AND model = ?",
+            (week, papers_hash, prompt_hash, model),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        try:
+            return Overview(
+                r["week"],
+                r["papers_hash"],
+                r["prompt_hash"],
+                r["model"],
+                json.loads(r["arxiv_ids"]),
+                json.loads(r["content"]),
+                r["prompt_tokens"],
+                r["completion_tokens"],
+                json.loads(r["attempts"]),
+                json.loads(r["unverified"]),
+            )
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+    def save_weekly_post(self, post: WeeklyPost) -> None:
+        """Record a written weekly post (replacing the record of the same file)."""
+        with self._tx(f"recording the weekly post of {post.week}") as db:
+            db.execute(
+                "INSERT OR REPLACE INTO weekly_posts (path, week, day, template, entries, "
+                "overview, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    post.path,
+                    post.week,
+                    post.day,
+                    post.template,
+                    json.dumps(post.entries, ensure_ascii=False),
+                    post.overview,
+                    _now(),
+                ),
+            )
+
+    def weekly_posts(self) -> list[WeeklyPost]:
+        """Every recorded weekly post, by Sunday, then file.
+
+        Raises:
+            StoreError: SQLite failed, or a row's ``entries`` is not JSON.
+        """
+        what = "reading the weekly posts"
+        rows = self._rows(what, "SELECT * FROM weekly_posts ORDER BY day, path")
+        try:
+            return [
+                WeeklyPost(
+                    r["path"],
+                    r["week"],
+                    r["day"],
+                    r["template"],
+                    tuple((aid, gist) for aid, gist in json.loads(r["entries"])),
+                    r["overview"],
+                )
+                for r in rows
+            ]
+        except ValueError as exc:
+            raise self._decode(what, exc) from exc
+
+    # search -------------------------------------------------------------
+
+    def search(
+        self, query: str, first: str | None, last: str | None, limit: int
+    ) -> tuple[list[SearchHit], bool]:
+        """The ``limit`` papers whose title, abstract or stored summaries hold ``query``, and
+        whether they are ranked: through the FTS5 index, best first, for a query of at
+        least :data:`~paperdigest.store.search.MIN_INDEXED_CHARS` characters; else by a plain
+        substring scan, newest first (see :mod:`paperdigest.store.search`). ``first`` and
+        ``last`` (``YYYY-MM-DD``, None: unbounded) keep the papers a digest of a day between
+        them lists.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        try:
+            if len(query) >= search.MIN_INDEXED_CHARS and self.search_indexed():
+                return search.match(self._db, query, first, last, limit), True
+            return search.scan(self._db, query, first, last, limit), False
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"searching for {query!r}: {exc}") from exc
+
+    def search_indexed(self) -> bool:
+        """Whether the FTS5 search index exists. A database migrated by an SQLite without
+        the trigram tokenizer gets it here once this SQLite has one.
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        try:
+            if search.has_index(self._db):
+                return True
+            if not trigram_available(self._db):  # no write lock taken for nothing
+                return False
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"looking for the search index: {exc}") from exc
+        with self._tx("creating the search index") as db:
+            return create_search_index(db)
+
+    def search_index_size(self) -> IndexSize:
+        """The search index's size against the text it indexes (bytes).
+
+        Raises:
+            StoreError: SQLite failed.
+        """
+        try:
+            return search.index_size(self._db)
+        except sqlite3.Error as exc:
+            raise StoreError(str(self.path), f"measuring the search index: {exc}") from exc
 
     # batches ------------------------------------------------------------
 

@@ -235,6 +235,114 @@ _EMBEDDINGS = (
 )
 
 
+# A new paper's or summary's document (in a trigger of schema 5).
+_NEW_DOC = """INSERT INTO search_docs (arxiv_id) SELECT NEW.arxiv_id
+    WHERE NOT EXISTS (SELECT 1 FROM search_docs WHERE arxiv_id = NEW.arxiv_id);"""
+
+# Schema 5: the search index of ``paperdigest search`` (issue 19 §1). One document per paper
+# (``search_docs`` gives it a stable integer id: ``papers`` rows get a new rowid on every
+# INSERT OR REPLACE), whose text the view ``search_text`` reads from the stored records: the
+# title and abstract of ``papers.data`` and every text field of every stored summary
+# (``json_each`` over ``summaries.content``). A row that is not valid JSON gives no text
+# rather than failing the statement that wrote it. A later migration that rebuilds ``papers``
+# or ``summaries`` must drop and recreate the view and the triggers of this one.
+_V5 = (
+    """CREATE TABLE search_docs (
+    doc INTEGER PRIMARY KEY,
+    arxiv_id TEXT NOT NULL UNIQUE
+)""",
+    """CREATE VIEW search_text (doc, arxiv_id, title, abstract, summary) AS
+SELECT d.doc, d.arxiv_id,
+    (SELECT json_extract(p.data, '$.title') FROM papers p
+        WHERE p.arxiv_id = d.arxiv_id AND json_valid(p.data)),
+    (SELECT json_extract(p.data, '$.abstract') FROM papers p
+        WHERE p.arxiv_id = d.arxiv_id AND json_valid(p.data)),
+    (SELECT group_concat(f.value, char(10)) FROM summaries s,
+        json_each(CASE WHEN json_valid(s.content) THEN s.content ELSE '{}' END) f
+        WHERE s.arxiv_id = d.arxiv_id AND f.type = 'text')
+FROM search_docs d""",
+    # Every paper and summary has its document, with or without the full-text index. (Not
+    # INSERT OR IGNORE: in a trigger the outer statement's conflict clause wins, and the
+    # store's INSERT OR REPLACE would give the document a new id.)
+    *(
+        f"""CREATE TRIGGER search_docs_of_{table} AFTER INSERT ON {table} BEGIN
+    {_NEW_DOC}
+END"""
+        for table in ("papers", "summaries")
+    ),
+    """INSERT INTO search_docs (arxiv_id)
+SELECT arxiv_id FROM papers UNION SELECT arxiv_id FROM summaries ORDER BY 1""",
+)
+
+# The FTS5 index itself: trigram tokens (SQLite >= 3.34), so that any substring of three or
+# more characters matches, Korean words with their particles too; ``detail=full`` keeps token
+# positions, which phrase (substring) queries and snippets need. External content: the text
+# is read from ``search_text``, not stored a second time. An external-content index must be
+# given a document's old text to remove it, so every change to ``papers`` or ``summaries``
+# removes the document's text as the view shows it before the change (BEFORE triggers) and
+# adds it as the view shows it after (AFTER triggers); SQLite runs both per row.
+_REMOVE = """INSERT INTO search_index (search_index, rowid, title, abstract, summary)
+    SELECT 'delete', doc, title, abstract, summary FROM search_text WHERE arxiv_id IN ({ids});"""
+_ADD = """INSERT INTO search_index (rowid, title, abstract, summary)
+    SELECT doc, title, abstract, summary FROM search_text WHERE arxiv_id IN ({ids});"""
+_SEARCH_INDEX = (
+    """CREATE VIRTUAL TABLE search_index USING fts5(
+    title, abstract, summary,
+    content='search_text', content_rowid='doc', tokenize='trigram', detail=full
+)""",
+    *(
+        f"CREATE TRIGGER search_index_{when.lower()}_{event.lower()}_{table} "
+        f"{when} {event} ON {table} BEGIN\n    {body}\nEND"
+        for table in ("papers", "summaries")
+        for event, ids in (
+            ("INSERT", "NEW.arxiv_id"),
+            ("UPDATE", "OLD.arxiv_id, NEW.arxiv_id"),
+            ("DELETE", "OLD.arxiv_id"),
+        )
+        for when, body in (
+            ("BEFORE", _REMOVE.format(ids=ids)),
+            ("AFTER", ("" if event == "DELETE" else _NEW_DOC + "\n    ") + _ADD.format(ids=ids)),
+        )
+    ),
+    # Filled by a plain INSERT, not FTS5's 'rebuild': FTS5 reads a content table for its own
+    # full scans (rebuild, a query without MATCH) in a mode that refuses the view's json_each
+    # ("SQL logic error"); reading the text of one document (snippet) works.
+    "INSERT INTO search_index (rowid, title, abstract, summary) "
+    "SELECT doc, title, abstract, summary FROM search_text",
+)
+
+
+# Schema 6: the weekly roundup (issue 19 §2). ``weekly_overviews``: one overview per (week,
+# papers, prompt, model), so a rerun of a week asks the model nothing. ``weekly_posts``: each
+# weekly post written, with its top papers (``entries``: JSON [[arXiv id, gist or null], …])
+# and the overview it shows (NULL: none), for index.md and feed.xml.
+_V6 = (
+    """CREATE TABLE weekly_overviews (
+    week TEXT NOT NULL,
+    papers_hash TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    model TEXT NOT NULL,
+    arxiv_ids TEXT NOT NULL,
+    content TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    attempts TEXT NOT NULL,
+    unverified TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (week, papers_hash, prompt_hash, model)
+)""",
+    """CREATE TABLE weekly_posts (
+    path TEXT PRIMARY KEY,
+    week TEXT NOT NULL,
+    day TEXT NOT NULL,
+    template TEXT NOT NULL,
+    entries TEXT NOT NULL,
+    overview TEXT,
+    updated_at TEXT NOT NULL
+)""",
+)
+
+
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
 any other table belongs to another program and is not migrated."""
@@ -258,6 +366,38 @@ def _statements(*sql: str) -> Callable[[sqlite3.Connection], None]:
     return apply
 
 
+def trigram_available(db: sqlite3.Connection) -> bool:
+    """Whether this SQLite has FTS5 with the ``trigram`` tokenizer (SQLite >= 3.34.0, built
+    with FTS5 as the Python builds and Linux distributions are): probed by creating a
+    temporary table, not read from the version number."""
+    try:
+        db.execute("CREATE VIRTUAL TABLE temp.search_probe USING fts5(x, tokenize='trigram')")
+    except sqlite3.OperationalError:
+        return False
+    db.execute("DROP TABLE temp.search_probe")
+    return True
+
+
+def create_search_index(db: sqlite3.Connection) -> bool:
+    """Create and fill the FTS5 index (:data:`_SEARCH_INDEX`) when this SQLite can, inside
+    the caller's transaction; schema 5 and above. Also run when a database migrated by an
+    older SQLite meets a newer one (see :meth:`~paperdigest.store.Store.search`).
+
+    Returns:
+        False when SQLite lacks the trigram tokenizer (nothing is created).
+    """
+    if not trigram_available(db):
+        return False
+    for statement in _SEARCH_INDEX:
+        db.execute(statement)
+    return True
+
+
+def _search(db: sqlite3.Connection) -> None:
+    _statements(*_V5)(db)
+    create_search_index(db)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "the first release's schema (commit 6e09470)", _statements(*_V1)),
     Migration(2, "text key in two columns: budget_tokens, extraction_version", _statements(*_V2)),
@@ -265,6 +405,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         3, "digest papers: state, detail and attempts instead of a reason", _statements(*_V3)
     ),
     Migration(4, "embeddings of papers and of the reader's profile", _statements(*_EMBEDDINGS)),
+    Migration(5, "search index: FTS5 trigram over titles, abstracts, summaries", _search),
+    Migration(6, "weekly overviews (per week, papers, prompt, model) and posts", _statements(*_V6)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 

@@ -1,0 +1,312 @@
+"""The weekly post of ``paperdigest weekly`` (issue 19 §2): from stored days only (it never
+fetches a day), under the week's lock and a ``runs`` row of command ``weekly``.
+
+A week's post is made from the digests of the week's days in one layout whose files are in
+the output folder, and the papers they summarize: the top N by upvotes or by relevance to
+the reader (:func:`~paperdigest.flows.rank.rank_papers`), their gists, and an overview
+written by the model only when none is stored for (week, papers, prompt, model). The file is
+written only when its bytes change; ``index.md`` and ``feed.xml`` list it
+(:mod:`paperdigest.flows.site`). :func:`paperdigest.flows.commands.weekly` runs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from paperdigest.errors import BudgetExceeded, ConfigError, InputError, OverviewError
+from paperdigest.files import write_if_changed
+from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
+from paperdigest.flows.site import site_files_present, write_site_files
+from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
+from paperdigest.model.schemas import SCHEMAS, WEEKLY
+from paperdigest.papers import Paper
+from paperdigest.records import DigestRecord, Overview, RunStats, WeeklyPost
+from paperdigest.render import TEMPLATES
+from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_filename
+from paperdigest.sources.profile import profile_configured
+from paperdigest.states import RunStatus
+from paperdigest.store import Store
+from paperdigest.weeks import IsoWeek
+
+if TYPE_CHECKING:  # the re-ask loop is needed only when the overview is not stored
+    pass
+
+__all__ = [
+    "DEFAULT_TOP",
+    "WeekContent",
+    "WeekOptions",
+    "WeekResult",
+    "collect_week",
+    "rank_order",
+    "week_overview",
+    "write_week",
+]
+
+log = logging.getLogger("paperdigest")
+
+DEFAULT_TOP = 10
+"""Papers a weekly post lists by default: a week holds 50 to 200 (10 to 60 a weekday), and
+ten is a list a reader takes in at a glance, as newsletters' weekly picks are."""
+
+Rank = Literal["upvotes", "relevance"]
+
+
+@dataclass(frozen=True)
+class WeekOptions:
+    """How a week's post is made.
+
+    Attributes:
+        template: the layout; None: that of the week's stored digests.
+        top: papers listed (:data:`DEFAULT_TOP`).
+    """
+
+    template: str | None = None
+    top: int = DEFAULT_TOP
+
+
+@dataclass(frozen=True)
+class WeekContent:
+    """What a weekly post is made of: the seven days (Monday first) with their digests, and
+    every paper they summarize, once, on its first day, in the days' order (``candidates``:
+    the paper, its gist, the day and the digest, :class:`~paperdigest.roundup.WeeklyEntry`
+    numbered 0)."""
+
+    week: IsoWeek
+    days: list[WeekDay]
+    candidates: list[WeeklyEntry]
+
+    @property
+    def stored(self) -> bool:
+        """Whether any day of the week has a stored digest."""
+        return any(d.digest is not None for d in self.days)
+
+
+@dataclass
+class WeekResult:
+    """What ``weekly`` did: the post written (None: nothing stored for the week), its
+    layout and top papers, the overview error when the post went out without it (exit 3),
+    and the counts of its ``runs`` row (``papers``: listed; ``summarized``/``cached``: the
+    overview asked or stored; ``failed``: it failed)."""
+
+    week: IsoWeek
+    path: Path | None = None
+    template: str | None = None
+    entries: list[WeeklyEntry] = field(default_factory=list)
+    overview_error: str | None = None
+    written: bool = False
+    stats: RunStats = field(default_factory=RunStats)
+
+    @property
+    def overview_state(self) -> str:
+        """How the overview came: ``written`` (asked now), ``cached``, ``failed`` (the post
+        has none) or ``none`` (no paper to write it from)."""
+        s = self.stats
+        return (
+            "failed"
+            if s.failed
+            else "cached"
+            if s.cached
+            else "written"
+            if s.summarized
+            else "none"
+        )
+
+    @property
+    def status(self) -> RunStatus:
+        """``partial`` when the post went out without its overview, else ``done``."""
+        return RunStatus.PARTIAL if self.overview_error else RunStatus.DONE
+
+
+def _week_digests(store: Store, week: IsoWeek, folder: Path) -> list[DigestRecord]:
+    """The week's stored digests whose files are in ``folder``."""
+    records = store.digests_between(week.monday.isoformat(), week.sunday.isoformat())
+    return [
+        r for r in records if Path(r.path).parent == folder.resolve() and Path(r.path).is_file()
+    ]
+
+
+def _layout(store: Store, week: IsoWeek, folder: Path, template: str | None) -> str | None:
+    """The layout of the week's post: ``template`` when given, else the one layout of the
+    week's stored digests; None when there are none.
+
+    Raises:
+        InputError: no ``template`` given and digests of several layouts are stored.
+    """
+    if template is not None:
+        return template
+    stored = {r.template for r in _week_digests(store, week, folder)}
+    layouts = [t for t in TEMPLATES if t in stored]
+    if len(layouts) > 1:
+        raise InputError(
+            f"{week.label} has digests in several layouts ({', '.join(layouts)}); "
+            "choose one with --template"
+        )
+    return layouts[0] if layouts else None
+
+
+def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> WeekContent:
+    """The stored digests of ``week`` in ``template`` whose files are in ``folder``, and the
+    papers they summarize (a paper listed on two days of the week counts once, on its first).
+
+    Raises:
+        StoreError: the database failed.
+    """
+    records = [r for r in _week_digests(store, week, folder) if r.template == template]
+    days: list[WeekDay] = []
+    candidates: dict[str, WeeklyEntry] = {}
+    for day in week.days:
+        record = next((r for r in records if r.day == day.isoformat()), None)
+        if record is None:
+            days.append(WeekDay(day, None))
+            continue
+        shown = 0
+        for listing in store.digest_papers(record.path):
+            aid = listing.arxiv_id
+            paper = store.get_paper(aid)
+            summary = store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            if not listing.state.summarized or paper is None or summary is None:
+                continue
+            shown += 1
+            if aid not in candidates:
+                gist = SCHEMAS[summary.schema].view(summary.content).gist
+                candidates[aid] = WeeklyEntry(0, paper, gist, day, Path(record.path))
+        days.append(WeekDay(day, Path(record.path), shown))
+    return WeekContent(week, days, list(candidates.values()))
+
+
+def rank_order(settings_rank: Rank | None, profile_set: bool) -> Rank:
+    """The order of a post's papers: the one asked for (``--rank``, ``PAPERDIGEST_RANK``),
+    else relevance when the reader has a profile, else upvotes (issue 18 §3).
+
+    Raises:
+        ConfigError: relevance is asked for and no profile is set.
+    """
+    if settings_rank == "relevance" and not profile_set:
+        raise ConfigError(
+            "--rank relevance needs a reader: set PAPERDIGEST_INTERESTS, PAPERDIGEST_LIBRARY "
+            "or PAPERDIGEST_ZOTERO_LIBRARY_ID"
+        )
+    return settings_rank or ("relevance" if profile_set else "upvotes")
+
+
+async def _ranked(rt: Runtime, week: IsoWeek, candidates: list[WeeklyEntry]) -> list[Paper]:
+    """The candidates' papers in the week's order: by upvotes (ties: the earlier day, then
+    the digest's order), or by relevance to the reader (ties: upvotes); relevance is
+    scored as on the week's Sunday (the library's recency weights count to it)."""
+    papers = [e.paper for e in candidates]
+    order = rank_order(rt.settings.rank, profile_configured(rt.settings))
+    if order == "upvotes" or not papers:
+        return sorted(papers, key=lambda p: -p.upvotes)  # stable: the days' order on ties
+    from paperdigest.flows.rank import by_relevance, rank_papers
+    from paperdigest.sources import http
+    from paperdigest.sources.profile import load_profile
+
+    async with http.make_client(rt.settings) as client:
+        profile = await load_profile(rt.settings, client, week.sunday)
+    assert profile is not None  # rank_order checked that one is configured
+    relevance = await rank_papers(rt.settings, rt.store, profile, papers)
+    return by_relevance(papers, relevance)
+
+
+async def week_overview(
+    rt: Runtime, week: IsoWeek, papers: list[WeekPaper]
+) -> tuple[Overview, bool]:
+    """The overview of ``week`` from ``papers`` (its top papers, in rank order) and whether
+    it was stored: the stored one for (week, papers, prompt, model), else written by the
+    model (:func:`~paperdigest.model.overview.write_overview`) and stored the moment it
+    validates. The openai client is loaded only then.
+
+    Raises:
+        OverviewError, BudgetExceeded, ConfigError: as ``write_overview``.
+        StoreError: the database failed.
+    """
+    prompt = rt.prompts[WEEKLY.name]
+    model = rt.settings.model
+    cached = rt.store.get_overview(week.label, papers_hash(papers), prompt.prompt_hash, model)
+    if cached is not None:
+        return cached, True
+    from paperdigest.model.client import make_openai_client
+    from paperdigest.model.reask import Summarizer
+
+    client = make_openai_client(rt.settings, rt.limiter)
+    try:
+        summarizer = Summarizer(client, rt.settings, rt.limiter, rt.budget)
+        overview = await write_overview(summarizer, prompt, week, papers)
+    finally:
+        await client.close()
+    rt.store.save_overview(overview)
+    return overview, False
+
+
+async def write_week(rt: Runtime, week: IsoWeek, options: WeekOptions) -> WeekResult:
+    """Write the post of ``week`` from its stored days (under the week's lock, recorded as
+    a ``runs`` row of command ``weekly``): nothing when no digest of the week is stored.
+    An overview that fails (every answer rejected, the model API down, the token cap) leaves
+    the post without it (``overview_error``, status ``partial``).
+
+    Raises:
+        InputError: no ``template`` given and the week has digests of several layouts.
+        ConfigError: ``--rank relevance`` without a profile, a bad profile, the API refused
+            the key or does not know the model.
+        FetchError: the Zotero or embedding server failed (relevance only).
+        LockTimeout: another ``weekly`` of the week held the lock past the wait limit.
+        StoreError: the database failed.
+        OSError: the post cannot be written.
+    """
+    result = WeekResult(week)
+    with run_lock(rt.settings, week.label), recorded_run(rt.store, "weekly", week.label) as run:
+        try:
+            template = _layout(rt.store, week, rt.settings.output_dir, options.template)
+            if template is not None:
+                content = collect_week(rt.store, week, template, rt.settings.output_dir)
+                if content.stored:
+                    await _write(rt, content, template, options.top, result)
+        finally:
+            run.stats = result.stats
+            result.stats.model_calls = rt.budget.calls
+            result.stats.prompt_tokens = rt.budget.prompt_tokens
+            result.stats.completion_tokens = rt.budget.completion_tokens
+            result.stats.cost_usd = rt.cost(rt.budget.prompt_tokens, rt.budget.completion_tokens)
+        run.status = result.status
+    return result
+
+
+async def _write(
+    rt: Runtime, content: WeekContent, template: str, top: int, result: WeekResult
+) -> None:
+    week, folder = content.week, rt.settings.output_dir
+    by_id = {e.paper.arxiv_id: e for e in content.candidates}
+    ranked = (await _ranked(rt, week, content.candidates))[:top]
+    entries = [replace(by_id[p.arxiv_id], number=n) for n, p in enumerate(ranked, 1)]
+    text: str | None = None
+    if entries:
+        papers = [WeekPaper(e.paper.arxiv_id, e.paper.title, e.gist) for e in entries]
+        try:
+            overview, cached = await week_overview(rt, week, papers)
+        except (OverviewError, BudgetExceeded) as exc:
+            result.overview_error = str(exc)
+            result.stats.failed = 1
+            log.warning("the post of %s goes out without its overview: %s", week.label, exc)
+        else:
+            text = overview.text
+            result.stats.cached, result.stats.summarized = int(cached), int(not cached)
+    path = folder / weekly_filename(week, template)
+    post = render_weekly(week, template, entries, content.days, text, folder, tz=rt.settings.tz)
+    result.path, result.template, result.entries = path, template, entries
+    result.stats.papers = len(entries)
+    result.written = write_if_changed(path, post)
+    rt.store.save_weekly_post(
+        WeeklyPost(
+            str(path.resolve()),
+            week.label,
+            week.sunday.isoformat(),
+            template,
+            tuple((e.paper.arxiv_id, e.gist) for e in entries),
+            text,
+        )
+    )
+    if result.written or not site_files_present(rt):
+        write_site_files(rt)
