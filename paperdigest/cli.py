@@ -60,6 +60,13 @@ class TemplateName(StrEnum):
     docusaurus = "docusaurus"
 
 
+class RankName(StrEnum):
+    """The orders of a digest's papers."""
+
+    upvotes = "upvotes"
+    relevance = "relevance"
+
+
 def _settings(options: Callable[[], dict[str, object]] | None = None) -> Settings:
     """The command's settings, read once; their log format applies from here on, so that
     even a bad option is reported in it. ``options`` gives the settings the command's
@@ -95,11 +102,15 @@ def _boundary(verbose: bool) -> Iterator[None]:
 
 
 def _options(
-    schema: SchemaName | None, template: TemplateName | None, limit: int | None = None
+    settings: Settings,
+    schema: SchemaName | None,
+    template: TemplateName | None,
+    limit: int | None = None,
 ) -> DayOptions:
     """A day's options: each of schema and template as given, the other from its pairing
-    (:attr:`SchemaSpec.template`, :func:`schema_for_template`)."""
-    from paperdigest.flows.days import DayOptions
+    (:attr:`SchemaSpec.template`, :func:`schema_for_template`); the ranking from the
+    settings, which the rank options override (:meth:`RankOptions.from_settings`)."""
+    from paperdigest.flows.days import DayOptions, RankOptions
     from paperdigest.model.schemas import DEFAULT_SCHEMA, SCHEMAS, schema_for_template
 
     if schema is None:
@@ -107,15 +118,22 @@ def _options(
     else:
         name = schema.value
     chosen = template.value if template is not None else SCHEMAS[name].template
-    return DayOptions(name, chosen, limit)
+    return DayOptions(name, chosen, limit, RankOptions.from_settings(settings))
 
 
-def _filters(
-    min_upvotes: int | None, include: str | None, exclude: str | None
+def _day_overrides(
+    min_upvotes: int | None,
+    include: str | None,
+    exclude: str | None,
+    rank: RankName | None,
+    top: int | None,
+    min_relevance: float | None,
 ) -> dict[str, object]:
+    """The settings the filter and rank options override (None: the setting's own value)."""
     from paperdigest.flows.filters import filter_overrides
 
-    return filter_overrides(min_upvotes, include, exclude)
+    ranking = {"rank": rank.value if rank else None, "top": top, "min_relevance": min_relevance}
+    return {**filter_overrides(min_upvotes, include, exclude), **ranking}
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
@@ -145,6 +163,31 @@ Exclude = Annotated[
 NoNotify = Annotated[
     bool, typer.Option("--no-notify", help="Send no notification (PAPERDIGEST_NOTIFY) this time.")
 ]
+Rank = Annotated[
+    RankName | None,
+    typer.Option(
+        help="Order of the papers: relevance to your interests and library, or upvotes "
+        "[PAPERDIGEST_RANK; default: relevance when a profile is set].",
+    ),
+]
+Top = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Full summaries for the N highest-ranked papers only; the others get a brief "
+        "from their abstract [PAPERDIGEST_TOP].",
+        metavar="N",
+    ),
+]
+MinRelevance = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Leave out papers whose relevance is below X, 0-1 [PAPERDIGEST_MIN_RELEVANCE].",
+        metavar="X",
+    ),
+]
 
 
 @app.command()
@@ -156,8 +199,11 @@ def run(
     template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Only the N most upvoted papers after filtering.")
+        int | None, typer.Option(min=1, help="Only the N highest-ranked papers after filtering.")
     ] = None,
+    rank: Rank = None,
+    top: Top = None,
+    min_relevance: MinRelevance = None,
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
@@ -169,13 +215,11 @@ def run(
     setup_logging(verbose, log_json)
     with _boundary(verbose):
         from paperdigest.flows import commands
-        from paperdigest.flows.filters import filter_overrides
         from paperdigest.states import RunStatus
 
-        settings = _settings(
-            lambda: {"output_dir": output_dir, **filter_overrides(min_upvotes, include, exclude)}
-        )
-        options = _options(schema, template, limit)
+        given = (min_upvotes, include, exclude, rank, top, min_relevance)
+        settings = _settings(lambda: {"output_dir": output_dir, **_day_overrides(*given)})
+        options = _options(settings, schema, template, limit)
         result = commands.run(settings, date_, options, notify=not no_notify)
         if result.path is not None:
             typer.echo(str(result.path))
@@ -188,6 +232,12 @@ def resummarize(
     schema: Annotated[
         SchemaName | None, typer.Option(help="Schema (default: the digests').")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="A full summary (from the full text) where a digest shows a brief."
+        ),
+    ] = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
@@ -196,7 +246,8 @@ def resummarize(
     with _boundary(verbose):
         from paperdigest.flows.resummarize import resummarize_command
 
-        done = resummarize_command(_settings(), arxiv_id, schema.value if schema else None)
+        name = schema.value if schema else None
+        done = resummarize_command(_settings(), arxiv_id, name, full=full)
         for text in done.output:
             typer.echo(text)
         if done.errors:
@@ -277,6 +328,9 @@ def backfill(
         Path | None,
         typer.Option(help="Store the answers of a batch results JSONL, then run the days."),
     ] = None,
+    rank: Rank = None,
+    top: Top = None,
+    min_relevance: MinRelevance = None,
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
@@ -288,14 +342,15 @@ def backfill(
     setup_logging(verbose, log_json)
     with _boundary(verbose):
         from paperdigest.flows import commands
-        from paperdigest.flows.filters import filter_overrides
         from paperdigest.states import RunStatus
 
+        given = (min_upvotes, include, exclude, rank, top, min_relevance)
+        settings = _settings(lambda: _day_overrides(*given))
         result = commands.backfill(
-            _settings(lambda: filter_overrides(min_upvotes, include, exclude)),
+            settings,
             from_,
             to,
-            _options(schema, template),
+            _options(settings, schema, template),
             batch=batch,
             batch_file=batch_file,
             ingest=ingest,

@@ -17,10 +17,12 @@ from conftest import AppEnv
 
 from paperdigest.config import load_settings
 from paperdigest.errors import ConfigError, FetchError
-from paperdigest.flows.rank import by_relevance, rank_papers
+from paperdigest.flows.filters import ranked
+from paperdigest.flows.rank import rank_papers
 from paperdigest.papers import Paper
+from paperdigest.records import Relevance
 from paperdigest.relevance.lexical import lexical_similarity
-from paperdigest.relevance.score import TOP_K, Relevance, combine, recency_weights
+from paperdigest.relevance.score import TOP_K, combine, recency_weights
 from paperdigest.sources.hf import parse_daily_list
 from paperdigest.sources.library import LibraryItem, read_library
 from paperdigest.sources.profile import Profile
@@ -137,7 +139,7 @@ def test_relevance_ties_fall_back_to_upvotes() -> None:
         "2511.00002": Relevance(0.5, "x", "interest"),
         "2511.00003": Relevance(0.9, "x", "interest"),
     }
-    assert [p.arxiv_id for p in by_relevance(papers, rel)] == [
+    assert [p.arxiv_id for p in ranked(papers, rel)] == [
         "2511.00003",
         "2511.00002",
         "2511.00001",
@@ -204,7 +206,7 @@ def test_the_ranking_follows_the_readers_interest_and_library(env: AppEnv) -> No
     """With the fake's bag-of-words vectors, the interest's own paper (Thinking with Video)
     ranks first and names the interest; every score lies in 0–1."""
     result = _rank(env, READER)
-    order = by_relevance(DAY, result)
+    order = ranked(DAY, result)
     assert order[0].arxiv_id == "2511.04570"
     assert result["2511.04570"].why == "video generation as multimodal reasoning"
     assert all(0 <= r.score <= 1 for r in result.values())
@@ -297,4 +299,4 @@ def test_lexical_ranking_sends_no_request(env: AppEnv) -> None:
         env, Profile(("humanoid robot soccer",), (), TODAY), PAPERDIGEST_EMBEDDING_MODEL="none"
     )
     assert env.fake.embedding_count == 0
-    assert by_relevance(DAY, result)[0].arxiv_id == "2511.03996"
+    assert ranked(DAY, result)[0].arxiv_id == "2511.03996"

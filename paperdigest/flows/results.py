@@ -118,7 +118,8 @@ def report_day(result: DayResult) -> None:
         s.failed - not_done,
         not_done,
         s.skipped - unusable,
-        (f", {unusable} unusable list record(s) skipped" if unusable else "")
+        (f", {s.briefs} of them as briefs" if s.briefs else "")
+        + (f", {unusable} unusable list record(s) skipped" if unusable else "")
         + (f", {filtered} filtered out" if filtered else ""),
         s.model_calls,
         s.prompt_tokens,

@@ -38,7 +38,8 @@ def _listed(rt: Runtime) -> list[DigestRecord]:
 
 def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
-    on two days is the later day's."""
+    on two days is the later day's. A brief is an entry too, under its digest's schema, so
+    that the paper's full summary, when ``resummarize --full`` writes it, replaces it."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
     newest = max(date.fromisoformat(r.day) for r in records)
@@ -51,10 +52,11 @@ def _feed_items(rt: Runtime, records: list[DigestRecord]) -> list[FeedItem]:
         for listing in rt.store.digest_papers(record.path):
             aid = listing.arxiv_id
             paper = rt.store.get_paper(aid)
-            summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
+            summary = rt.store.get_summary(aid, schema, prompt_hash, record.model)
             if not listing.state.summarized or paper is None or summary is None:
                 continue
-            view = SCHEMAS[record.schema].view(summary.content)
+            view = SCHEMAS[schema].view(summary.content)
             items.pop((aid, record.schema), None)  # re-inserted in the later day's order
             items[(aid, record.schema)] = FeedItem(
                 aid, record.schema, paper.title, day, summary_html(view)

@@ -22,7 +22,7 @@ from paperdigest.config import Settings
 from paperdigest.sources.library import LibraryItem, content_key, read_library, unique
 from paperdigest.sources.zotero import fetch_zotero_library
 
-__all__ = ["Profile", "load_profile", "profile_configured"]
+__all__ = ["Profile", "load_profile"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,6 @@ class Profile:
         ]
 
 
-def profile_configured(settings: Settings) -> bool:
-    """Whether the settings name a reader at all (interests, a library file or Zotero)."""
-    return bool(settings.interests or settings.library or settings.zotero_library_id)
-
-
 async def load_profile(
     settings: Settings, client: httpx2.AsyncClient, today: date
 ) -> Profile | None:
@@ -73,7 +68,7 @@ async def load_profile(
             are refused when the settings are read.)
         FetchError: the Zotero API failed after retries.
     """
-    if not profile_configured(settings):
+    if not settings.reader_configured:
         return None
     items: list[LibraryItem] = []
     if settings.library is not None:
