@@ -170,9 +170,7 @@ def test_a_first_run_asks_two_embedding_requests_and_a_rerun_none(reader: AppEnv
     assert reader.fake.embedding_count == 2
 
 
-def test_lexical_ranking_asks_no_embedding(
-    reader: AppEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_lexical_ranking_asks_no_embedding(reader: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     """PAPERDIGEST_EMBEDDING_MODEL=none ranks by BM25: no embedding request at all."""
     monkeypatch.setenv("PAPERDIGEST_EMBEDDING_MODEL", "none")
     assert run_day().exit_code == 0
@@ -180,9 +178,7 @@ def test_lexical_ranking_asks_no_embedding(
     assert digest_ids(day_digest(reader.out_dir))[0] == "2511.03996"
 
 
-def test_relevance_ties_fall_back_to_upvotes(
-    env: AppEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_relevance_ties_fall_back_to_upvotes(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> None:
     """An interest no paper shares scores every paper 0: the order is the upvotes'."""
     monkeypatch.setenv("PAPERDIGEST_INTERESTS", "zzzqx")
     monkeypatch.setenv("PAPERDIGEST_EMBEDDING_MODEL", "none")

@@ -226,7 +226,7 @@ def test_resummarize_full_turns_a_brief_into_a_full_summary_changing_nothing_els
     assert _tldr(after) == _tldr(before)  # its line keeps its number and place
     assert dict(_states(reader))[paper] == "summarized"
     mdx = docusaurus.read_text(encoding="utf-8")
-    assert mdx != before_mdx and f"### 7. [" not in mdx.split("## 그 밖의 논문")[1]
+    assert mdx != before_mdx and "### 7. [" not in mdx.split("## 그 밖의 논문")[1]
 
 
 def test_resummarize_of_a_brief_writes_a_fresh_brief(reader: AppEnv) -> None:
