@@ -42,7 +42,8 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_day.py; day=$$?; \
 	$(BIN)/python benchmarks/bench_checks.py; checks=$$?; \
-	$(BIN)/python benchmarks/bench_relevance.py && exit $$((day || checks))
+	$(BIN)/python benchmarks/bench_tiers.py; tiers=$$?; \
+	$(BIN)/python benchmarks/bench_relevance.py && exit $$((day || checks || tiers))
 
 # The settings table of docs/configuration.md comes from paperdigest/config.py; then the site.
 docs: $(VENV)/.dev
