@@ -72,7 +72,9 @@ async def load_profile(
         return None
     items: list[LibraryItem] = []
     if settings.library is not None:
-        items += read_library(settings.library)
+        # The items read, kept beside the database (see read_library).
+        cache = settings.db_path.parent / ".paperdigest-library.json"
+        items += read_library(settings.library, cache)
     if settings.zotero_library_id:
         items += await fetch_zotero_library(client, settings)
     return Profile(tuple(settings.interests), tuple(unique(items)), today)
