@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -161,6 +162,30 @@ def test_bm25_reads_fts_syntax_in_a_profile_text_literally() -> None:
     """Quotes, stars, AND, NEAR and parentheses in an interest are words, never FTS syntax."""
     sims = lexical_similarity(["video AND robots"], ['"video* AND (robots) NEAR/2 -x'])
     assert sims[0, 0] > 0
+
+
+def test_bm25_is_fts5s_own_score_of_the_texts_terms() -> None:
+    """Each similarity is FTS5's bm25() for the query OR-ing the profile text's terms (per
+    term, mapped to 0-1): the matrix form computes what SQLite's own ranking function does."""
+    texts = [f"{p.title}\n\n{p.abstract}" for p in DAY]
+    queries = ["humanoid robot soccer", "video generation as multimodal reasoning"]
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE VIRTUAL TABLE papers USING fts5(body, tokenize = 'porter unicode61 "
+        "remove_diacritics 2')"
+    )
+    db.executemany("INSERT INTO papers (rowid, body) VALUES (?, ?)", enumerate(texts, 1))
+    expected = np.zeros((len(texts), len(queries)))
+    for column, query in enumerate(queries):
+        words = query.split()
+        match = " OR ".join(f'"{w}"' for w in words)
+        for row, score in db.execute(
+            "SELECT rowid, -bm25(papers) FROM papers WHERE papers MATCH ?", (match,)
+        ):
+            per_term = score / len(words)
+            expected[row - 1, column] = per_term / (per_term + 1)
+    db.close()
+    assert lexical_similarity(texts, queries) == pytest.approx(expected, abs=1e-6)
 
 
 def test_bm25_of_texts_sharing_no_word_is_zero() -> None:
