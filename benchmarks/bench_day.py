@@ -137,7 +137,9 @@ async def _timed_run(work: Path) -> tuple[DayResult, float]:
     return result, time.perf_counter() - started
 
 
-def _configure(fake: FakeUpstream, work: Path, concurrency: int) -> None:
+def configure(fake: FakeUpstream, work: Path, concurrency: int) -> None:
+    """Point the settings (environment variables) at ``fake``, with ``work`` as the output
+    folder: abstracts only, no arXiv delay, priced like gpt-4o-mini."""
     base = fake.base_url
     for name in list(os.environ):
         if name.startswith("PAPERDIGEST_"):
@@ -228,7 +230,7 @@ def main() -> int:
         fake.chat_latency = args.latency
         with tempfile.TemporaryDirectory(prefix="paperdigest-bench-") as tmp:
             work = Path(tmp)
-            _configure(fake, work, args.concurrency)
+            configure(fake, work, args.concurrency)
             first, wall = asyncio.run(_timed_run(work))
             calls = fake.chat_count
             cached, cached_wall = asyncio.run(_timed_run(work))

@@ -56,6 +56,7 @@ from xml.sax.saxutils import escape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+import bench_day  # noqa: E402  (this folder is the script's, first on sys.path)
 from fakeserver import FakeUpstream, four_chars_a_token  # noqa: E402
 
 from paperdigest.config import load_settings  # noqa: E402
@@ -180,27 +181,14 @@ def _arxiv_entry(paper: dict[str, Any]) -> str:
 
 
 def _configure(fake: FakeUpstream, work: Path, fulltext: bool) -> None:
-    base = fake.base_url
-    for name in list(os.environ):
-        if name.startswith("PAPERDIGEST_"):
-            del os.environ[name]
+    """bench_day's settings for the fake server, with full texts on or off, no figures (their
+    images cost no model token) and the reader's interests."""
+    bench_day.configure(fake, work, concurrency=8)
     os.environ.update(
         {
-            "PAPERDIGEST_HF_BASE_URL": base,
-            "PAPERDIGEST_ARXIV_API_URL": f"{base}/api/query",
-            "PAPERDIGEST_ARXIV_HTML_URL": f"{base}/html",
-            "PAPERDIGEST_ARXIV_PDF_URL": f"{base}/pdf",
-            "OPENAI_BASE_URL": f"{base}/v1",
-            "OPENAI_API_KEY": "sk-bench-not-a-real-key",
-            "PAPERDIGEST_MODEL": "fake-model",
-            "PAPERDIGEST_ARXIV_DELAY_SECONDS": "0",
             "PAPERDIGEST_FULLTEXT": "true" if fulltext else "false",
             "PAPERDIGEST_FIGURES": "false",
-            "PAPERDIGEST_CONCURRENCY": "8",
             "PAPERDIGEST_INTERESTS": INTERESTS,
-            "PAPERDIGEST_OUTPUT_DIR": str(work / "out"),
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
         }
     )
 
