@@ -40,9 +40,10 @@ from paperdigest.errors import BatchError
 from paperdigest.flows.backfill import SILENT, Progress, run_days
 from paperdigest.flows.batchapi import submit, wait_and_ingest
 from paperdigest.flows.batchfile import cache_key, read_results, request_line, write_requests
-from paperdigest.flows.day import PreparedDay, load_source, prepare_day
+from paperdigest.flows.day import load_source
 from paperdigest.flows.days import DayOptions
 from paperdigest.flows.ingest import IngestResult, ingest
+from paperdigest.flows.prepare import PreparedDay, prepare_day
 from paperdigest.flows.results import BackfillResult
 from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.model.client import make_openai_client
@@ -65,7 +66,7 @@ async def prepare_days(
     rt: Runtime, days: list[date], options: DayOptions, progress: Progress = SILENT
 ) -> dict[date, PreparedDay]:
     """Fetch every day's list and arXiv metadata, ranked and tiered by ``options`` (see
-    :func:`~paperdigest.flows.day.prepare_day`), one day after the other.
+    :func:`~paperdigest.flows.prepare.prepare_day`), one day after the other.
 
     Raises:
         FetchError: a day's list could not be fetched.
