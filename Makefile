@@ -42,9 +42,10 @@ lint: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(BIN)/python benchmarks/bench_day.py; day=$$?; \
 	$(BIN)/python benchmarks/bench_checks.py; checks=$$?; \
+	$(BIN)/python benchmarks/bench_tiers.py; tiers=$$?; \
 	$(BIN)/python benchmarks/bench_relevance.py; relevance=$$?; \
 	$(BIN)/python benchmarks/bench_search.py; search=$$?; \
-	exit $$(( day || checks || relevance || search ))
+	exit $$(( day || checks || tiers || relevance || search ))
 
 # The settings table of docs/configuration.md comes from paperdigest/config.py; then the site.
 docs: $(VENV)/.dev

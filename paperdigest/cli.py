@@ -31,7 +31,7 @@ from paperdigest.process import tune
 # start at once and a cached rerun loads no model client.
 if TYPE_CHECKING:
     from paperdigest.config import Settings
-    from paperdigest.flows.days import DayOptions
+    from paperdigest.flows.results import Printout
 
 __all__ = ["app", "main"]
 
@@ -61,7 +61,7 @@ class TemplateName(StrEnum):
 
 
 class RankName(StrEnum):
-    """The orders of a post's papers."""
+    """The orders of a digest's or a weekly post's papers."""
 
     upvotes = "upvotes"
     relevance = "relevance"
@@ -101,28 +101,17 @@ def _boundary(verbose: bool) -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _options(
-    schema: SchemaName | None, template: TemplateName | None, limit: int | None = None
-) -> DayOptions:
-    """A day's options: each of schema and template as given, the other from its pairing
-    (:attr:`SchemaSpec.template`, :func:`schema_for_template`)."""
-    from paperdigest.flows.days import DayOptions
-    from paperdigest.model.schemas import DEFAULT_SCHEMA, SCHEMAS, schema_for_template
-
-    if schema is None:
-        name = DEFAULT_SCHEMA if template is None else schema_for_template(template.value)
-    else:
-        name = schema.value
-    chosen = template.value if template is not None else SCHEMAS[name].template
-    return DayOptions(name, chosen, limit)
-
-
-def _filters(
-    min_upvotes: int | None, include: str | None, exclude: str | None
+def _overrides(
+    min_upvotes: int | None,
+    include: str | None,
+    exclude: str | None,
+    rank: RankName | None,
+    top: int | None,
+    min_relevance: float | None,
 ) -> dict[str, object]:
     from paperdigest.flows.filters import filter_overrides
 
-    return filter_overrides(min_upvotes, include, exclude)
+    return filter_overrides(min_upvotes, include, exclude, rank and rank.value, top, min_relevance)
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
@@ -152,6 +141,31 @@ Exclude = Annotated[
 NoNotify = Annotated[
     bool, typer.Option("--no-notify", help="Send no notification (PAPERDIGEST_NOTIFY) this time.")
 ]
+Rank = Annotated[
+    RankName | None,
+    typer.Option(
+        help="Order of the papers: relevance to your interests and library, or upvotes "
+        "[PAPERDIGEST_RANK; default: relevance when a profile is set].",
+    ),
+]
+Top = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Full summaries for the N highest-ranked papers only; the others get a brief "
+        "from their abstract [PAPERDIGEST_TOP].",
+        metavar="N",
+    ),
+]
+MinRelevance = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="Leave out papers whose relevance is below X, 0-1 [PAPERDIGEST_MIN_RELEVANCE].",
+        metavar="X",
+    ),
+]
 
 
 @app.command()
@@ -163,8 +177,11 @@ def run(
     template: Annotated[TemplateName | None, typer.Option(help="Digest layout.")] = None,
     output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
     limit: Annotated[
-        int | None, typer.Option(min=1, help="Only the N most upvoted papers after filtering.")
+        int | None, typer.Option(min=1, help="Only the N highest-ranked papers after filtering.")
     ] = None,
+    rank: Rank = None,
+    top: Top = None,
+    min_relevance: MinRelevance = None,
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
@@ -176,13 +193,12 @@ def run(
     setup_logging(verbose, log_json)
     with _boundary(verbose):
         from paperdigest.flows import commands
-        from paperdigest.flows.filters import filter_overrides
+        from paperdigest.flows.days import day_options
         from paperdigest.states import RunStatus
 
-        settings = _settings(
-            lambda: {"output_dir": output_dir, **filter_overrides(min_upvotes, include, exclude)}
-        )
-        options = _options(schema, template, limit)
+        given = (min_upvotes, include, exclude, rank, top, min_relevance)
+        settings = _settings(lambda: {"output_dir": output_dir, **_overrides(*given)})
+        options = day_options(settings, schema and schema.value, template and template.value, limit)
         result = commands.run(settings, date_, options, notify=not no_notify)
         if result.path is not None:
             typer.echo(str(result.path))
@@ -195,6 +211,12 @@ def resummarize(
     schema: Annotated[
         SchemaName | None, typer.Option(help="Schema (default: the digests').")
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="A full summary (from the full text) where a digest shows a brief."
+        ),
+    ] = False,
     verbose: Verbose = False,
     log_json: LogJson = False,
 ) -> None:
@@ -203,7 +225,8 @@ def resummarize(
     with _boundary(verbose):
         from paperdigest.flows.resummarize import resummarize_command
 
-        done = resummarize_command(_settings(), arxiv_id, schema.value if schema else None)
+        name = schema.value if schema else None
+        done = resummarize_command(_settings(), arxiv_id, name, full=full)
         for text in done.output:
             typer.echo(text)
         if done.errors:
@@ -231,6 +254,19 @@ To = Annotated[str | None, typer.Option("--to", help="Last day (included): YYYY-
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
+def _print(out: Printout, as_json: bool) -> None:
+    """A reading command's :class:`Printout`: its note, then its JSON or its tables; the
+    "nothing" line on stdout, or on stderr beside the JSON."""
+    if out.note:
+        say(out.note, logging.WARNING)
+    if out.nothing:
+        typer.echo(out.nothing, err=as_json)
+    if as_json:
+        typer.echo(out.json)
+    elif out.tables:
+        print_tables(*out.tables)
+
+
 @app.command("list")
 def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """One row per stored day: digests, papers, calls, tokens and estimated cost."""
@@ -238,32 +274,18 @@ def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     with _boundary(False):
         from paperdigest.flows import report  # only this command needs it
 
-        rows = report.list_days(_settings(), from_, to)
-        if not rows:
-            typer.echo(report.NOTHING_STORED, err=as_json)
-        if as_json:
-            typer.echo(report.list_json(rows))
-        elif rows:
-            print_tables(report.list_table(rows))
+        _print(report.list_printout(_settings(), from_, to), as_json)
     raise typer.Exit(0)
 
 
 @app.command()
 def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
-    """Totals of the stored days, and papers, text size, re-asks and flagged figures by source."""
+    """Totals of the stored days, and papers, text size, re-asks and flagged numbers by source."""
     setup_logging(False, False)
     with _boundary(False):
         from paperdigest.flows import report  # only this command needs it
 
-        result = report.stats(_settings(), from_, to)
-        if result is None:
-            typer.echo(report.NOTHING_STORED, err=as_json)
-            if as_json:
-                typer.echo(report.stats_json(report.StatsReport(report.Totals(), [])))
-        elif as_json:
-            typer.echo(report.stats_json(result))
-        else:
-            print_tables(*report.stats_table(result))
+        _print(report.stats_printout(_settings(), from_, to), as_json)
     raise typer.Exit(0)
 
 
@@ -280,17 +302,9 @@ def search(
     """Find stored papers whose title, abstract or summaries hold a text, best first."""
     setup_logging(False, False)
     with _boundary(False):
-        from paperdigest.flows import search as finder  # only this command needs it
+        from paperdigest.flows.search import search_printout  # only this command needs it
 
-        result = finder.find(_settings(), from_, to, query, limit)
-        if result.note:
-            say(result.note, logging.WARNING)
-        if not result.hits:
-            typer.echo(finder.NO_MATCHES, err=as_json)
-        if as_json:
-            typer.echo(finder.hits_json(result))
-        elif result.hits:
-            print_tables(finder.hits_table(result))
+        _print(search_printout(_settings(), from_, to, query, limit), as_json)
     raise typer.Exit(0)
 
 
@@ -311,6 +325,9 @@ def backfill(
         Path | None,
         typer.Option(help="Store the answers of a batch results JSONL, then run the days."),
     ] = None,
+    rank: Rank = None,
+    top: Top = None,
+    min_relevance: MinRelevance = None,
     min_upvotes: MinUpvotes = None,
     include: Include = None,
     exclude: Exclude = None,
@@ -322,14 +339,16 @@ def backfill(
     setup_logging(verbose, log_json)
     with _boundary(verbose):
         from paperdigest.flows import commands
-        from paperdigest.flows.filters import filter_overrides
+        from paperdigest.flows.days import day_options
         from paperdigest.states import RunStatus
 
+        given = (min_upvotes, include, exclude, rank, top, min_relevance)
+        settings = _settings(lambda: _overrides(*given))
         result = commands.backfill(
-            _settings(lambda: filter_overrides(min_upvotes, include, exclude)),
+            settings,
             from_,
             to,
-            _options(schema, template),
+            day_options(settings, schema and schema.value, template and template.value),
             batch=batch,
             batch_file=batch_file,
             ingest=ingest,
@@ -353,12 +372,7 @@ def weekly(
     template: Annotated[
         TemplateName | None, typer.Option(help="Layout (default: the week's digests').")
     ] = None,
-    rank: Annotated[
-        RankName | None,
-        typer.Option(
-            help="Order: relevance when a profile is set, else upvotes [PAPERDIGEST_RANK]."
-        ),
-    ] = None,
+    rank: Rank = None,
     output_dir: Annotated[Path | None, typer.Option(help="Digest folder.")] = None,
     no_notify: NoNotify = False,
     verbose: Verbose = False,

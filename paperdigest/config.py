@@ -335,10 +335,24 @@ class Settings(BaseSettings):
     )
     rank: Literal["upvotes", "relevance"] | None = Field(
         None,
-        description="Order of a post's papers: 'relevance' to the reader's profile, or "
-        "'upvotes'. Unset: relevance when a profile is set (INTERESTS, LIBRARY or "
-        "ZOTERO_LIBRARY_ID), else upvotes; a reader who described their interests wants "
-        "those papers first.",
+        description="Order of a digest's or weekly post's papers (--rank): 'relevance' to the "
+        "reader's profile, or 'upvotes'. Unset: relevance when a profile (INTERESTS, LIBRARY or "
+        "ZOTERO_LIBRARY_ID) is set, else upvotes, the Hugging Face list's own order.",
+    )
+    top: int | None = Field(
+        None,
+        ge=1,
+        description="Full summaries, with the full text, for the N highest-ranked papers only "
+        "(--top); every other paper gets a brief of one or two sentences written from its "
+        "abstract, at a fraction of the tokens. Unset: every paper in full.",
+    )
+    min_relevance: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Leave out papers whose relevance score (0-1) is below this "
+        "(--min-relevance), listed like filtered papers; needs a profile. 0: no such filter, "
+        "as ranking alone already puts the papers that matter first.",
     )
 
     @field_validator("include", "exclude", mode="before")
@@ -433,6 +447,11 @@ class Settings(BaseSettings):
         raise ConfigError(
             "OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to an OpenAI-compatible server)"
         )
+
+    @property
+    def reader_configured(self) -> bool:
+        """Whether a reader's profile is set at all: interests, a library file or Zotero."""
+        return bool(self.interests or self.library or self.zotero_library_id)
 
     @property
     def lexical(self) -> bool:

@@ -9,7 +9,7 @@ can use them without loading openai, aiolimiter or the checks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from paperdigest.states import PaperState, RunStatus
 
@@ -18,6 +18,7 @@ __all__ = [
     "Listing",
     "Overview",
     "PriorAnswer",
+    "Relevance",
     "RunRecord",
     "RunStats",
     "Summary",
@@ -113,8 +114,29 @@ class TextKey(NamedTuple):
 
 
 @dataclass(frozen=True)
+class Relevance:
+    """One paper's relevance to the reader (:mod:`paperdigest.relevance.score` computes it).
+
+    Attributes:
+        score: 0–1; 0 when nothing in the profile is similar.
+        why: the interest phrase or library item title closest to the paper (shown as
+            ``관련: …``); None when ``score`` is 0.
+        source: whether ``why`` is an ``interest`` or a ``library`` item; None with ``why``.
+    """
+
+    score: float
+    why: str | None
+    source: Literal["interest", "library"] | None
+
+
+@dataclass(frozen=True)
 class DigestRecord:
-    """A written digest: where, for which day, and with which schema, template, model, prompt."""
+    """A written digest: where, for which day, and with which schema, template, model, prompt.
+
+    ``brief_schema`` and ``brief_prompt_hash`` key the briefs it shows (papers ranked below
+    ``--top``): the brief schema of ``schema`` and its prompt's hash when the digest was
+    written; None for a digest written before briefs existed.
+    """
 
     path: str
     day: str
@@ -122,6 +144,16 @@ class DigestRecord:
     template: str
     model: str
     prompt_hash: str
+    brief_schema: str | None = None
+    brief_prompt_hash: str | None = None
+
+    def summary_key(self, state: PaperState) -> tuple[str, str]:
+        """(schema, prompt hash) of the summary this digest shows for a paper in ``state``:
+        the brief's for a ``briefed`` paper, else the digest's own (with the model, the
+        store's key of that summary)."""
+        if state is PaperState.BRIEFED and self.brief_schema and self.brief_prompt_hash:
+            return self.brief_schema, self.brief_prompt_hash
+        return self.schema, self.prompt_hash
 
 
 @dataclass(frozen=True)
@@ -136,12 +168,15 @@ class Listing:
             nothing to add.
         attempts: answers asked before a ``failed`` paper gave up; None when its summary
             never got an answer (the model API failed) or the state is another.
+        relevance: its relevance to the reader as the digest shows it; None when the day
+            was not scored (ranked by upvotes, no ``--min-relevance``).
     """
 
     arxiv_id: str
     state: PaperState
     detail: str | None = None
     attempts: int | None = None
+    relevance: Relevance | None = None
 
 
 @dataclass
@@ -150,6 +185,8 @@ class RunStats:
 
     ``skipped`` counts papers with nothing to summarize and list records that are no paper;
     ``failed`` papers whose summary failed or was not done (token cap, model outage);
+    ``briefs`` the papers of ``summarized`` and ``cached`` shown as briefs (ranked below
+    ``--top``);
     ``wall_seconds`` in seconds; ``cost_usd`` None when no price is configured for the model.
     """
 
@@ -158,6 +195,7 @@ class RunStats:
     cached: int = 0
     skipped: int = 0
     failed: int = 0
+    briefs: int = 0
     model_calls: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0

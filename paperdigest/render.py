@@ -27,10 +27,12 @@ import jinja2
 from paperdigest.masthead import day_headline, post_title
 from paperdigest.model.schemas import View
 from paperdigest.papers import Paper
+from paperdigest.records import Relevance
 from paperdigest.states import PaperState
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = [
+    "BRIEFS_HEADING",
     "TEMPLATES",
     "Entry",
     "FigureRef",
@@ -100,8 +102,11 @@ class FigureRef:
 class Entry:
     """One summarized paper of a digest.
 
-    ``number`` counts from 1 in list order; ``unverified`` lists figures the check could not
-    find in the source (shown as a warning line); ``figure`` the key figure, if any.
+    ``number`` counts from 1 in rank order; ``unverified`` lists figures the check could not
+    find in the source (shown as a warning line); ``figure`` the key figure, if any;
+    ``relevance`` the paper's score and reason when the day was scored (shown as
+    ``🎯 관련도 0.42 (관련: …)``); ``brief`` whether ``view`` is a brief, shown after the
+    full summaries under ``그 밖의 논문``.
     """
 
     number: int
@@ -109,6 +114,8 @@ class Entry:
     view: View
     unverified: tuple[str, ...] = ()
     figure: FigureRef | None = None
+    relevance: Relevance | None = None
+    brief: bool = False
 
     @property
     def anchor(self) -> str:
@@ -350,6 +357,19 @@ def code_links(paper: Paper) -> str:
     return " · ".join(parts)
 
 
+def _score(value: float) -> str:
+    """A relevance score as the digest shows it: two decimals (``0.42``)."""
+    return f"{value:.2f}"
+
+
+def _related(relevance: Relevance, title: Callable[[str], str]) -> str:
+    """The line of a paper's relevance: ``🎯 관련도 0.42 (관련: …)``, the reason (an interest
+    the reader wrote, or a library item's title: text from outside) escaped by ``title``
+    as a title is; ``🎯 관련도 0.00`` when nothing in the profile is similar."""
+    text = f"🎯 관련도 {_score(relevance.score)}"
+    return f"{text} (관련: {title(relevance.why)})" if relevance.why else text
+
+
 def _js_string(value: str) -> str:
     """A JavaScript string literal (for an MDX ``import``), quotes and ``<`` escaped."""
     return json.dumps(drop_controls(str(value))).replace("<", "\\u003c")
@@ -380,7 +400,16 @@ _env.filters.update(
     md_url=_md_url,
     js_string=_js_string,
     code_links=code_links,
+    score=_score,
+    related_md=lambda r: _related(r, _title_md),
+    related_jekyll=lambda r: _related(r, _title_jekyll),
+    related_mdx=lambda r: _related(r, _title_mdx),
 )
+
+# The section of the briefs (papers ranked below --top), after the full summaries, and the
+# line under its heading that tells the reader why these are short.
+BRIEFS_HEADING = "그 밖의 논문"
+_BRIEFS_NOTE = "초록만 보고 쓴 한두 문장 요약입니다."
 
 
 def layouts() -> jinja2.Environment:
@@ -444,10 +473,12 @@ def render_digest(
         tz: the time zone ``day`` is a day of; the ``jekyll`` front matter dates the post
             at its midnight there (:func:`day_start`), with the offset.
         template: one of :data:`TEMPLATES`.
-        entries: summarized papers in list order.
+        entries: summarized papers in rank order; the full summaries' sections come first,
+            then the briefs' (``Entry.brief``) under :data:`BRIEFS_HEADING`.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
             papers filtered out (``filtered``), named in the digest's last line.
-        tldr: open with the TL;DR block (one line per entry, linking to its section).
+        tldr: open with the TL;DR block (one line per entry, full and brief, in rank order,
+            linking to its section).
 
     Returns:
         The markdown text, ending with one newline.
@@ -465,6 +496,10 @@ def render_digest(
         # build machine, whatever its time zone.
         start=day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
         entries=entries,
+        full=[e for e in entries if not e.brief],
+        briefs=[e for e in entries if e.brief],
+        briefs_heading=BRIEFS_HEADING,
+        briefs_note=_BRIEFS_NOTE,
         omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
         filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],
         filtered_label=_LABELS[PaperState.FILTERED],

@@ -15,12 +15,12 @@ __all__ = ["PaperState", "RunStatus"]
 class PaperState(StrEnum):
     """Where one paper of a day's list stands in its digest (``digest_papers.state``).
 
-    A new kind of digest entry (a short brief beside the full summaries, say) is a new
-    member here, stored as its value; :attr:`summarized` and :attr:`unfinished` say how
-    each member counts.
+    A new kind of digest entry is a new member here, stored as its value;
+    :attr:`summarized` and :attr:`unfinished` say how each member counts.
     """
 
     SUMMARIZED = "summarized"  # its full summary is in the digest
+    BRIEFED = "briefed"  # ranked below --top: its brief is in the digest's 그 밖의 논문
     FAILED = "failed"  # every answer failed the checks, or the model API failed for it
     NOT_DONE = "not_done"  # the run stopped before it: token cap, or the model API down
     SKIPPED = "skipped"  # nothing to summarize from (no abstract, no full text)
@@ -28,9 +28,9 @@ class PaperState(StrEnum):
 
     @property
     def summarized(self) -> bool:
-        """Whether the digest shows the paper's summary (an entry, not a line of the list
-        of papers left out)."""
-        return self is PaperState.SUMMARIZED
+        """Whether the digest shows a summary of the paper, full or brief (an entry, not a
+        line of the list of papers left out)."""
+        return self in (PaperState.SUMMARIZED, PaperState.BRIEFED)
 
     @property
     def unfinished(self) -> bool:

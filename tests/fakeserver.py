@@ -50,6 +50,7 @@ __all__ = [
     "FIXTURES_DIR",
     "FakeUpstream",
     "fake_embedding",
+    "four_chars_a_token",
     "gist_sentence",
     "korean_sentence",
 ]
@@ -220,6 +221,12 @@ def fake_embedding(text: str, dims: int = EMBEDDING_DIMS) -> list[float]:
     if norm == 0:
         return [1.0] + [0.0] * (dims - 1)
     return [v / norm for v in vector]
+
+
+def four_chars_a_token(text: str) -> int:
+    """The fake's default token count: one token per 4 characters, the app's own estimate
+    (``sources.selection.estimate_tokens``), whatever the script."""
+    return math.ceil(len(text) / 4)
 
 
 def korean_sentence(arxiv_id: str, prop: str, schema: str = "seven") -> str:
@@ -668,6 +675,12 @@ class FakeUpstream:
             self.chat_release = threading.Event()
             self.chat_handler: ChatHandler | None = None
             self.chat_requests: list[dict[str, Any]] = []
+            # The usage a chat answer reports: prompt tokens from every message's text,
+            # completion tokens from the answer's, by count_tokens. A benchmark sets a
+            # script-aware count and bills the response format's JSON schema too, as a
+            # structured-outputs API does (input tokens).
+            self.count_tokens: Callable[[str], int] = four_chars_a_token
+            self.bill_response_format = False
             # OpenAI Files and Batches
             self.files: dict[str, dict[str, Any]] = {}
             self.file_contents: dict[str, bytes] = {}
@@ -993,13 +1006,15 @@ class FakeUpstream:
             return _openai_error(400, message, "invalid_request_error", None)
 
         content, finish_reason = self._chat_content(body, arxiv_id, fault)
-        prompt_chars = sum(
-            len(_message_text(m.get("content")))
+        prompt = [
+            _message_text(m.get("content"))
             for m in body.get("messages") or []
             if isinstance(m, dict)
-        )
-        prompt_tokens = math.ceil(prompt_chars / 4)
-        completion_tokens = math.ceil(len(content) / 4)
+        ]
+        if self.bill_response_format and body.get("response_format"):
+            prompt.append(json.dumps(body["response_format"], ensure_ascii=False))
+        prompt_tokens = self.count_tokens("".join(prompt))
+        completion_tokens = self.count_tokens(content)
         completion = {
             "id": f"chatcmpl-{self._next_id()}",
             "object": "chat.completion",

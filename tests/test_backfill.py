@@ -21,6 +21,7 @@ from typer.testing import CliRunner, Result
 from paperdigest.cli import app
 from paperdigest.config import load_settings
 from paperdigest.flows import batch, batchapi
+from paperdigest.flows.days import DayOptions
 from paperdigest.flows.runtime import Runtime
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
@@ -265,7 +266,8 @@ def test_batch_backfill_resumes_a_stored_batch(batch_env: AppEnv) -> None:
 
     async def submit_then_crash() -> None:
         rt = _runtime()
-        prepared = await batch.prepare_days(rt, [date(2025, 11, 6), date(2025, 11, 7)], "seven")
+        days = [date(2025, 11, 6), date(2025, 11, 7)]
+        prepared = await batch.prepare_days(rt, days, DayOptions("seven", "digest"))
         requests = await batch.build_requests(rt, prepared, "seven")
         client = make_openai_client(rt.settings, rt.limiter)
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -119,6 +120,25 @@ def test_message_title_and_body_give_the_tldr_and_the_path(
     assert message["message"].splitlines()[-1] == (
         f"전체 다이제스트: {(env.out_dir / f'{DAY}.md').resolve()}"
     )
+
+
+def test_a_two_tier_digests_message_covers_every_paper_in_rank_order(
+    env: AppEnv, sink: Sink, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --top 3 and a reader, the title counts every paper shown and the bullets give
+    each one's ``title — gist``, the briefs' too, in the digest's rank order (issue 18 §3)."""
+    _notify(monkeypatch, sink.url("hook"))
+    monkeypatch.setenv("PAPERDIGEST_INTERESTS", "humanoid robot soccer skills")
+    result = run_day("--top", "3")
+    assert result.exit_code == 0, result.stderr
+    (message,) = sink.messages("hook")
+    assert message["title"] == TITLE
+    bullets = [ln for ln in message["message"].splitlines() if ln.startswith("• ")]
+    gists = [b.rsplit(" — ", 1)[1] for b in bullets]
+    text = (env.out_dir / f"{DAY}.md").read_text(encoding="utf-8")
+    ranked = re.findall(r"^\d+\. \[.*\]\(#(\d+)\)", text, re.MULTILINE)
+    assert gists == [gist_sentence(f"{slug[:4]}.{slug[4:]}") for slug in ranked]
+    assert gists != [gist_sentence(i) for i in DAY_IDS]  # not the list's order
 
 
 def test_site_url_is_joined_with_the_digest_name(

@@ -6,6 +6,8 @@ and one-line errors for every bad input, before any model call."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 from datetime import date
 from pathlib import Path
 
@@ -101,6 +103,30 @@ def test_export_dates_are_read_to_the_precision_they_have(
 ) -> None:
     """ISO dates, RIS dates, years, and a year inside free text; an impossible day falls back."""
     assert parse_date(value) == expected
+
+
+def test_a_library_is_read_from_its_cache_until_the_export_changes(tmp_path: Path) -> None:
+    """The items read are kept in the cache file; while the export's size and modification
+    time stand, they come from there (a changed cached title shows it); a touched export is
+    read again."""
+    export = tmp_path / "library.bib"
+    export.write_bytes((LIBRARY / "library.bib").read_bytes())
+    cache = tmp_path / "library-cache.json"
+    first = read_library(export, cache)
+    data = json.loads(cache.read_text(encoding="utf-8"))
+    data["items"][0][0] = "Read from the cache"
+    cache.write_text(json.dumps(data), encoding="utf-8")
+    assert read_library(export, cache)[0].title == "Read from the cache"
+    stat = export.stat()
+    os.utime(export, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert read_library(export, cache) == first
+
+
+def test_an_unreadable_library_cache_is_ignored(tmp_path: Path) -> None:
+    """A cache that is no JSON (a crash, an edit) costs a reading of the export, not an error."""
+    cache = tmp_path / "library-cache.json"
+    cache.write_text("{not json", encoding="utf-8")
+    assert read_library(LIBRARY / "library.bib", cache) == read_library(LIBRARY / "library.bib")
 
 
 # --- bad library files: one line naming the file (and the line), exit 2 ---------------------

@@ -325,3 +325,63 @@ def test_digest_layout_code_links_are_commonmark_links(env: AppEnv) -> None:
     assert ENCODED_CODE_URL in hrefs
     assert "https://example.org/project/" in hrefs
     assert not [h for h in hrefs if "javascript" in h or h.startswith("/relative")]
+
+
+# --- Ranked digests in two tiers (issue 18 §3) ---------------------------------------------
+
+# An interest that is the closest one to Thinking with Video (so it is shown as that paper's
+# reason, `관련: …`), holding Liquid, kramdown and MDX syntax a reader may well type.
+HOSTILE_INTEREST = f"video generation as multimodal reasoning {LIQUID_VAR} a | b {SET} {MATH}"
+MDX_IDS = Path(__file__).parent / "mdx_heading_ids.mjs"
+
+
+def _tiered_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch, template: str) -> Path:
+    """DAY ranked for a reader with the hostile interest, top 4 in full; the digest path."""
+    monkeypatch.setenv("PAPERDIGEST_INTERESTS", HOSTILE_INTEREST + "; humanoid robot soccer")
+    result = run_day("--top", "4", "--template", template)
+    assert result.exit_code == 0, result.stderr
+    return env.out_dir / digest_filename(date.fromisoformat(DAY), template)
+
+
+def test_jekyll_builds_a_two_tier_digest_whose_tldr_reaches_every_paper(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real `jekyll build`: 15 TL;DR links, each the id of a full or a brief paper's heading;
+    the briefs' section; the reason shown as typed; no table."""
+    post = _tiered_day(env, monkeypatch, "jekyll")
+    built = _jekyll_build(env.tmp_path, {f"{DAY}-ranked.md": post})
+    page = (built / "2025" / "11" / "07" / "ranked.html").read_text(encoding="utf-8")
+    hrefs = re.findall(r'href="#(paper-[\w-]+)"', page)
+    ids = re.findall(r'<h[12] id="(paper-[\w-]+)"', page)
+    assert len(hrefs) == 15 and sorted(hrefs) == sorted(ids)
+    assert len(re.findall(r'<h2 id="paper-', page)) == 11  # the briefs
+    text = _visible_text(page)
+    assert "그 밖의 논문" in text
+    assert f"(관련: {HOSTILE_INTEREST})" in text
+    assert "<table" not in page and "Site Title Marker" not in page
+
+
+def test_mdx_compiles_a_two_tier_digest_whose_tldr_reaches_every_paper(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MDX 3: the digest compiles, its 15 TL;DR links are the 15 explicit heading ids, and
+    the reason shows as typed."""
+    post = _tiered_day(env, monkeypatch, "docusaurus")
+    (result,) = _mdx(post).values()
+    assert result["ok"], result.get("error")
+    assert f"(관련: {HOSTILE_INTEREST})" in _visible_text(result["html"])
+    found = json.loads(
+        subprocess.run(
+            ["node", str(MDX_IDS), str(post)], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    assert len(found["ids"]) == 15 and found["links"] == found["ids"]
+
+
+def test_the_digest_layouts_two_tiers_are_safe_commonmark(
+    env: AppEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Plain markdown: no raw HTML, image, table or foreign link; the reason is escaped."""
+    text = _tiered_day(env, monkeypatch, "digest").read_text(encoding="utf-8")
+    assert markdown_problems(text) == []
+    assert "\n## 그 밖의 논문\n" in text

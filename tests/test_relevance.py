@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,10 +18,12 @@ from conftest import AppEnv
 
 from paperdigest.config import load_settings
 from paperdigest.errors import ConfigError, FetchError
-from paperdigest.flows.rank import by_relevance, rank_papers
+from paperdigest.flows.filters import ranked
+from paperdigest.flows.rank import rank_papers
 from paperdigest.papers import Paper
+from paperdigest.records import Relevance
 from paperdigest.relevance.lexical import lexical_similarity
-from paperdigest.relevance.score import TOP_K, Relevance, combine, recency_weights
+from paperdigest.relevance.score import TOP_K, combine, recency_weights
 from paperdigest.sources.hf import parse_daily_list
 from paperdigest.sources.library import LibraryItem, read_library
 from paperdigest.sources.profile import Profile
@@ -137,7 +140,7 @@ def test_relevance_ties_fall_back_to_upvotes() -> None:
         "2511.00002": Relevance(0.5, "x", "interest"),
         "2511.00003": Relevance(0.9, "x", "interest"),
     }
-    assert [p.arxiv_id for p in by_relevance(papers, rel)] == [
+    assert [p.arxiv_id for p in ranked(papers, rel)] == [
         "2511.00003",
         "2511.00002",
         "2511.00001",
@@ -159,6 +162,30 @@ def test_bm25_reads_fts_syntax_in_a_profile_text_literally() -> None:
     """Quotes, stars, AND, NEAR and parentheses in an interest are words, never FTS syntax."""
     sims = lexical_similarity(["video AND robots"], ['"video* AND (robots) NEAR/2 -x'])
     assert sims[0, 0] > 0
+
+
+def test_bm25_is_fts5s_own_score_of_the_texts_terms() -> None:
+    """Each similarity is FTS5's bm25() for the query OR-ing the profile text's terms (per
+    term, mapped to 0-1): the matrix form computes what SQLite's own ranking function does."""
+    texts = [f"{p.title}\n\n{p.abstract}" for p in DAY]
+    queries = ["humanoid robot soccer", "video generation as multimodal reasoning"]
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE VIRTUAL TABLE papers USING fts5(body, tokenize = 'porter unicode61 "
+        "remove_diacritics 2')"
+    )
+    db.executemany("INSERT INTO papers (rowid, body) VALUES (?, ?)", enumerate(texts, 1))
+    expected = np.zeros((len(texts), len(queries)))
+    for column, query in enumerate(queries):
+        words = query.split()
+        match = " OR ".join(f'"{w}"' for w in words)
+        for row, score in db.execute(
+            "SELECT rowid, -bm25(papers) FROM papers WHERE papers MATCH ?", (match,)
+        ):
+            per_term = score / len(words)
+            expected[row - 1, column] = per_term / (per_term + 1)
+    db.close()
+    assert lexical_similarity(texts, queries) == pytest.approx(expected, abs=1e-6)
 
 
 def test_bm25_of_texts_sharing_no_word_is_zero() -> None:
@@ -204,7 +231,7 @@ def test_the_ranking_follows_the_readers_interest_and_library(env: AppEnv) -> No
     """With the fake's bag-of-words vectors, the interest's own paper (Thinking with Video)
     ranks first and names the interest; every score lies in 0–1."""
     result = _rank(env, READER)
-    order = by_relevance(DAY, result)
+    order = ranked(DAY, result)
     assert order[0].arxiv_id == "2511.04570"
     assert result["2511.04570"].why == "video generation as multimodal reasoning"
     assert all(0 <= r.score <= 1 for r in result.values())
@@ -297,4 +324,4 @@ def test_lexical_ranking_sends_no_request(env: AppEnv) -> None:
         env, Profile(("humanoid robot soccer",), (), TODAY), PAPERDIGEST_EMBEDDING_MODEL="none"
     )
     assert env.fake.embedding_count == 0
-    assert by_relevance(DAY, result)[0].arxiv_id == "2511.03996"
+    assert ranked(DAY, result)[0].arxiv_id == "2511.03996"

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Protocol
 
-from paperdigest.flows.day import PreparedDay, run_day
+from paperdigest.flows.day import run_day
 from paperdigest.flows.days import DayOptions
+from paperdigest.flows.prepare import PreparedDay
 from paperdigest.flows.results import BackfillResult
 from paperdigest.flows.runtime import Runtime, recorded_day
 
@@ -58,7 +59,7 @@ async def run_days(
         rt: the command's :class:`Runtime`, shared by every day.
         days: the days, in the order to run them.
         options: schema, template and limit of every day.
-        prepared: days already fetched (see :func:`paperdigest.flows.day.prepare_day`).
+        prepared: days already fetched (see :func:`paperdigest.flows.prepare.prepare_day`).
         progress: advanced once per day.
 
     Returns:

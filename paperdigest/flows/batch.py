@@ -40,9 +40,10 @@ from paperdigest.errors import BatchError
 from paperdigest.flows.backfill import SILENT, Progress, run_days
 from paperdigest.flows.batchapi import submit, wait_and_ingest
 from paperdigest.flows.batchfile import cache_key, read_results, request_line, write_requests
-from paperdigest.flows.day import PreparedDay, load_source, prepare_day
+from paperdigest.flows.day import load_source
 from paperdigest.flows.days import DayOptions
 from paperdigest.flows.ingest import IngestResult, ingest
+from paperdigest.flows.prepare import PreparedDay, prepare_day
 from paperdigest.flows.results import BackfillResult
 from paperdigest.flows.runtime import Runtime, recorded_run
 from paperdigest.model.client import make_openai_client
@@ -62,10 +63,10 @@ log = logging.getLogger(__name__)
 
 
 async def prepare_days(
-    rt: Runtime, days: list[date], schema: str, progress: Progress = SILENT
+    rt: Runtime, days: list[date], options: DayOptions, progress: Progress = SILENT
 ) -> dict[date, PreparedDay]:
-    """Fetch every day's list and arXiv metadata (see
-    :func:`~paperdigest.flows.day.prepare_day`), one day after the other.
+    """Fetch every day's list and arXiv metadata, ranked and tiered by ``options`` (see
+    :func:`~paperdigest.flows.prepare.prepare_day`), one day after the other.
 
     Raises:
         FetchError: a day's list could not be fetched.
@@ -75,7 +76,7 @@ async def prepare_days(
     progress.stage("lists", len(days))
     async with http.make_client(rt.settings) as client:
         for day in days:
-            prepared[day] = await prepare_day(rt, client, day, schema)
+            prepared[day] = await prepare_day(rt, client, day, options)
             progress.advance()
     return prepared
 
@@ -86,9 +87,11 @@ async def build_requests(
     schema: str,
     progress: Progress = SILENT,
 ) -> list[dict[str, Any]]:
-    """One request line per paper without a stored ``schema`` summary, in day and list
-    order, each cache key once. Texts are fetched (and cached) one at a time at arXiv's
-    pace; a paper with neither text nor abstract gets no line (its day skips it).
+    """One request line per paper of a full summary's tier (:attr:`PreparedDay.full`) without
+    a stored ``schema`` summary, in day and rank order, each cache key once: briefs (papers
+    ranked below ``--top``) are left to the days' runs, a small call each. Texts are fetched
+    (and cached) one at a time at arXiv's pace; a paper with neither text nor abstract gets
+    no line (its day skips it).
 
     Raises:
         StoreError: the database failed.
@@ -97,7 +100,7 @@ async def build_requests(
     prompt = rt.prompts[schema]
     todo: dict[str, Paper] = {}
     for day in sorted(prepared):
-        for paper in prepared[day].papers:
+        for paper in prepared[day].full:
             key = cache_key(paper.arxiv_id, schema, prompt.prompt_hash, settings.model)
             if key in todo:
                 continue
@@ -161,7 +164,7 @@ async def run_batch(
                 continue
             # Its failed and invalid answers go to the direct path, not into a new batch.
             covered.update(record.get("custom_ids") or [])
-        prepared = await prepare_days(rt, days, schema, progress)
+        prepared = await prepare_days(rt, days, options, progress)
         requests = [
             r
             for r in await build_requests(rt, prepared, schema, progress)
@@ -181,7 +184,7 @@ async def run_batch(
 
 
 async def write_batch_file(
-    rt: Runtime, days: list[date], schema: str, path: Path, progress: Progress = SILENT
+    rt: Runtime, days: list[date], options: DayOptions, path: Path, progress: Progress = SILENT
 ) -> int:
     """The ``backfill --batch-file`` path: fetch the days' lists, metadata and texts, and
     write the request lines of every paper still without a summary to ``path`` (for
@@ -195,8 +198,8 @@ async def write_batch_file(
         FetchError: a day's list could not be fetched.
         StoreError: the database failed.
     """
-    prepared = await prepare_days(rt, days, schema, progress)
-    requests = await build_requests(rt, prepared, schema, progress)
+    prepared = await prepare_days(rt, days, options, progress)
+    requests = await build_requests(rt, prepared, options.schema, progress)
     write_requests(path, requests)
     return len(requests)
 

@@ -158,7 +158,7 @@ async def _days(
     from paperdigest.flows import batch as batches  # loads the openai client
 
     if batch_file is not None:
-        count = await batches.write_batch_file(rt, days, options.schema, batch_file, progress)
+        count = await batches.write_batch_file(rt, days, options, batch_file, progress)
         log.info("%d batch requests written", count)
         return BackfillResult(requests_file=batch_file), []
     if ingest is not None:

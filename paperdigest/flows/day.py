@@ -1,18 +1,21 @@
-"""Orchestration only: one day's list → papers → texts → summaries → digest.
+"""Orchestration only: one day's list → (reader's relevance →) papers → texts → summaries →
+digest.
 
 Per paper the work is a unit (text, then summary, stored the moment it validates) run
-concurrently up to ``concurrency``; arXiv texts are fetched one at a time, in list order,
-while earlier papers are being summarized. The digest is rendered in list order from the
-store, so concurrent and sequential runs write the same bytes.
+concurrently up to ``concurrency``; arXiv texts are fetched one at a time, in rank order,
+while earlier papers are being summarized. With ``--top N`` the N highest-ranked papers get
+a full summary and the others a brief from their abstract (issue 18 §3). The digest is
+rendered in rank order from the store, so concurrent and sequential runs write the same
+bytes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -29,25 +32,23 @@ from paperdigest.files import remove_stale_temps, write_if_changed
 from paperdigest.flows.days import DayOptions
 from paperdigest.flows.digests import Outcome, assemble
 from paperdigest.flows.figures import check_assets_dir, key_figures
-from paperdigest.flows.filters import Filters, select
+from paperdigest.flows.prepare import PreparedDay, prepare_day, tiered
 from paperdigest.flows.results import DayResult
 from paperdigest.flows.runtime import Runtime, recorded_day, shorten_reason
 from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.prompts import Prompt
+from paperdigest.model.schemas import brief_schema
 from paperdigest.papers import Paper, SourceText
-from paperdigest.records import DigestRecord, RunStats, Summary, TextKey
+from paperdigest.records import DigestRecord, RunStats, TextKey
 from paperdigest.render import TEMPLATES, digest_filename, render_digest
-from paperdigest.sources import arxiv as arxiv_source
-from paperdigest.sources import figures, hf, http, selection
+from paperdigest.sources import figures, http, selection
 from paperdigest.sources.fulltext import fetch_source
 from paperdigest.sources.pacing import Pacer
 from paperdigest.states import PaperState
 from paperdigest.store import Store
 
 __all__ = [
-    "PreparedDay",
     "load_source",
-    "prepare_day",
     "run_day",
     "run_recorded_day",
     "summarize_papers",
@@ -133,33 +134,42 @@ async def load_source(
 async def summarize_papers(
     rt: Runtime,
     client: httpx2.AsyncClient,
-    papers: list[Paper],
-    prompt: Prompt,
-    on_summary: Callable[[Summary], Awaitable[None]] | None = None,
+    asks: Sequence[tuple[Paper, Prompt]],
 ) -> list[Outcome]:
-    """Fetch texts (one at a time, in order) and summarize papers (concurrently).
+    """Fetch texts (one at a time, in order) and summarize papers (concurrently), each with
+    its prompt: a full schema's from the paper's text (the full text when ``fulltext`` is
+    on), a brief schema's from its abstract alone.
 
     Every validated summary is committed to the store at once.
 
     Returns:
-        One outcome per paper, in the order given: a summary, or the state there is none in
-        (``failed`` after every attempt or when the model API failed for it, ``not_done``
-        when the token cap was reached or the API is down, ``skipped`` when there was
-        nothing to summarize from) with its detail.
+        One outcome per paper, in the order given: a summary (state ``summarized``, or
+        ``briefed`` for a brief), or the state there is none in (``failed`` after every
+        attempt or when the model API failed for it, ``not_done`` when the token cap was
+        reached or the API is down, ``skipped`` when there was nothing to summarize from)
+        with its detail.
 
     Raises:
         ConfigError: the model API refused the key or model (aborts the run).
     """
     settings, store = rt.settings, rt.store
+    # A brief is written from the abstract alone: no full-text request, its own cache key.
+    abstract_only = settings.model_copy(update={"fulltext": False})
+
+    def text_settings(prompt: Prompt) -> Settings:
+        return abstract_only if prompt.spec.brief_of else settings
+
     loop = asyncio.get_running_loop()
     texts: dict[str, asyncio.Future[SourceText | None]] = {
-        p.arxiv_id: loop.create_future() for p in papers
+        p.arxiv_id: loop.create_future() for p, _ in asks
     }
     pacer = rt.pacer
 
     async def produce() -> None:
-        for paper in papers:
-            source = await load_source(store, client, paper, settings, pacer)
+        # Briefs first: their abstracts need no request, so their calls start while the
+        # full texts download (in order, one at a time).
+        for paper, prompt in sorted(asks, key=lambda ask: ask[1].spec.brief_of is None):
+            source = await load_source(store, client, paper, text_settings(prompt), pacer)
             texts[paper.arxiv_id].set_result(source)
 
     # Only a run with papers to summarize pays for importing the openai client.
@@ -173,7 +183,7 @@ async def summarize_papers(
     # _OUTAGE_STREAK the API is taken to be down and no further paper is started.
     outage = {"streak": 0}
 
-    async def work(paper: Paper) -> Outcome:
+    async def work(paper: Paper, prompt: Prompt) -> Outcome:
         source = await texts[paper.arxiv_id]
         if source is None:
             log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
@@ -186,7 +196,7 @@ async def summarize_papers(
             prior = store.pop_rejected(
                 (paper.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model),
                 paper.version,
-                text_cache_key(settings),
+                text_cache_key(text_settings(prompt)),
             )
             try:
                 summary = await summarizer.summarize(prompt, paper, source, prior)
@@ -209,23 +219,23 @@ async def summarize_papers(
                 return Outcome(paper, state=PaperState.NOT_DONE, detail="실행당 토큰 한도 도달")
         outage["streak"] = 0
         store.save_summary(summary)
-        if on_summary is not None:
-            await on_summary(summary)
+        brief = prompt.spec.brief_of is not None
         log.info(
-            "%s summarized (%s, %d attempt(s), %d→%d tokens%s)",
+            "%s %s (%s, %d attempt(s), %d→%d tokens%s)",
             paper.arxiv_id,
+            "brief written" if brief else "summarized",
             source.kind,
             len(summary.attempts),
             summary.prompt_tokens,
             summary.completion_tokens,
             f", unverified figures: {', '.join(summary.unverified)}" if summary.unverified else "",
         )
-        return Outcome(paper, summary)
+        return Outcome(paper, summary, PaperState.BRIEFED if brief else PaperState.SUMMARIZED)
 
     try:
         async with asyncio.TaskGroup() as group:
             group.create_task(produce())
-            tasks = [group.create_task(work(p)) for p in papers]
+            tasks = [group.create_task(work(p, prompt)) for p, prompt in asks]
     except BaseExceptionGroup as eg:
         first = _first_error(eg)
         raise first from None
@@ -243,83 +253,6 @@ def _first_error(eg: BaseExceptionGroup[BaseException]) -> BaseException:
     return eg.exceptions[0]
 
 
-def _merge_stored(paper: Paper, stored: Paper | None) -> Paper:
-    # Keep arXiv's metadata from an earlier run; the list's own fields may have changed.
-    if stored is None or stored.abstract_source != "arxiv":
-        return paper
-    return stored.model_copy(
-        update={
-            "title": paper.title,
-            "organization": paper.organization,
-            "upvotes": paper.upvotes,
-            "ai_keywords": paper.ai_keywords,
-        }
-    )
-
-
-@dataclass
-class PreparedDay:
-    """One day's list before any model call: the papers to summarize in list order (merged
-    with arXiv metadata and stored), the records the list parser skipped, and the papers the
-    filters left out (:mod:`paperdigest.flows.filters`; stored, never summarized)."""
-
-    day: date
-    papers: list[Paper]
-    skipped: list[hf.Skipped] = field(default_factory=list)
-    filtered: list[Paper] = field(default_factory=list)
-
-
-async def prepare_day(
-    rt: Runtime,
-    client: httpx2.AsyncClient,
-    day: date,
-    schema: str,
-    limit: int | None = None,
-) -> PreparedDay:
-    """Fetch one day's list, apply the filters (the settings' ``min_upvotes``, ``include``,
-    ``exclude``, and ``limit``: the N most upvoted after them), fetch the arXiv metadata of
-    the papers kept (one request for the whole day, and only for papers without a cached
-    ``schema`` summary whose record lacks arXiv's abstract), and store the paper records.
-
-    Raises:
-        FetchError: the daily papers list could not be fetched.
-        StoreError: the database failed.
-    """
-    settings, store = rt.settings, rt.store
-    prompt = rt.prompts[schema]
-    daily = await hf.fetch_daily_list(client, settings, day)
-    rule = Filters(settings.min_upvotes, settings.include, settings.exclude, limit)
-    selection = select(daily.papers, rule)
-    for p in selection.dropped:  # stored for the digest's line (and a later resummarize)
-        stored_one = store.get_paper(p.arxiv_id)
-        merged_one = _merge_stored(p, stored_one)
-        if merged_one != stored_one:
-            store.save_paper(merged_one)
-    papers = selection.kept
-    if not papers:
-        return PreparedDay(day, [], daily.skipped, selection.dropped)
-    cached = {
-        p.arxiv_id: store.get_summary(p.arxiv_id, schema, prompt.prompt_hash, settings.model)
-        for p in papers
-    }
-    stored = {p.arxiv_id: store.get_paper(p.arxiv_id) for p in papers}
-    need_meta = [
-        p.arxiv_id
-        for p in papers
-        if cached[p.arxiv_id] is None
-        and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
-    ]
-    metas = await arxiv_source.fetch_metadata(client, need_meta, settings, rt.pacer)
-    merged: list[Paper] = []
-    for p in papers:
-        meta = metas.get(p.arxiv_id)
-        paper = arxiv_source.merge(p, meta) if meta else _merge_stored(p, stored[p.arxiv_id])
-        if paper != stored[p.arxiv_id]:
-            store.save_paper(paper)
-        merged.append(paper)
-    return PreparedDay(day, merged, daily.skipped, selection.dropped)
-
-
 async def run_day(
     rt: Runtime,
     day: date,
@@ -334,7 +267,8 @@ async def run_day(
         options: schema, template and limit (:class:`~paperdigest.flows.days.DayOptions`).
         prepared: the day's :func:`prepare_day` result when the caller already has it
             (the batch backfill), so the list and metadata are not fetched twice;
-            ``options.limit`` is then ignored.
+            ``options.limit`` and ``options.rank`` are then ignored (the prepared day was
+            ranked with them).
 
     Returns:
         The :class:`~paperdigest.flows.results.DayResult`; ``path`` None when the list is
@@ -342,50 +276,51 @@ async def run_day(
 
     Raises:
         FetchError: the daily papers list could not be fetched.
-        ConfigError: the model API refused the key or model.
+        ConfigError: the model API refused the key or model; the reader's profile or the
+            embedding API is unusable (before any chat call).
         StoreError: the database failed.
     """
     settings, store = rt.settings, rt.store
     started = time.monotonic()
     stats = RunStats()
     prompt = rt.prompts[options.schema]
+    briefs = rt.prompts[brief_schema(options.schema).name]
     calls0, in0, out0 = rt.budget.calls, rt.budget.prompt_tokens, rt.budget.completion_tokens
     check_assets_dir(settings)
     output_dir = settings.output_dir
     path = output_dir / digest_filename(day, options.template)
     async with http.make_client(settings) as client:
-        prep = prepared or await prepare_day(rt, client, day, options.schema, options.limit)
+        prep = prepared or await prepare_day(rt, client, day, options)
         merged = prep.papers
         stats.papers, stats.skipped = len(merged), len(prep.skipped)
         if not merged and not prep.filtered:
             stats.wall_seconds = time.monotonic() - started
             return DayResult(day, None, stats, skipped=prep.skipped)
 
+        asks = tiered(rt, merged, options.schema, prep.top)
         cached = {
-            p.arxiv_id: store.get_summary(
-                p.arxiv_id, options.schema, prompt.prompt_hash, settings.model
-            )
-            for p in merged
+            p.arxiv_id: store.get_summary(p.arxiv_id, a.spec.name, a.prompt_hash, settings.model)
+            for p, a in asks
         }
         for p in merged:
             if cached[p.arxiv_id] is not None:
                 log.info("%s cached", p.arxiv_id)
-        todo = [p for p in merged if cached[p.arxiv_id] is None]
+        todo = [(p, ask) for p, ask in asks if cached[p.arxiv_id] is None]
         asked = {
-            o.paper.arxiv_id: o
-            for o in (await summarize_papers(rt, client, todo, prompt) if todo else [])
+            o.paper.arxiv_id: o for o in (await summarize_papers(rt, client, todo) if todo else [])
         }
         outcomes = [
-            asked[p.arxiv_id] if cached[p.arxiv_id] is None else Outcome(p, cached[p.arxiv_id])
-            for p in merged
+            dataclasses.replace(
+                asked[p.arxiv_id]
+                if cached[p.arxiv_id] is None
+                else Outcome(p, cached[p.arxiv_id], _shown_state(ask)),
+                relevance=prep.relevance.get(p.arxiv_id),
+            )
+            for p, ask in asks
         ]
+        full = [(o.paper, o.summary) for o in outcomes if o.state is PaperState.SUMMARIZED]
         shown = await key_figures(
-            settings,
-            client,
-            rt.pacer,
-            day,
-            path,
-            [(o.paper, o.summary) for o in outcomes if o.summary is not None],
+            settings, client, rt.pacer, day, path, [(p, s) for p, s in full if s is not None]
         )
 
     for o in outcomes:
@@ -394,11 +329,15 @@ async def run_day(
                 stats.cached += 1
             else:
                 stats.summarized += 1
+            stats.briefs += o.state is PaperState.BRIEFED
         elif o.state is PaperState.SKIPPED:
             stats.skipped += 1
         else:
             stats.failed += 1
-    filtered = [Outcome(p, state=PaperState.FILTERED) for p in prep.filtered]
+    filtered = [
+        Outcome(p, state=PaperState.FILTERED, relevance=prep.relevance.get(p.arxiv_id))
+        for p in prep.filtered
+    ]
     parts = assemble([*outcomes, *filtered], lambda paper, _: shown.get(paper.arxiv_id))
 
     _remove_stale_temps(output_dir, day)
@@ -412,6 +351,8 @@ async def run_day(
             options.template,
             settings.model,
             prompt.prompt_hash,
+            briefs.spec.name,
+            briefs.prompt_hash,
         ),
         parts.listed,
     )
@@ -423,6 +364,11 @@ async def run_day(
     stats.cost_usd = rt.cost(stats.prompt_tokens, stats.completion_tokens)
     stats.wall_seconds = time.monotonic() - started
     return DayResult(day, path, stats, parts.omitted, prep.skipped, parts.entries)
+
+
+def _shown_state(prompt: Prompt) -> PaperState:
+    """The state of a paper whose summary under ``prompt`` is shown: a brief, or in full."""
+    return PaperState.BRIEFED if prompt.spec.brief_of else PaperState.SUMMARIZED
 
 
 def run_recorded_day(rt: Runtime, day: date, options: DayOptions) -> DayResult:

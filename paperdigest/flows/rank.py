@@ -8,27 +8,35 @@ over ~200k tokens, once; a rerun sends none. With ``PAPERDIGEST_EMBEDDING_MODEL=
 similarities are lexical (:mod:`paperdigest.relevance.lexical`) and nothing is sent.
 
 Call :func:`rank_papers` before any chat call: a server without embeddings or a wrong model
-then stops the run (ConfigError, exit 2) before anything is paid for.
+then stops the run (ConfigError, exit 2) before anything is paid for. The day's flow imports
+this module only when it scores papers: numpy and the scoring load only for a reader.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
+import httpx2
 import numpy as np
 
 from paperdigest.config import Settings
+from paperdigest.flows.runtime import Runtime
 from paperdigest.papers import Paper
+from paperdigest.records import Relevance
 from paperdigest.relevance.lexical import lexical_similarity
-from paperdigest.relevance.score import Relevance, combine, cosine, recency_weights
-from paperdigest.sources.profile import Profile
+from paperdigest.relevance.score import combine, cosine, recency_weights
+from paperdigest.sources.profile import Profile, load_profile
 from paperdigest.store import Store
 
 if TYPE_CHECKING:
+    import openai
+
     from paperdigest.model.embeddings import Embedder
 
-__all__ = ["by_relevance", "paper_text", "rank_papers"]
+__all__ = ["paper_text", "rank_papers", "reader"]
 
 
 def paper_text(paper: Paper) -> str:
@@ -36,14 +44,46 @@ def paper_text(paper: Paper) -> str:
     return f"{paper.title}\n\n{paper.abstract}" if paper.abstract else paper.title
 
 
-def by_relevance(papers: Sequence[Paper], relevance: dict[str, Relevance]) -> list[Paper]:
-    """``papers`` by relevance, highest first; ties (to 4 decimals, below what the digest
-    shows) by upvotes, then in list order."""
-    order = {p.arxiv_id: n for n, p in enumerate(papers)}
-    return sorted(
-        papers,
-        key=lambda p: (-round(relevance[p.arxiv_id].score, 4), -p.upvotes, order[p.arxiv_id]),
-    )
+async def reader(rt: Runtime, client: httpx2.AsyncClient, day: date) -> Profile:
+    """The reader's profile for ``day``: read once per command (the library file or the
+    Zotero library) and kept on the :class:`Runtime` for the command's other days, each
+    dated ``day`` (the recency weights count ages to it).
+
+    Raises:
+        ConfigError: no reader is configured, or the library or interests are unusable
+            (:func:`~paperdigest.sources.profile.load_profile`).
+        FetchError: the Zotero API failed after retries.
+    """
+    if rt.profile is None:
+        profile = await load_profile(rt.settings, client, day)
+        if profile is None:  # the options were checked against the settings: a flow's bug
+            raise ValueError("relevance asked for without a reader profile")
+        rt.profile = profile
+    return dataclasses.replace(rt.profile, today=day)
+
+
+class _LazyEmbedder:
+    """The settings' :class:`~paperdigest.model.embeddings.Embedder`, made at its first
+    request, so that a rerun whose vectors are all stored imports no openai client."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.model = settings.embedding_model
+        self._settings = settings
+        self._client: openai.AsyncOpenAI | None = None
+        self._embedder: Embedder | None = None
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self._embedder is None:
+            from paperdigest.model.client import make_embedding_client
+            from paperdigest.model.embeddings import Embedder
+
+            self._client = make_embedding_client(self._settings)
+            self._embedder = Embedder(self._client, self._settings)
+        return await self._embedder.embed(texts)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
 
 
 async def rank_papers(
@@ -63,10 +103,10 @@ async def rank_papers(
         profile: the reader (:func:`paperdigest.sources.profile.load_profile`).
         papers: the day's papers.
         embedder: the :class:`~paperdigest.model.embeddings.Embedder` to ask; None makes one
-            from the settings when one is needed (and closes its client).
+            from the settings at the first vector missing from the store (and closes it).
 
     Returns:
-        The :class:`~paperdigest.relevance.score.Relevance` of each paper by arXiv id.
+        The :class:`~paperdigest.records.Relevance` of each paper by arXiv id.
 
     Raises:
         ConfigError: no key for the embedding server, or it does not know the model or has
@@ -81,14 +121,11 @@ async def rank_papers(
     elif embedder is not None:
         sims = await _embedding_sims(store, embedder, profile, papers)
     else:
-        from paperdigest.model.client import make_embedding_client
-        from paperdigest.model.embeddings import Embedder
-
-        client = make_embedding_client(settings)
+        lazy = _LazyEmbedder(settings)
         try:
-            sims = await _embedding_sims(store, Embedder(client, settings), profile, papers)
+            sims = await _embedding_sims(store, lazy, profile, papers)
         finally:
-            await client.close()
+            await lazy.close()
     split = len(profile.interests)
     weights = recency_weights(profile.library, profile.today, settings.library_half_life_days)
     scores = combine(profile.interests, sims[:, :split], profile.library, sims[:, split:], weights)
@@ -96,7 +133,7 @@ async def rank_papers(
 
 
 async def _embedding_sims(
-    store: Store, embedder: Embedder, profile: Profile, papers: Sequence[Paper]
+    store: Store, embedder: Embedder | _LazyEmbedder, profile: Profile, papers: Sequence[Paper]
 ) -> np.ndarray:
     texts = profile.texts()
     profile_vectors = await _vectors(
@@ -109,7 +146,7 @@ async def _embedding_sims(
 
 
 async def _vectors(
-    store: Store, embedder: Embedder, kind: str, keys: list[str], texts: list[str]
+    store: Store, embedder: Embedder | _LazyEmbedder, kind: str, keys: list[str], texts: list[str]
 ) -> np.ndarray:
     """The vectors of ``keys`` (rows in order): stored ones, and the missing ones asked for
     in one :meth:`Embedder.embed` call and stored. Stored vectors of another size than the

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from paperdigest.config import Settings
 from paperdigest.flows.days import parse_range
+from paperdigest.flows.results import Printout
 from paperdigest.records import DigestRecord, RunRecord, Summary
 from paperdigest.store import Store
 
@@ -36,10 +37,12 @@ __all__ = [
     "day_rows",
     "list_days",
     "list_json",
+    "list_printout",
     "list_table",
     "open_stored",
     "stats",
     "stats_json",
+    "stats_printout",
     "stats_table",
 ]
 
@@ -340,3 +343,29 @@ def stats_table(report: StatsReport) -> tuple[Table, Table]:
             str(s.figures_flagged),
         )
     return totals, sources
+
+
+def list_printout(settings: Settings, first: str | None, last: str | None) -> Printout:
+    """What ``list`` prints for the days ``--from`` ``first`` ``--to`` ``last``
+    (:func:`list_days`), as JSON and as a table.
+
+    Raises:
+        as :func:`list_days`.
+    """
+    rows = list_days(settings, first, last)
+    if not rows:
+        return Printout(list_json(rows), nothing=NOTHING_STORED)
+    return Printout(list_json(rows), (list_table(rows),))
+
+
+def stats_printout(settings: Settings, first: str | None, last: str | None) -> Printout:
+    """What ``stats`` prints for the days ``--from`` ``first`` ``--to`` ``last``
+    (:func:`stats`), as JSON and as tables; empty totals when nothing is stored.
+
+    Raises:
+        as :func:`stats`.
+    """
+    report = stats(settings, first, last)
+    if report is None:
+        return Printout(stats_json(StatsReport(Totals(), [])), nothing=NOTHING_STORED)
+    return Printout(stats_json(report), stats_table(report))

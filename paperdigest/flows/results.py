@@ -1,9 +1,11 @@
-"""What the commands that write digests give back, and the lines that report it.
+"""What the commands give back, and the lines that report it.
 
 :class:`DayResult` (one day) and :class:`BackfillResult` (a range of days) carry their
 :class:`~paperdigest.states.RunStatus`; :func:`report_day` and :func:`report_backfill` log
 their report lines. Papers left out are *notices*: log records marked with :data:`NOTICE`,
 which the CLI shows as its own lines (``paperdigest: 2511.04670 not in digest: …``).
+
+The reading commands (``list``, ``stats``, ``search``) give a :class:`Printout`.
 
 Light on purpose (no jinja2, httpx2 or openai at import): the CLI reads :data:`NOTICE` when
 it sets up logging, for every command.
@@ -28,6 +30,7 @@ __all__ = [
     "NOTICE",
     "BackfillResult",
     "DayResult",
+    "Printout",
     "cost_text",
     "report_backfill",
     "report_day",
@@ -37,6 +40,19 @@ log = logging.getLogger("paperdigest")
 
 NOTICE = "notice"
 """The attribute (``extra={NOTICE: True}``) that marks a log record as a notice."""
+
+
+@dataclass(frozen=True)
+class Printout:
+    """What a reading command prints: ``json`` for ``--json``, else ``tables`` (rich
+    renderables); ``nothing`` is the line shown when there is nothing to show (``nothing
+    stored``, ``no matches``: on stdout, or on stderr beside the JSON); ``note`` a warning
+    line to show first (e.g. why a search scanned instead of using its index)."""
+
+    json: str
+    tables: tuple[object, ...] = ()
+    nothing: str | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -118,7 +134,8 @@ def report_day(result: DayResult) -> None:
         s.failed - not_done,
         not_done,
         s.skipped - unusable,
-        (f", {unusable} unusable list record(s) skipped" if unusable else "")
+        (f", {s.briefs} of them as briefs" if s.briefs else "")
+        + (f", {unusable} unusable list record(s) skipped" if unusable else "")
         + (f", {filtered} filtered out" if filtered else ""),
         s.model_calls,
         s.prompt_tokens,

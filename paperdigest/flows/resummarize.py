@@ -2,7 +2,9 @@
 
 The paper's record is completed from arXiv's metadata when it lacks arXiv's abstract (or is
 not stored at all); its text comes from the cache when there is one, so a resummarize asks
-the model, not arxiv.org.
+the model, not arxiv.org. A paper a digest shows as a brief (ranked below ``--top``) gets a
+fresh brief there, from its abstract; with ``--full`` it gets a full summary instead, and
+the digest shows it in full (issue 18 §3).
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from paperdigest.flows.runtime import Runtime, day_lock, open_runtime
 from paperdigest.flows.site import write_site_files
 from paperdigest.model.client import make_openai_client
 from paperdigest.model.reask import Summarizer, Summary
-from paperdigest.model.schemas import DEFAULT_SCHEMA, KEY_FIGURE_FIELD
+from paperdigest.model.schemas import DEFAULT_SCHEMA, KEY_FIGURE_FIELD, SCHEMAS, brief_schema
 from paperdigest.papers import Paper, parse_arxiv_id
+from paperdigest.records import DigestRecord
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, http
+from paperdigest.states import PaperState
 
 __all__ = ["Resummarized", "resummarize", "resummarize_command"]
 
@@ -46,7 +50,10 @@ def _paper_from_meta(meta: arxiv_source.ArxivMeta) -> Paper:
 
 
 async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, schema: str) -> Summary:
-    settings, store = rt.settings, rt.store
+    store = rt.store
+    brief = SCHEMAS[schema].brief_of is not None
+    # A brief is written from the abstract alone (no full text, no figure).
+    settings = rt.settings.model_copy(update={"fulltext": False}) if brief else rt.settings
     paper = store.get_paper(arxiv_id)
     async with http.make_client(settings) as client:
         if paper is None or paper.abstract_source != "arxiv":
@@ -76,7 +83,7 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
     store.save_summary(summary)
     # The new pick's image, cached now so that the rewritten digests can show it.
     chosen = figures.choose(list(source.figures), summary.content.get(KEY_FIGURE_FIELD))
-    if settings.figures and chosen is not None:
+    if settings.figures and chosen is not None and not brief:
         async with http.make_client(settings) as client:
             await figures.fetch_to_cache(client, settings, rt.pacer, paper, chosen.figure)
     return summary
@@ -95,18 +102,42 @@ async def _resummarize_all(
     return results
 
 
+def _asked(
+    rt: Runtime, arxiv_id: str, listed: list[DigestRecord], schema: str, full: bool
+) -> list[str]:
+    """The schemas to ask ``arxiv_id`` anew in for the digests of ``schema``: the brief
+    schema when a digest shows the paper as a brief (and not ``full``), ``schema`` itself
+    when one shows it otherwise, when none lists it, or with ``full``."""
+    states = {
+        listing.state
+        for record in listed
+        if record.schema == schema
+        for listing in rt.store.digest_papers(record.path)
+        if listing.arxiv_id == arxiv_id
+    }
+    asked = []
+    if full or not states or states - {PaperState.BRIEFED}:
+        asked.append(schema)
+    if not full and PaperState.BRIEFED in states:
+        asked.append(brief_schema(schema).name)
+    return asked
+
+
 def resummarize(
-    rt: Runtime, arxiv_id: str, version: int | None, schema: str | None
+    rt: Runtime, arxiv_id: str, version: int | None, schema: str | None, *, full: bool = False
 ) -> Resummarized:
     """Summarize ``arxiv_id`` afresh in ``schema`` (default: every schema of the digests
     that list it, :data:`~paperdigest.model.schemas.DEFAULT_SCHEMA` when none does) and
-    rewrite those digests, each under its day's lock.
+    rewrite those digests, each under its day's lock. Where a digest shows the paper as a
+    brief, a fresh brief replaces it; with ``full``, a full summary does, and the paper is
+    then shown in full (``그 밖의 논문`` loses it; nothing else in the digest changes).
 
     Args:
         rt: the command's :class:`Runtime`.
         arxiv_id: the bare arXiv id (``2511.04460``).
         version: summarize this version (``2`` for ``v2``) instead of the stored one.
         schema: one schema, or None for the digests' schemas.
+        full: ``--full``: a full summary (from the full text) wherever the paper is listed.
 
     Returns:
         The :class:`Resummarized` output; a schema that failed is in ``errors`` (summary
@@ -121,18 +152,20 @@ def resummarize(
 
     listed = rt.store.digests_listing(arxiv_id)
     schemas = [schema] if schema else sorted({d.schema for d in listed}) or [DEFAULT_SCHEMA]
+    asked = [name for s in schemas for name in _asked(rt, arxiv_id, listed, s, full)]
     # One event loop for every schema: the rate limiter belongs to one loop.
-    summaries = asyncio.run(_resummarize_all(rt, arxiv_id, version, schemas))
+    summaries = asyncio.run(_resummarize_all(rt, arxiv_id, version, asked))
     result = Resummarized()
-    for name, summary in zip(schemas, summaries, strict=True):
+    for name, summary in zip(asked, summaries, strict=True):
         if isinstance(summary, PaperdigestError):
             result.errors.append(summary)  # every schema that worked is written first
             continue
-        days = sorted({d.day for d in listed if d.schema == name})
+        served = SCHEMAS[name].brief_of or name  # the digests' schema
+        days = sorted({d.day for d in listed if d.schema == served})
         rewritten: list[Path] = []
         for day in days:
             with day_lock(rt.settings, date.fromisoformat(day)):
-                rewritten += rewrite_digests(rt, summary, day)
+                rewritten += rewrite_digests(rt, summary, day, promote=full)
         if not days:
             paper = rt.store.get_paper(arxiv_id)
             assert paper is not None
@@ -143,9 +176,11 @@ def resummarize(
     return result
 
 
-def resummarize_command(settings: Settings, arxiv_id: str, schema: str | None) -> Resummarized:
+def resummarize_command(
+    settings: Settings, arxiv_id: str, schema: str | None, *, full: bool = False
+) -> Resummarized:
     """The ``resummarize`` command: :func:`resummarize` of ``arxiv_id`` (``2511.04460``, or
-    ``2511.04460v2`` for that version) in a runtime of its own.
+    ``2511.04460v2`` for that version) in a runtime of its own; ``full`` for ``--full``.
 
     Raises:
         InputError: ``arxiv_id`` is not an arXiv id.
@@ -156,4 +191,4 @@ def resummarize_command(settings: Settings, arxiv_id: str, schema: str | None) -
     """
     bare, version = parse_arxiv_id(arxiv_id)
     with closing(open_runtime(settings)) as rt:
-        return resummarize(rt, bare, version, schema)
+        return resummarize(rt, bare, version, schema, full=full)

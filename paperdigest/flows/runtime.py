@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import filelock
 
@@ -25,6 +26,9 @@ from paperdigest.records import RunStats
 from paperdigest.sources.pacing import Pacer
 from paperdigest.states import RunStatus
 from paperdigest.store import Store
+
+if TYPE_CHECKING:  # loaded only by a command that ranks by relevance
+    from paperdigest.sources.profile import Profile
 
 __all__ = [
     "RecordedRun",
@@ -46,9 +50,10 @@ _REASON_CHARS = 200
 
 @dataclass
 class Runtime:
-    """What a command shares across its days: settings, store, prompts, limits, budget, and
-    the one arXiv :class:`~paperdigest.sources.pacing.Pacer` (so that the delay holds across
-    days and between metadata and full-text requests)."""
+    """What a command shares across its days: settings, store, prompts, limits, budget, the
+    one arXiv :class:`~paperdigest.sources.pacing.Pacer` (so that the delay holds across
+    days and between metadata and full-text requests), and the reader's profile once a day
+    has read it (:func:`paperdigest.flows.rank.reader`: a backfill reads the library once)."""
 
     settings: Settings
     store: Store
@@ -56,6 +61,7 @@ class Runtime:
     limiter: RateLimiter = field(init=False)
     budget: TokenBudget = field(init=False)
     pacer: Pacer = field(init=False)
+    profile: Profile | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.pacer = Pacer(self.settings.arxiv_delay_seconds)

@@ -20,6 +20,7 @@ from paperdigest.config import Settings
 from paperdigest.errors import InputError
 from paperdigest.flows.days import parse_range
 from paperdigest.flows.report import open_stored
+from paperdigest.flows.results import Printout
 from paperdigest.store import SearchHit
 from paperdigest.store.search import MIN_INDEXED_CHARS
 from paperdigest.text import drop_controls, plain_line
@@ -31,6 +32,7 @@ __all__ = [
     "find",
     "hits_json",
     "hits_table",
+    "search_printout",
 ]
 
 NO_MATCHES = "no matches"
@@ -150,3 +152,17 @@ def hits_json(result: SearchResult) -> str:
         ensure_ascii=False,
         indent=2,
     )
+
+
+def search_printout(
+    settings: Settings, first: str | None, last: str | None, query: str, limit: int | None
+) -> Printout:
+    """What ``search`` prints for ``query`` (:func:`find`), as JSON and as a table.
+
+    Raises:
+        as :func:`find`.
+    """
+    result = find(settings, first, last, query, limit)
+    if not result.hits:
+        return Printout(hits_json(result), nothing=NO_MATCHES, note=result.note)
+    return Printout(hits_json(result), (hits_table(result),), note=result.note)

@@ -74,7 +74,9 @@ def _feed_items(
     rt: Runtime, records: list[DigestRecord], posts: list[WeeklyPost]
 ) -> list[FeedItem | WeekFeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
-    on two days is the later day's; then the weekly posts of those days."""
+    on two days is the later day's (a brief is an entry too, under its digest's schema, so
+    that the paper's full summary, when ``resummarize --full`` writes it, replaces it); then
+    the weekly posts of those days."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
     newest = max(
@@ -89,10 +91,11 @@ def _feed_items(
         for listing in rt.store.digest_papers(record.path):
             aid = listing.arxiv_id
             paper = rt.store.get_paper(aid)
-            summary = rt.store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
+            summary = rt.store.get_summary(aid, schema, prompt_hash, record.model)
             if not listing.state.summarized or paper is None or summary is None:
                 continue
-            view = SCHEMAS[record.schema].view(summary.content)
+            view = SCHEMAS[schema].view(summary.content)
             items.pop((aid, record.schema), None)  # re-inserted in the later day's order
             items[(aid, record.schema)] = FeedItem(
                 aid, record.schema, paper.title, day, summary_html(view)

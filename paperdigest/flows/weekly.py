@@ -14,10 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from paperdigest.errors import BudgetExceeded, ConfigError, InputError, OverviewError
+from paperdigest.errors import BudgetExceeded, InputError, OverviewError
 from paperdigest.files import write_if_changed
+from paperdigest.flows.days import RankOptions
+from paperdigest.flows.filters import ranked
 from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
 from paperdigest.flows.site import site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
@@ -26,7 +28,6 @@ from paperdigest.papers import Paper
 from paperdigest.records import DigestRecord, Overview, RunStats, WeeklyPost
 from paperdigest.render import TEMPLATES
 from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_filename
-from paperdigest.sources.profile import profile_configured
 from paperdigest.states import RunStatus
 from paperdigest.store import Store
 from paperdigest.weeks import IsoWeek
@@ -40,7 +41,6 @@ __all__ = [
     "WeekOptions",
     "WeekResult",
     "collect_week",
-    "rank_order",
     "week_overview",
     "write_week",
 ]
@@ -50,8 +50,6 @@ log = logging.getLogger("paperdigest")
 DEFAULT_TOP = 10
 """Papers a weekly post lists by default: a week holds 50 to 200 (10 to 60 a weekday), and
 ten is a list a reader takes in at a glance, as newsletters' weekly picks are."""
-
-Rank = Literal["upvotes", "relevance"]
 
 
 @dataclass(frozen=True)
@@ -166,7 +164,8 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
         for listing in store.digest_papers(record.path):
             aid = listing.arxiv_id
             paper = store.get_paper(aid)
-            summary = store.get_summary(aid, record.schema, record.prompt_hash, record.model)
+            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
+            summary = store.get_summary(aid, schema, prompt_hash, record.model)
             if not listing.state.summarized or paper is None or summary is None:
                 continue
             shown += 1
@@ -177,38 +176,25 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
     return WeekContent(week, days, list(candidates.values()))
 
 
-def rank_order(settings_rank: Rank | None, profile_set: bool) -> Rank:
-    """The order of a post's papers: the one asked for (``--rank``, ``PAPERDIGEST_RANK``),
-    else relevance when the reader has a profile, else upvotes (issue 18 §3).
+async def _ranked(rt: Runtime, week: IsoWeek, candidates: list[WeeklyEntry]) -> list[Paper]:
+    """The candidates' papers in the week's order, as ``run`` orders a day
+    (:class:`~paperdigest.flows.days.RankOptions`: ``--rank``, else relevance when the reader
+    has a profile): by upvotes (ties: the earlier day, then the digest's order), or by
+    relevance to the reader (ties: upvotes), scored as on the week's Sunday (the library's
+    recency weights count to it).
 
     Raises:
-        ConfigError: relevance is asked for and no profile is set.
+        ConfigError: relevance is asked for and no profile is set, or the profile is unusable.
     """
-    if settings_rank == "relevance" and not profile_set:
-        raise ConfigError(
-            "--rank relevance needs a reader: set PAPERDIGEST_INTERESTS, PAPERDIGEST_LIBRARY "
-            "or PAPERDIGEST_ZOTERO_LIBRARY_ID"
-        )
-    return settings_rank or ("relevance" if profile_set else "upvotes")
-
-
-async def _ranked(rt: Runtime, week: IsoWeek, candidates: list[WeeklyEntry]) -> list[Paper]:
-    """The candidates' papers in the week's order: by upvotes (ties: the earlier day, then
-    the digest's order), or by relevance to the reader (ties: upvotes); relevance is
-    scored as on the week's Sunday (the library's recency weights count to it)."""
     papers = [e.paper for e in candidates]
-    order = rank_order(rt.settings.rank, profile_configured(rt.settings))
-    if order == "upvotes" or not papers:
-        return sorted(papers, key=lambda p: -p.upvotes)  # stable: the days' order on ties
-    from paperdigest.flows.rank import by_relevance, rank_papers
+    if RankOptions.from_settings(rt.settings).by == "upvotes" or not papers:
+        return ranked(papers)
+    from paperdigest.flows.rank import rank_papers, reader
     from paperdigest.sources import http
-    from paperdigest.sources.profile import load_profile
 
     async with http.make_client(rt.settings) as client:
-        profile = await load_profile(rt.settings, client, week.sunday)
-    assert profile is not None  # rank_order checked that one is configured
-    relevance = await rank_papers(rt.settings, rt.store, profile, papers)
-    return by_relevance(papers, relevance)
+        profile = await reader(rt, client, week.sunday)
+    return ranked(papers, await rank_papers(rt.settings, rt.store, profile, papers))
 
 
 async def week_overview(

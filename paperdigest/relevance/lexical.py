@@ -1,12 +1,17 @@
 """Lexical similarity, for ``PAPERDIGEST_EMBEDDING_MODEL=none``: BM25 at no cost.
 
-The day's papers (title and abstract) are the documents of an in-memory SQLite FTS5 table
-(``porter unicode61`` tokenizer: English stemming, case and diacritics folded); each profile
-text (an interest phrase, a library item's title and abstract) is a query of its distinct
-words, OR-ed and quoted, so no text is read as FTS syntax. FTS5's ``bm25()`` (k1 = 1.2,
-b = 0.75, IDF over the day's papers) scores each paper for the query; the score ``s`` is
-divided by the query's number of words (a long abstract is not a stronger match than a
-short interest for being long) and mapped to 0–1 as ``a / (a + 1)``.
+SQLite FTS5 reads the texts: the day's papers (title and abstract) and the profile's texts (an
+interest phrase, a library item's title and abstract) go into in-memory FTS5 tables with the
+``porter unicode61`` tokenizer (English stemming, case and diacritics folded), and their
+``fts5vocab`` tables give each text's terms. Each paper is scored for each profile text with
+Okapi BM25 as FTS5's ``bm25()`` computes it for a query OR-ing the text's distinct terms
+(k1 = 1.2, b = 0.75, IDF ``log((N - n + 0.5) / (n + 0.5))`` over the day's papers, at least
+1e-6): the sum, over the text's terms, of ``idf · tf · (k1 + 1) / (tf + k1 · (1 - b + b ·
+len / avglen))``. The sum is divided by the text's number of distinct terms (a long abstract
+is not a stronger match than a short interest for being long) and mapped to 0–1 as
+``a / (a + 1)``. Rather than a query per text, the texts are cut at white space (which
+always separates tokens) and each distinct piece is tokenized once, and the sums are columns of
+one weight matrix: a 2,000-item library is scored in a fraction of a second.
 
 Lexical scores are on their own scale: ranks are comparable, thresholds tuned for
 embeddings (``--min-relevance``) are not.
@@ -14,7 +19,6 @@ embeddings (``--min-relevance``) are not.
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections.abc import Sequence
 
@@ -22,7 +26,22 @@ import numpy as np
 
 __all__ = ["lexical_similarity"]
 
-_WORD_RE = re.compile(r"\w+")
+_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# FTS5's bm25() parameters (its defaults, the usual Okapi values).
+_K1 = 1.2
+_B = 0.75
+
+
+def _terms(texts: Sequence[str]) -> list[tuple[str, int]]:
+    """(term, row) for every token of ``texts`` (rows from 1), as FTS5 tokenizes them."""
+    db = sqlite3.connect(":memory:")
+    try:
+        db.execute(f"CREATE VIRTUAL TABLE texts USING fts5(body, tokenize = '{_TOKENIZER}')")
+        db.execute("CREATE VIRTUAL TABLE terms USING fts5vocab(texts, 'instance')")
+        db.executemany("INSERT INTO texts (rowid, body) VALUES (?, ?)", enumerate(texts, 1))
+        return [(str(term), int(row)) for term, row in db.execute("SELECT term, doc FROM terms")]
+    finally:
+        db.close()
 
 
 def lexical_similarity(documents: Sequence[str], queries: Sequence[str]) -> np.ndarray:
@@ -33,32 +52,31 @@ def lexical_similarity(documents: Sequence[str], queries: Sequence[str]) -> np.n
         queries: the profile's texts.
 
     Returns:
-        ``(len(documents), len(queries))`` float32 similarities in 0–1 (0: no word shared).
+        ``(len(documents), len(queries))`` float32 similarities in 0–1 (0: no term shared).
     """
     sims = np.zeros((len(documents), len(queries)), dtype=np.float32)
     if not documents or not queries:
         return sims
-    db = sqlite3.connect(":memory:")
-    try:
-        db.execute(
-            "CREATE VIRTUAL TABLE papers USING fts5(body, "
-            "tokenize = 'porter unicode61 remove_diacritics 2')"
-        )
-        db.executemany(
-            "INSERT INTO papers (rowid, body) VALUES (?, ?)",
-            [(n + 1, text) for n, text in enumerate(documents)],
-        )
-        for column, query in enumerate(queries):
-            words = list(dict.fromkeys(_WORD_RE.findall(query.lower())))
-            if not words:
-                continue
-            match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-            rows = db.execute(
-                "SELECT rowid, -bm25(papers) FROM papers WHERE papers MATCH ?", (match,)
-            ).fetchall()
-            for rowid, score in rows:
-                per_word = max(0.0, float(score)) / len(words)
-                sims[rowid - 1, column] = per_word / (per_word + 1.0)
-    finally:
-        db.close()
+    in_papers = _terms(documents)
+    vocabulary = {term: n for n, term in enumerate(dict.fromkeys(t for t, _ in in_papers))}
+    tf = np.zeros((len(documents), len(vocabulary)), dtype=np.float64)
+    np.add.at(tf, ([row - 1 for _, row in in_papers], [vocabulary[t] for t, _ in in_papers]), 1)
+    lengths = tf.sum(axis=1, keepdims=True)
+    average = max(float(lengths.mean()), 1e-9)
+    holding = (tf > 0).sum(axis=0)
+    idf = np.log((len(documents) - holding + 0.5) / (holding + 0.5))
+    idf[idf <= 0] = 1e-6
+    weight = idf * tf * (_K1 + 1) / (tf + _K1 * (1 - _B + _B * lengths / average))
+    pieces = [set(text.split()) for text in queries]
+    distinct = list(set().union(*pieces))
+    tokens: dict[str, set[str]] = {}
+    for term, row in _terms(distinct):
+        tokens.setdefault(distinct[row - 1], set()).add(term)
+    for column, words in enumerate(pieces):
+        terms = set().union(*(tokens.get(w, ()) for w in words))
+        if not terms:
+            continue
+        shared = [vocabulary[t] for t in terms if t in vocabulary]
+        per_term = weight[:, shared].sum(axis=1) / len(terms)
+        sims[:, column] = per_term / (per_term + 1.0)
     return sims

@@ -22,35 +22,18 @@ similarity of :mod:`.lexical`):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import Literal
 
 import numpy as np
 
+from paperdigest.records import Relevance
 from paperdigest.sources.library import LibraryItem
 
-__all__ = ["TOP_K", "Relevance", "combine", "cosine", "recency_weights"]
+__all__ = ["TOP_K", "combine", "cosine", "recency_weights"]
 
 TOP_K = 5
 """Library items a paper's library score averages over: a reader's topic shows as several
 items, so one stray item (a paper read once for a review) moves a score by at most 1/5."""
-
-
-@dataclass(frozen=True)
-class Relevance:
-    """One paper's relevance to the reader.
-
-    Attributes:
-        score: 0–1 (see the module docstring); 0 when nothing in the profile is similar.
-        why: the interest phrase or library item title closest to the paper (shown as
-            ``관련: …``); None when ``score`` is 0.
-        source: whether ``why`` is an ``interest`` or a ``library`` item; None with ``why``.
-    """
-
-    score: float
-    why: str | None
-    source: Literal["interest", "library"] | None
 
 
 def recency_weights(items: Sequence[LibraryItem], today: date, half_life_days: float) -> np.ndarray:

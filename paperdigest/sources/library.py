@@ -24,6 +24,10 @@ Zotero API  ``data.dateAdded``                          ``accessDate``  ``data.d
 
 A broken export is refused whole rather than read in part: a ranking built from half a
 library would be silently wrong every morning.
+
+Parsing a 2,000-item BibTeX export takes about 0.3 s, more than the rest of a cached rerun;
+:func:`read_library` keeps the items it read in a cache file (beside the database) and reads
+them from there while the export's size and modification time are unchanged.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from paperdigest.errors import ConfigError
+from paperdigest.files import write_atomic
 from paperdigest.text import collapse_space
 
 __all__ = [
@@ -142,11 +148,20 @@ def make_item(
     )
 
 
-def read_library(path: Path) -> list[LibraryItem]:
+# What a cached library was read under: bump it when reading an export changes, so that a
+# cache of the older reading is not used.
+_READING_VERSION = 1
+
+
+def read_library(path: Path, cache: Path | None = None) -> list[LibraryItem]:
     """Read an export file: the items with a title, each once (the newest date kept).
 
     Args:
         path: a ``.bib``, ``.json`` (CSL JSON) or ``.ris`` file.
+        cache: a JSON file keeping the items read, used instead of the export while the
+            export's path, size and modification time (nanoseconds) are those it was read
+            at; None reads the export every time. An unreadable or unwritable cache is
+            ignored.
 
     Returns:
         The items in file order, at least one.
@@ -163,6 +178,11 @@ def read_library(path: Path) -> list[LibraryItem]:
             "BibTeX (.bib), CSL JSON (.json) or RIS (.ris)"
         )
     try:
+        stat = path.stat()
+        key = [str(path.resolve()), stat.st_size, stat.st_mtime_ns, _READING_VERSION]
+        cached = _cached_items(cache, key)
+        if cached:
+            return cached
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"library file {path} is not UTF-8 text (byte {exc.start})") from exc
@@ -172,7 +192,36 @@ def read_library(path: Path) -> list[LibraryItem]:
     items = unique(reader(path, text))
     if not items:
         raise ConfigError(f"library file {path} holds no item with a title ({kind})")
+    if cache is not None:
+        rows = [[i.title, i.abstract, _iso(i.added), _iso(i.issued)] for i in items]
+        with suppress(OSError):  # a cache only: the next run reads the export again
+            write_atomic(cache, json.dumps({"key": key, "items": rows}, ensure_ascii=False))
     return items
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _cached_items(cache: Path | None, key: list[object]) -> list[LibraryItem] | None:
+    """The items ``cache`` keeps under ``key``; None when it keeps none (or is unreadable)."""
+    if cache is None:
+        return None
+    try:
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        if data["key"] != key:
+            return None
+        return [
+            LibraryItem(
+                str(title),
+                str(abstract),
+                date.fromisoformat(added) if added else None,
+                date.fromisoformat(issued) if issued else None,
+            )
+            for title, abstract, added, issued in data["items"]
+        ]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def unique(items: Iterable[LibraryItem | None]) -> list[LibraryItem]:

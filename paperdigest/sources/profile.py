@@ -22,7 +22,7 @@ from paperdigest.config import Settings
 from paperdigest.sources.library import LibraryItem, content_key, read_library, unique
 from paperdigest.sources.zotero import fetch_zotero_library
 
-__all__ = ["Profile", "load_profile", "profile_configured"]
+__all__ = ["Profile", "load_profile"]
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,6 @@ class Profile:
         ]
 
 
-def profile_configured(settings: Settings) -> bool:
-    """Whether the settings name a reader at all (interests, a library file or Zotero)."""
-    return bool(settings.interests or settings.library or settings.zotero_library_id)
-
-
 async def load_profile(
     settings: Settings, client: httpx2.AsyncClient, today: date
 ) -> Profile | None:
@@ -73,11 +68,13 @@ async def load_profile(
             are refused when the settings are read.)
         FetchError: the Zotero API failed after retries.
     """
-    if not profile_configured(settings):
+    if not settings.reader_configured:
         return None
     items: list[LibraryItem] = []
     if settings.library is not None:
-        items += read_library(settings.library)
+        # The items read, kept beside the database (see read_library).
+        cache = settings.db_path.parent / ".paperdigest-library.json"
+        items += read_library(settings.library, cache)
     if settings.zotero_library_id:
         items += await fetch_zotero_library(client, settings)
     return Profile(tuple(settings.interests), tuple(unique(items)), today)

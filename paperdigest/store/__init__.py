@@ -32,6 +32,7 @@ from paperdigest.records import (
     Listing,
     Overview,
     PriorAnswer,
+    Relevance,
     RunRecord,
     RunStats,
     Summary,
@@ -436,7 +437,8 @@ class Store:
             db.execute("DELETE FROM digest_papers WHERE path = ?", (record.path,))
             db.execute(
                 "INSERT OR REPLACE INTO digests (path, day, schema, template, model, "
-                "prompt_hash, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "prompt_hash, brief_schema, brief_prompt_hash, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.path,
                     record.day,
@@ -444,14 +446,28 @@ class Store:
                     record.template,
                     record.model,
                     record.prompt_hash,
+                    record.brief_schema,
+                    record.brief_prompt_hash,
                     _now(),
                 ),
             )
             db.executemany(
-                "INSERT INTO digest_papers (path, position, arxiv_id, state, detail, attempts) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO digest_papers (path, position, arxiv_id, state, detail, attempts, "
+                "relevance, related, related_source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    (record.path, i, p.arxiv_id, p.state, p.detail, p.attempts)
+                    (
+                        record.path,
+                        i,
+                        p.arxiv_id,
+                        p.state,
+                        p.detail,
+                        p.attempts,
+                        *(
+                            (p.relevance.score, p.relevance.why, p.relevance.source)
+                            if p.relevance is not None
+                            else (None, None, None)
+                        ),
+                    )
                     for i, p in enumerate(papers)
                 ],
             )
@@ -488,22 +504,31 @@ class Store:
         what = f"reading the papers of the digest {path}"
         rows = self._rows(
             what,
-            "SELECT arxiv_id, state, detail, attempts FROM digest_papers WHERE path = ? "
-            "ORDER BY position",
+            "SELECT arxiv_id, state, detail, attempts, relevance, related, related_source "
+            "FROM digest_papers WHERE path = ? ORDER BY position",
             (path,),
         )
         try:
             return [
-                Listing(r["arxiv_id"], PaperState(r["state"]), r["detail"], r["attempts"])
+                Listing(
+                    r["arxiv_id"],
+                    PaperState(r["state"]),
+                    r["detail"],
+                    r["attempts"],
+                    None
+                    if r["relevance"] is None
+                    else Relevance(r["relevance"], r["related"], r["related_source"]),
+                )
                 for r in rows
             ]
         except ValueError as exc:
             raise self._decode(what, exc) from exc
 
     def shown_summaries(self, first: str | None = None, last: str | None = None) -> list[Summary]:
-        """Each summary shown by a digest of the days from ``first`` to ``last``
+        """Each full summary shown by a digest of the days from ``first`` to ``last``
         (``YYYY-MM-DD``, both included; None: unbounded) once, under the digest's own schema,
-        prompt hash and model, by arXiv id then schema.
+        prompt hash and model, by arXiv id then schema. Briefs (``briefed`` papers) are not
+        among them: the ``stats`` rows describe the texts full summaries were written from.
 
         Raises:
             StoreError: SQLite failed, or a stored summary is not JSON.
@@ -740,7 +765,14 @@ class Store:
 
 def _digest(row: sqlite3.Row) -> DigestRecord:
     return DigestRecord(
-        row["path"], row["day"], row["schema"], row["template"], row["model"], row["prompt_hash"]
+        row["path"],
+        row["day"],
+        row["schema"],
+        row["template"],
+        row["model"],
+        row["prompt_hash"],
+        row["brief_schema"],
+        row["brief_prompt_hash"],
     )
 
 

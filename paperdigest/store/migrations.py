@@ -234,7 +234,6 @@ _EMBEDDINGS = (
 )""",
 )
 
-
 # A new paper's or summary's document (in a trigger of schema 5).
 _NEW_DOC = """INSERT INTO search_docs (arxiv_id) SELECT NEW.arxiv_id
     WHERE NOT EXISTS (SELECT 1 FROM search_docs WHERE arxiv_id = NEW.arxiv_id);"""
@@ -343,6 +342,21 @@ _V6 = (
 )
 
 
+# Schema 7, ranked digests in two tiers (issue 18 §3): each digest row keys the briefs it
+# shows (the brief schema and its prompt hash; NULL for digests written before), and each
+# digest_papers row keeps the paper's relevance as the digest shows it (score 0-1, the
+# interest or library item closest to it and which of the two), so that a resummarize
+# rewrites a digest without ranking it again. NULL where the day was not scored. Added
+# columns only: rows of schema 6 read as before.
+_TIERS = (
+    "ALTER TABLE digests ADD COLUMN brief_schema TEXT",
+    "ALTER TABLE digests ADD COLUMN brief_prompt_hash TEXT",
+    "ALTER TABLE digest_papers ADD COLUMN relevance REAL",
+    "ALTER TABLE digest_papers ADD COLUMN related TEXT",
+    "ALTER TABLE digest_papers ADD COLUMN related_source TEXT",
+)
+
+
 FIRST_RELEASE_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", "\n".join(_V1)))
 """The tables a version-0 database may hold (the first release's): a version-0 file with
 any other table belongs to another program and is not migrated."""
@@ -407,6 +421,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "embeddings of papers and of the reader's profile", _statements(*_EMBEDDINGS)),
     Migration(5, "search index: FTS5 trigram over titles, abstracts, summaries", _search),
     Migration(6, "weekly overviews (per week, papers, prompt, model) and posts", _statements(*_V6)),
+    Migration(7, "digests in two tiers: brief keys, relevance per paper", _statements(*_TIERS)),
 )
 """Every migration, in order; ``MIGRATIONS[i].version == i + 1``."""
 
