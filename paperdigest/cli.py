@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from paperdigest import __version__
-from paperdigest.console import print_tables, progress_bar, say, setup_logging, use_log_format
+from paperdigest.console import print_out, progress_bar, say, setup_logging, use_log_format
 from paperdigest.errors import PaperdigestError, one_line
 from paperdigest.process import tune
 
@@ -31,7 +31,6 @@ from paperdigest.process import tune
 # start at once and a cached rerun loads no model client.
 if TYPE_CHECKING:
     from paperdigest.config import Settings
-    from paperdigest.flows.results import Printout
 
 __all__ = ["app", "main"]
 
@@ -99,19 +98,6 @@ def _boundary(verbose: bool) -> Iterator[None]:
             log.exception("unexpected error")
         say(one_line(exc), logging.ERROR)
         raise typer.Exit(1) from None
-
-
-def _overrides(
-    min_upvotes: int | None,
-    include: str | None,
-    exclude: str | None,
-    rank: RankName | None,
-    top: int | None,
-    min_relevance: float | None,
-) -> dict[str, object]:
-    from paperdigest.flows.filters import filter_overrides
-
-    return filter_overrides(min_upvotes, include, exclude, rank and rank.value, top, min_relevance)
 
 
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Show retries and debug lines.")]
@@ -194,10 +180,11 @@ def run(
     with _boundary(verbose):
         from paperdigest.flows import commands
         from paperdigest.flows.days import day_options
+        from paperdigest.flows.filters import filter_overrides
         from paperdigest.states import RunStatus
 
-        given = (min_upvotes, include, exclude, rank, top, min_relevance)
-        settings = _settings(lambda: {"output_dir": output_dir, **_overrides(*given)})
+        given = (min_upvotes, include, exclude, rank and rank.value, top, min_relevance)
+        settings = _settings(lambda: {"output_dir": output_dir, **filter_overrides(*given)})
         options = day_options(settings, schema and schema.value, template and template.value, limit)
         result = commands.run(settings, date_, options, notify=not no_notify)
         if result.path is not None:
@@ -254,19 +241,6 @@ To = Annotated[str | None, typer.Option("--to", help="Last day (included): YYYY-
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _print(out: Printout, as_json: bool) -> None:
-    """A reading command's :class:`Printout`: its note, then its JSON or its tables; the
-    "nothing" line on stdout, or on stderr beside the JSON."""
-    if out.note:
-        say(out.note, logging.WARNING)
-    if out.nothing:
-        typer.echo(out.nothing, err=as_json)
-    if as_json:
-        typer.echo(out.json)
-    elif out.tables:
-        print_tables(*out.tables)
-
-
 @app.command("list")
 def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """One row per stored day: digests, papers, calls, tokens and estimated cost."""
@@ -274,7 +248,7 @@ def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     with _boundary(False):
         from paperdigest.flows import report  # only this command needs it
 
-        _print(report.list_printout(_settings(), from_, to), as_json)
+        print_out(report.list_printout(_settings(), from_, to), as_json)
     raise typer.Exit(0)
 
 
@@ -285,7 +259,7 @@ def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     with _boundary(False):
         from paperdigest.flows import report  # only this command needs it
 
-        _print(report.stats_printout(_settings(), from_, to), as_json)
+        print_out(report.stats_printout(_settings(), from_, to), as_json)
     raise typer.Exit(0)
 
 
@@ -304,7 +278,7 @@ def search(
     with _boundary(False):
         from paperdigest.flows.search import search_printout  # only this command needs it
 
-        _print(search_printout(_settings(), from_, to, query, limit), as_json)
+        print_out(search_printout(_settings(), from_, to, query, limit), as_json)
     raise typer.Exit(0)
 
 
@@ -340,10 +314,11 @@ def backfill(
     with _boundary(verbose):
         from paperdigest.flows import commands
         from paperdigest.flows.days import day_options
+        from paperdigest.flows.filters import filter_overrides
         from paperdigest.states import RunStatus
 
-        given = (min_upvotes, include, exclude, rank, top, min_relevance)
-        settings = _settings(lambda: _overrides(*given))
+        given = (min_upvotes, include, exclude, rank and rank.value, top, min_relevance)
+        settings = _settings(lambda: filter_overrides(*given))
         result = commands.backfill(
             settings,
             from_,

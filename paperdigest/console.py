@@ -1,5 +1,6 @@
 """What the command line shows on the terminal besides its results: log lines (text or
-JSON, keys masked), its own one-line notices, the backfill's progress bar and tables.
+JSON, keys masked), its own one-line notices, the backfill's progress bar, and what the
+reading commands print (tables or JSON).
 
 Used by :mod:`paperdigest.cli` only. rich and the flows' modules are imported where they
 are used, so that ``--version`` and ``--help`` start at once.
@@ -20,7 +21,17 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress
     from rich.progress import TaskID
 
-__all__ = ["json_logs", "print_tables", "progress_bar", "say", "setup_logging", "use_log_format"]
+    from paperdigest.flows.results import Printout
+
+__all__ = [
+    "json_logs",
+    "print_out",
+    "print_tables",
+    "progress_bar",
+    "say",
+    "setup_logging",
+    "use_log_format",
+]
 
 log = logging.getLogger("paperdigest")
 
@@ -101,6 +112,20 @@ def print_tables(*tables: object) -> None:
 
     # A pipe or file gets whole rows (rich assumes 80 columns when stdout is no terminal).
     Console(width=None if sys.stdout.isatty() else 200).print(*tables)
+
+
+def print_out(out: Printout, as_json: bool) -> None:
+    """A reading command's :class:`~paperdigest.flows.results.Printout`: its note (stderr),
+    then its JSON or its tables; the "nothing" line on stdout, or on stderr beside the JSON
+    (so that stdout stays valid JSON)."""
+    if out.note:
+        say(out.note, logging.WARNING)
+    if out.nothing:
+        print(out.nothing, file=sys.stderr if as_json else sys.stdout)
+    if as_json:
+        print(out.json)
+    elif out.tables:
+        print_tables(*out.tables)
 
 
 class _Bar:
