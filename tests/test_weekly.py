@@ -136,6 +136,17 @@ def test_every_summarized_paper_of_the_week_is_a_candidate_once(two_days: AppEnv
     assert first.gist == gist_sentence("2511.04570")
 
 
+def test_a_paper_shown_as_a_brief_is_a_candidate_with_its_briefs_gist(env: AppEnv) -> None:
+    """A day written in two tiers (--top 3): its 12 briefed papers are candidates too, each
+    with the gist of its brief, linked to the digest that shows the brief."""
+    assert run_day("--top", "3").exit_code == 0
+    candidates = _week(env).candidates
+    assert len(candidates) == 15
+    briefed = next(c for c in candidates if c.paper.arxiv_id == "2511.00956")  # last by upvotes
+    assert briefed.gist
+    assert briefed.digest == (env.out_dir / f"{DAY}.md").resolve()
+
+
 def test_only_digests_of_the_layout_count(two_days: AppEnv) -> None:
     """A week asked for in the jekyll layout sees none of the plain digests."""
     assert not _week(two_days, "jekyll").stored
