@@ -27,7 +27,7 @@ from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.model.prompts import PROMPTS_DIR, load_prompts
 from paperdigest.records import Listing
 from paperdigest.render import Omitted
-from paperdigest.states import PaperState
+from paperdigest.states import PaperState, RunStatus
 from paperdigest.store import Store, TextKey
 from paperdigest.store.migrations import LATEST
 
@@ -311,3 +311,20 @@ def test_a_finished_run_leaves_the_database_as_one_file(env: AppEnv) -> None:
     assert proc.returncode == 0, stderr
     db = env.out_dir / "paperdigest.db"
     assert sorted(p.name for p in db.parent.glob("paperdigest.db*")) == ["paperdigest.db"]
+
+
+def test_a_killed_weekly_run_is_marked_killed_by_the_weeks_next_run(tmp_path: Path) -> None:
+    """A `weekly` row left running (its process killed) is marked killed when the same week
+    runs again under its lock; another week's row and a day's row are not touched."""
+    store = Store(tmp_path / "p.db")
+    try:
+        killed = store.start_run("weekly", "2025-W45")
+        other_week = store.start_run("weekly", "2025-W46")
+        a_day = store.start_run("run", "2025-W45")  # not a day in practice: a different lock
+        store.start_run("weekly", "2025-W45")
+    finally:
+        store.close()
+    with sqlite3.connect(tmp_path / "p.db") as db:
+        rows = dict(db.execute("SELECT id, status FROM runs").fetchall())
+    assert rows[killed] == RunStatus.KILLED
+    assert rows[other_week] == rows[a_day] == RunStatus.RUNNING

@@ -69,6 +69,10 @@ __all__ = [
 # Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
 _DAY_COMMANDS = ("backfill", "run")
 
+# Commands whose runs rows are written under a lock of their label (a day, or a week for
+# ``weekly``: flows.runtime.run_lock), by the commands that share that lock.
+_LOCKED_COMMANDS = {"run": _DAY_COMMANDS, "backfill": _DAY_COMMANDS, "weekly": ("weekly",)}
+
 # Seconds a statement waits for another process's write lock before failing: a parallel run
 # of another day commits one summary at a time, so 30 s is far beyond any real wait.
 _BUSY_TIMEOUT = 30.0
@@ -369,17 +373,18 @@ class Store:
     def start_run(self, command: str, day: str | None) -> int:
         """Record a run's start; returns its id.
 
-        ``run`` and ``backfill`` call it holding the day's lock, so a row of that day still
-        ``running`` belongs to a run that was killed (``kill -9``, power loss): it is marked
-        ``killed`` here.
+        ``run`` and ``backfill`` call it holding the day's lock, and ``weekly`` the week's, so
+        a row of that label and lock still ``running`` belongs to a run that was killed
+        (``kill -9``, power loss): it is marked ``killed`` here.
         """
         with self._tx(f"recording the start of {command}") as db:
-            if command in _DAY_COMMANDS and day is not None:
-                marks = ", ".join("?" * len(_DAY_COMMANDS))
+            sharing = _LOCKED_COMMANDS.get(command, ())
+            if sharing and day is not None:
+                marks = ", ".join("?" * len(sharing))
                 db.execute(
                     "UPDATE runs SET status = ? WHERE day = ? AND status = ? "
                     f"AND command IN ({marks})",
-                    (RunStatus.KILLED, day, RunStatus.RUNNING, *_DAY_COMMANDS),
+                    (RunStatus.KILLED, day, RunStatus.RUNNING, *sharing),
                 )
             cur = db.execute(
                 "INSERT INTO runs (command, day, started_at, status) VALUES (?, ?, ?, ?)",
