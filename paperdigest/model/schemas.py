@@ -345,29 +345,28 @@ SCHEMAS: dict[str, SchemaSpec] = {
         template="jekyll",
         layout=_gmr_view,
     ),
-    "seven-brief": SchemaSpec(
-        name="seven-brief",
-        model=SevenBrief,
-        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
-        prompt_file="brief.md",
-        style=Style.FORMAL,
-        overview_opening=None,
-        template="digest",
-        layout=_brief_view,
-        brief_of="seven",
-    ),
-    "gmr-brief": SchemaSpec(
-        name="gmr-brief",
-        model=GmrBrief,
-        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
-        prompt_file="brief.md",
-        style=Style.PLAIN,
-        overview_opening=None,
-        template="jekyll",
-        layout=_brief_view,
-        brief_of="gmr",
-    ),
 }
+
+
+def _brief_spec(full: SchemaSpec, model: type[BaseModel]) -> SchemaSpec:
+    """The brief schema of ``full``: its style and layout, one prompt for every brief."""
+    return SchemaSpec(
+        name=f"{full.name}-brief",
+        model=model,
+        labels={"gist": "핵심 한 문장", "detail": "덧붙이는 한 문장"},
+        prompt_file="brief.md",
+        style=full.style,
+        overview_opening=None,
+        template=full.template,
+        layout=_brief_view,
+        brief_of=full.name,
+    )
+
+
+SCHEMAS.update(
+    (brief.name, brief)
+    for brief in (_brief_spec(SCHEMAS["seven"], SevenBrief), _brief_spec(SCHEMAS["gmr"], GmrBrief))
+)
 
 
 class WeeklyOverview(BaseModel):
@@ -404,6 +403,7 @@ PROMPTED: dict[str, SchemaSpec] = {**SCHEMAS, WEEKLY.name: WEEKLY}
 """Every spec with a prompt file, by name: the summary schemas and :data:`WEEKLY`. Their
 prompts are loaded together at start-up and their response formats cached together
 (:func:`paperdigest.model.prompts.load_prompts`)."""
+
 
 DEFAULT_SCHEMA = "seven"
 """The schema when neither ``--schema`` nor ``--template`` picks one: the 7-section digest,
