@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden from this run's digests (then review the diff)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Let the real processes the tests start be interrupted by SIGINT, however the suite
+    itself was started. A job a non-interactive shell starts in the background (``make test
+    &``, nohup, some CI runners) inherits SIGINT ignored, and an ignored signal stays ignored
+    across exec: the Ctrl-C tests' process would then finish its run instead of stopping. A
+    handler, unlike an ignore, is reset to the default in a child at exec."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
