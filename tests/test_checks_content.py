@@ -10,10 +10,12 @@ import pytest
 
 from paperdigest.checks import check_content
 from paperdigest.checks.content import sentence_endings, strip_label
-from paperdigest.model.schemas import SCHEMAS
+from paperdigest.model.schemas import SCHEMAS, SchemaSpec
 
 SEVEN = SCHEMAS["seven"]
 GMR = SCHEMAS["gmr"]
+
+Checked = tuple[dict[str, str | None], list[str]]
 
 # Reference digest 002, paper 2505.04921 (the formal ~습니다 style).
 SEVEN_ANSWER: dict[str, str | None] = {
@@ -77,24 +79,23 @@ GMR_ANSWER: dict[str, str | None] = {
 }
 
 
-def seven(**changes: str | None) -> tuple[dict[str, str | None], list[str]]:
+def _check(spec: SchemaSpec, answer: dict[str, str | None], **changes: str | None) -> Checked:
+    """check_content as the re-ask loop calls it for ``spec``, on ``answer`` with ``changes``."""
     return check_content(
-        SEVEN_ANSWER | changes,
-        SEVEN.labels,
-        SEVEN.nullable,
-        style=SEVEN.style,
-        overview_opening=SEVEN.overview_opening,
+        answer | changes,
+        spec.labels,
+        spec.nullable,
+        style=spec.style,
+        overview_opening=spec.overview_opening,
     )
 
 
-def gmr(**changes: str | None) -> tuple[dict[str, str | None], list[str]]:
-    return check_content(
-        GMR_ANSWER | changes,
-        GMR.labels,
-        GMR.nullable,
-        style=GMR.style,
-        overview_opening=GMR.overview_opening,
-    )
+def seven(**changes: str | None) -> Checked:
+    return _check(SEVEN, SEVEN_ANSWER, **changes)
+
+
+def gmr(**changes: str | None) -> Checked:
+    return _check(GMR, GMR_ANSWER, **changes)
 
 
 def test_reference_answers_pass() -> None:
