@@ -21,9 +21,10 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
@@ -76,6 +77,11 @@ _LOCKED_COMMANDS = {"run": _DAY_COMMANDS, "backfill": _DAY_COMMANDS, "weekly": (
 # Seconds a statement waits for another process's write lock before failing: a parallel run
 # of another day commits one summary at a time, so 30 s is far beyond any real wait.
 _BUSY_TIMEOUT = 30.0
+
+# The records stored as one row each, a column per field (see _put_record), and the fields
+# among theirs that hold lists and dicts, stored as JSON text.
+_Record = TypeVar("_Record", Summary, Overview)
+_JSON_FIELDS = frozenset({"arxiv_ids", "attempts", "content", "unverified"})
 
 _SUMMARY_KEY = "arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
 
@@ -263,25 +269,7 @@ class Store:
     def save_summary(self, s: Summary) -> None:
         """Commit a validated summary (replacing one with the same key)."""
         with self._tx(f"saving the summary of {s.arxiv_id}") as db:
-            db.execute(
-                "INSERT OR REPLACE INTO summaries (arxiv_id, schema, prompt_hash, model, content, "
-                "source_kind, source_tokens, prompt_tokens, completion_tokens, attempts, "
-                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    s.arxiv_id,
-                    s.schema,
-                    s.prompt_hash,
-                    s.model,
-                    json.dumps(s.content, ensure_ascii=False),
-                    s.source_kind,
-                    s.source_tokens,
-                    s.prompt_tokens,
-                    s.completion_tokens,
-                    json.dumps(s.attempts, ensure_ascii=False),
-                    json.dumps(s.unverified, ensure_ascii=False),
-                    _now(),
-                ),
-            )
+            _put_record(db, "summaries", s)
 
     def get_summary(
         self, arxiv_id: str, schema: str, prompt_hash: str, model: str
@@ -308,7 +296,7 @@ class Store:
 
     def _summaries(self, what: str, rows: list[sqlite3.Row]) -> list[Summary]:
         try:
-            return [_summary(r) for r in rows]
+            return [_record(Summary, r) for r in rows]
         except (ValueError, KeyError) as exc:
             raise self._decode(what, ValueError(str(exc))) from exc
 
@@ -599,24 +587,7 @@ class Store:
     def save_overview(self, overview: Overview) -> None:
         """Commit a validated weekly overview (replacing one with the same key)."""
         with self._tx(f"saving the overview of {overview.week}") as db:
-            db.execute(
-                "INSERT OR REPLACE INTO weekly_overviews (week, papers_hash, prompt_hash, "
-                "model, arxiv_ids, content, prompt_tokens, completion_tokens, attempts, "
-                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    overview.week,
-                    overview.papers_hash,
-                    overview.prompt_hash,
-                    overview.model,
-                    json.dumps(overview.arxiv_ids),
-                    json.dumps(overview.content, ensure_ascii=False),
-                    overview.prompt_tokens,
-                    overview.completion_tokens,
-                    json.dumps(overview.attempts, ensure_ascii=False),
-                    json.dumps(overview.unverified, ensure_ascii=False),
-                    _now(),
-                ),
-            )
+            _put_record(db, "weekly_overviews", overview)
 
     def get_overview(
         self, week: str, papers_hash: str, prompt_hash: str, model: str
@@ -633,22 +604,8 @@ class Store:
             "AND prompt_hash = ? AND model = ?",
             (week, papers_hash, prompt_hash, model),
         )
-        if not rows:
-            return None
-        r = rows[0]
         try:
-            return Overview(
-                r["week"],
-                r["papers_hash"],
-                r["prompt_hash"],
-                r["model"],
-                json.loads(r["arxiv_ids"]),
-                json.loads(r["content"]),
-                r["prompt_tokens"],
-                r["completion_tokens"],
-                json.loads(r["attempts"]),
-                json.loads(r["unverified"]),
-            )
+            return _record(Overview, rows[0]) if rows else None
         except ValueError as exc:
             raise self._decode(what, exc) from exc
 
@@ -781,17 +738,29 @@ def _digest(row: sqlite3.Row) -> DigestRecord:
     )
 
 
-def _summary(row: sqlite3.Row) -> Summary:
-    return Summary(
-        arxiv_id=row["arxiv_id"],
-        schema=row["schema"],
-        prompt_hash=row["prompt_hash"],
-        model=row["model"],
-        content=json.loads(row["content"]),
-        source_kind=row["source_kind"],
-        source_tokens=row["source_tokens"],
-        prompt_tokens=row["prompt_tokens"],
-        completion_tokens=row["completion_tokens"],
-        attempts=json.loads(row["attempts"]),
-        unverified=json.loads(row["unverified"]),
+def _put_record(db: sqlite3.Connection, table: str, record: Summary | Overview) -> None:
+    """Insert or replace ``record`` as a row of ``table``, whose columns are the record's
+    fields (lists and dicts as JSON text) and ``created_at``."""
+    row = {
+        name: json.dumps(value, ensure_ascii=False) if name in _JSON_FIELDS else value
+        for name, value in asdict(record).items()
+    }
+    row["created_at"] = _now()
+    db.execute(
+        f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        tuple(row.values()),
+    )
+
+
+def _record(cls: type[_Record], row: sqlite3.Row) -> _Record:
+    """The record a row written by :func:`_put_record` holds.
+
+    Raises:
+        ValueError: a JSON column is not JSON.
+    """
+    return cls(
+        **{
+            f.name: json.loads(row[f.name]) if f.name in _JSON_FIELDS else row[f.name]
+            for f in fields(cls)
+        }
     )
