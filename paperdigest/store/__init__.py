@@ -191,14 +191,6 @@ class Store:
     def _decode(self, what: str, exc: ValueError) -> StoreError:
         return StoreError(str(self.path), f"{what}: a stored row cannot be read ({exc})")
 
-    def schema_version(self) -> int:
-        """The database's schema version (``PRAGMA user_version``).
-
-        Raises:
-            StoreError: SQLite failed.
-        """
-        return int(self._rows("reading the schema version", "PRAGMA user_version")[0][0])
-
     # papers -------------------------------------------------------------
 
     def save_paper(self, paper: Paper) -> None:
