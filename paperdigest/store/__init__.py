@@ -67,12 +67,11 @@ __all__ = [
     "WeeklyPost",
 ]
 
-# Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
+# Commands that write their runs rows holding the lock of their label (flows.runtime.run_lock),
+# in groups that share one: ``run`` and ``backfill`` a day's (flows.runtime.recorded_day),
+# ``weekly`` a week's. ``batch`` holds none. Each command → the commands of its group.
 _DAY_COMMANDS = ("backfill", "run")
-
-# Commands whose runs rows are written under a lock of their label (a day, or a week for
-# ``weekly``: flows.runtime.run_lock), by the commands that share that lock.
-_LOCKED_COMMANDS = {"run": _DAY_COMMANDS, "backfill": _DAY_COMMANDS, "weekly": ("weekly",)}
+_LOCK_SHARERS = {command: group for group in (_DAY_COMMANDS, ("weekly",)) for command in group}
 
 # Seconds a statement waits for another process's write lock before failing: a parallel run
 # of another day commits one summary at a time, so 30 s is far beyond any real wait.
@@ -358,7 +357,7 @@ class Store:
         (``kill -9``, power loss): it is marked ``killed`` here.
         """
         with self._tx(f"recording the start of {command}") as db:
-            sharing = _LOCKED_COMMANDS.get(command, ())
+            sharing = _LOCK_SHARERS.get(command, ())
             if sharing and day is not None:
                 marks = ", ".join("?" * len(sharing))
                 db.execute(
@@ -395,7 +394,7 @@ class Store:
         rows = self._rows(
             what,
             "SELECT id, command, day, status, started_at, stats FROM runs "
-            "WHERE command IN (?, ?) AND day IS NOT NULL "
+            f"WHERE command IN ({', '.join('?' * len(_DAY_COMMANDS))}) AND day IS NOT NULL "
             "AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day, id",
             (*_DAY_COMMANDS, first, first, last, last),
         )
