@@ -24,8 +24,10 @@ __all__ = [
     "MIGRATIONS",
     "Migration",
     "NewerSchema",
+    "create_search_index",
     "migrate",
     "schema_version",
+    "trigram_available",
 ]
 
 # The first release's schema (commit 6e09470), verbatim: do not edit.
@@ -402,8 +404,7 @@ def create_search_index(db: sqlite3.Connection) -> bool:
     """
     if not trigram_available(db):
         return False
-    for statement in _SEARCH_INDEX:
-        db.execute(statement)
+    _statements(*_SEARCH_INDEX)(db)
     return True
 
 
