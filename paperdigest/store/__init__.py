@@ -1,5 +1,6 @@
 """SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
-answers, runs, digests, embeddings.
+answers, runs, digests, embeddings, weekly overviews and posts, Batch API jobs, and the search
+index (:mod:`paperdigest.store.search`).
 
 A summary is committed the moment it is validated, so a crash loses at most the call in
 flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
@@ -342,9 +343,14 @@ class Store:
     def start_run(self, command: str, day: str | None) -> int:
         """Record a run's start; returns its id.
 
-        ``run`` and ``backfill`` call it holding the day's lock, and ``weekly`` the week's, so
-        a row of that label and lock still ``running`` belongs to a run that was killed
-        (``kill -9``, power loss): it is marked ``killed`` here.
+        ``day`` is the run's label, stored in ``runs.day``: a day ``YYYY-MM-DD`` (``run``,
+        ``backfill``), a week ``2025-W46`` (``weekly``), a batch's days or results file
+        (``batch``); None for none. ``run`` and ``backfill`` call it holding the day's lock,
+        and ``weekly`` the week's, so a row of that label and lock still ``running`` belongs
+        to a run that was killed (``kill -9``, power loss): it is marked ``killed`` here.
+
+        Raises:
+            StoreError: SQLite failed.
         """
         with self._tx(f"recording the start of {command}") as db:
             sharing = _LOCK_SHARERS.get(command, ())

@@ -397,7 +397,8 @@ def trigram_available(db: sqlite3.Connection) -> bool:
 def create_search_index(db: sqlite3.Connection) -> bool:
     """Create and fill the FTS5 index (:data:`_SEARCH_INDEX`) when this SQLite can, inside
     the caller's transaction; schema 5 and above. Also run when a database migrated by an
-    older SQLite meets a newer one (see :meth:`~paperdigest.store.Store.search`).
+    SQLite without the trigram tokenizer meets one with it
+    (:meth:`~paperdigest.store.Store.search_indexed`).
 
     Returns:
         False when SQLite lacks the trigram tokenizer (nothing is created).
