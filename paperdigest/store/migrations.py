@@ -281,7 +281,11 @@ SELECT arxiv_id FROM papers UNION SELECT arxiv_id FROM summaries ORDER BY 1""",
 # is read from ``search_text``, not stored a second time. An external-content index must be
 # given a document's old text to remove it, so every change to ``papers`` or ``summaries``
 # removes the document's text as the view shows it before the change (BEFORE triggers) and
-# adds it as the view shows it after (AFTER triggers); SQLite runs both per row.
+# adds it as the view shows it after (AFTER triggers); SQLite runs both per row. The store's
+# INSERT OR REPLACE fires no DELETE trigger (recursive triggers are off), so it is the BEFORE
+# INSERT trigger that removes the replaced row's text. The AFTER INSERT and UPDATE triggers
+# make the document themselves (_NEW_DOC): SQLite fires an event's triggers newest first, so
+# they run before schema 5's search_docs_of_* triggers.
 _REMOVE = """INSERT INTO search_index (search_index, rowid, title, abstract, summary)
     SELECT 'delete', doc, title, abstract, summary FROM search_text WHERE arxiv_id IN ({ids});"""
 _ADD = """INSERT INTO search_index (rowid, title, abstract, summary)
