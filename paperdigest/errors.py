@@ -25,8 +25,8 @@ one-line message and an exit code::
     │   │                             refused and left untouched                    exit 1
     │   └── ForeignDatabase           an SQLite file of another program (.tables);
     │                                 refused and left untouched                    exit 1
-    ├── LockTimeout                   another run of the same day held the lock past
-    │                                 the wait limit (.path, .seconds)              exit 1
+    ├── LockTimeout                   another run of the same day (or week) held the
+    │                                 lock past the wait limit (.path, .seconds)    exit 1
     └── BatchError                    a Batch API job failed or expired (.batch_id) exit 1
 
 Messages never contain the API key: :func:`redact` is applied to every text
@@ -242,7 +242,8 @@ class ForeignDatabase(StoreError):
 
 
 class LockTimeout(PaperdigestError):
-    """Another run of the same day held its lock longer than the wait limit."""
+    """Another run of the same day (or, for ``weekly``, week) held its lock longer than the
+    wait limit (``.seconds``); ``.path`` is the lock file."""
 
     def __init__(self, path: str, seconds: float) -> None:
         self.path = path

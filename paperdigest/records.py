@@ -1,5 +1,6 @@
-"""The records the pipeline hands between layers and the store keeps: summaries, rejected
-batch answers, text keys, digests and the papers they list, runs and their counts.
+"""The records the pipeline hands between layers and the store keeps: summaries, weekly
+overviews, rejected batch answers, text keys, digests and the papers they list (with their
+relevance), runs and their counts, weekly posts.
 
 Plain dataclasses only: this module imports no model, network or check code, so that
 every layer (the model side that writes summaries, the store, the ``list``/``stats`` views)

@@ -1,5 +1,6 @@
 """SQLite store (stdlib ``sqlite3``, WAL): papers, extracted texts, summaries, rejected batch
-answers, runs, digests, embeddings.
+answers, runs, digests, embeddings, weekly overviews and posts, Batch API jobs, and the search
+index (:mod:`paperdigest.store.search`).
 
 A summary is committed the moment it is validated, so a crash loses at most the call in
 flight. Summaries are keyed by (arXiv id, schema, prompt hash, model): a rerun with the
@@ -21,9 +22,10 @@ import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from paperdigest.errors import ForeignDatabase, NewerDatabase, StoreError
 from paperdigest.papers import Paper, SourceText
@@ -52,30 +54,24 @@ from paperdigest.store.migrations import (
 )
 from paperdigest.store.search import IndexSize, SearchHit
 
-__all__ = [
-    "DigestRecord",
-    "IndexSize",
-    "Listing",
-    "Overview",
-    "RunRecord",
-    "RunStats",
-    "SearchHit",
-    "Store",
-    "Summary",
-    "TextKey",
-    "WeeklyPost",
-]
+# RunStats, Summary and TextKey live in paperdigest.records; named here because
+# flows/ingest.py, tests and benchmarks still import them from the store.
+__all__ = ["IndexSize", "RunStats", "SearchHit", "Store", "Summary", "TextKey"]
 
-# Commands whose runs rows are written under a day's lock (flows.runtime.recorded_day).
+# Commands that write their runs rows holding the lock of their label (flows.runtime.run_lock),
+# in groups that share one: ``run`` and ``backfill`` a day's (flows.runtime.recorded_day),
+# ``weekly`` a week's. ``batch`` holds none. Each command → the commands of its group.
 _DAY_COMMANDS = ("backfill", "run")
-
-# Commands whose runs rows are written under a lock of their label (a day, or a week for
-# ``weekly``: flows.runtime.run_lock), by the commands that share that lock.
-_LOCKED_COMMANDS = {"run": _DAY_COMMANDS, "backfill": _DAY_COMMANDS, "weekly": ("weekly",)}
+_LOCK_SHARERS = {command: group for group in (_DAY_COMMANDS, ("weekly",)) for command in group}
 
 # Seconds a statement waits for another process's write lock before failing: a parallel run
 # of another day commits one summary at a time, so 30 s is far beyond any real wait.
 _BUSY_TIMEOUT = 30.0
+
+# The records stored as one row each, a column per field (see _put_record), and the fields
+# among theirs that hold lists and dicts, stored as JSON text.
+_Record = TypeVar("_Record", Summary, Overview)
+_JSON_FIELDS = frozenset({"arxiv_ids", "attempts", "content", "unverified"})
 
 _SUMMARY_KEY = "arxiv_id = ? AND schema = ? AND prompt_hash = ? AND model = ?"
 
@@ -185,14 +181,6 @@ class Store:
     def _decode(self, what: str, exc: ValueError) -> StoreError:
         return StoreError(str(self.path), f"{what}: a stored row cannot be read ({exc})")
 
-    def schema_version(self) -> int:
-        """The database's schema version (``PRAGMA user_version``).
-
-        Raises:
-            StoreError: SQLite failed.
-        """
-        return int(self._rows("reading the schema version", "PRAGMA user_version")[0][0])
-
     # papers -------------------------------------------------------------
 
     def save_paper(self, paper: Paper) -> None:
@@ -263,25 +251,7 @@ class Store:
     def save_summary(self, s: Summary) -> None:
         """Commit a validated summary (replacing one with the same key)."""
         with self._tx(f"saving the summary of {s.arxiv_id}") as db:
-            db.execute(
-                "INSERT OR REPLACE INTO summaries (arxiv_id, schema, prompt_hash, model, content, "
-                "source_kind, source_tokens, prompt_tokens, completion_tokens, attempts, "
-                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    s.arxiv_id,
-                    s.schema,
-                    s.prompt_hash,
-                    s.model,
-                    json.dumps(s.content, ensure_ascii=False),
-                    s.source_kind,
-                    s.source_tokens,
-                    s.prompt_tokens,
-                    s.completion_tokens,
-                    json.dumps(s.attempts, ensure_ascii=False),
-                    json.dumps(s.unverified, ensure_ascii=False),
-                    _now(),
-                ),
-            )
+            _put_record(db, "summaries", s)
 
     def get_summary(
         self, arxiv_id: str, schema: str, prompt_hash: str, model: str
@@ -308,7 +278,7 @@ class Store:
 
     def _summaries(self, what: str, rows: list[sqlite3.Row]) -> list[Summary]:
         try:
-            return [_summary(r) for r in rows]
+            return [_record(Summary, r) for r in rows]
         except (ValueError, KeyError) as exc:
             raise self._decode(what, ValueError(str(exc))) from exc
 
@@ -373,12 +343,17 @@ class Store:
     def start_run(self, command: str, day: str | None) -> int:
         """Record a run's start; returns its id.
 
-        ``run`` and ``backfill`` call it holding the day's lock, and ``weekly`` the week's, so
-        a row of that label and lock still ``running`` belongs to a run that was killed
-        (``kill -9``, power loss): it is marked ``killed`` here.
+        ``day`` is the run's label, stored in ``runs.day``: a day ``YYYY-MM-DD`` (``run``,
+        ``backfill``), a week ``2025-W46`` (``weekly``), a batch's days or results file
+        (``batch``); None for none. ``run`` and ``backfill`` call it holding the day's lock,
+        and ``weekly`` the week's, so a row of that label and lock still ``running`` belongs
+        to a run that was killed (``kill -9``, power loss): it is marked ``killed`` here.
+
+        Raises:
+            StoreError: SQLite failed.
         """
         with self._tx(f"recording the start of {command}") as db:
-            sharing = _LOCKED_COMMANDS.get(command, ())
+            sharing = _LOCK_SHARERS.get(command, ())
             if sharing and day is not None:
                 marks = ", ".join("?" * len(sharing))
                 db.execute(
@@ -415,7 +390,7 @@ class Store:
         rows = self._rows(
             what,
             "SELECT id, command, day, status, started_at, stats FROM runs "
-            "WHERE command IN (?, ?) AND day IS NOT NULL "
+            f"WHERE command IN ({', '.join('?' * len(_DAY_COMMANDS))}) AND day IS NOT NULL "
             "AND (? IS NULL OR day >= ?) AND (? IS NULL OR day <= ?) ORDER BY day, id",
             (*_DAY_COMMANDS, first, first, last, last),
         )
@@ -599,24 +574,7 @@ class Store:
     def save_overview(self, overview: Overview) -> None:
         """Commit a validated weekly overview (replacing one with the same key)."""
         with self._tx(f"saving the overview of {overview.week}") as db:
-            db.execute(
-                "INSERT OR REPLACE INTO weekly_overviews (week, papers_hash, prompt_hash, "
-                "model, arxiv_ids, content, prompt_tokens, completion_tokens, attempts, "
-                "unverified, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    overview.week,
-                    overview.papers_hash,
-                    overview.prompt_hash,
-                    overview.model,
-                    json.dumps(overview.arxiv_ids),
-                    json.dumps(overview.content, ensure_ascii=False),
-                    overview.prompt_tokens,
-                    overview.completion_tokens,
-                    json.dumps(overview.attempts, ensure_ascii=False),
-                    json.dumps(overview.unverified, ensure_ascii=False),
-                    _now(),
-                ),
-            )
+            _put_record(db, "weekly_overviews", overview)
 
     def get_overview(
         self, week: str, papers_hash: str, prompt_hash: str, model: str
@@ -633,22 +591,8 @@ class Store:
             "AND prompt_hash = ? AND model = ?",
             (week, papers_hash, prompt_hash, model),
         )
-        if not rows:
-            return None
-        r = rows[0]
         try:
-            return Overview(
-                r["week"],
-                r["papers_hash"],
-                r["prompt_hash"],
-                r["model"],
-                json.loads(r["arxiv_ids"]),
-                json.loads(r["content"]),
-                r["prompt_tokens"],
-                r["completion_tokens"],
-                json.loads(r["attempts"]),
-                json.loads(r["unverified"]),
-            )
+            return _record(Overview, rows[0]) if rows else None
         except ValueError as exc:
             raise self._decode(what, exc) from exc
 
@@ -781,17 +725,29 @@ def _digest(row: sqlite3.Row) -> DigestRecord:
     )
 
 
-def _summary(row: sqlite3.Row) -> Summary:
-    return Summary(
-        arxiv_id=row["arxiv_id"],
-        schema=row["schema"],
-        prompt_hash=row["prompt_hash"],
-        model=row["model"],
-        content=json.loads(row["content"]),
-        source_kind=row["source_kind"],
-        source_tokens=row["source_tokens"],
-        prompt_tokens=row["prompt_tokens"],
-        completion_tokens=row["completion_tokens"],
-        attempts=json.loads(row["attempts"]),
-        unverified=json.loads(row["unverified"]),
+def _put_record(db: sqlite3.Connection, table: str, record: Summary | Overview) -> None:
+    """Insert or replace ``record`` as a row of ``table``, whose columns are the record's
+    fields (lists and dicts as JSON text) and ``created_at``."""
+    row = {
+        name: json.dumps(value, ensure_ascii=False) if name in _JSON_FIELDS else value
+        for name, value in asdict(record).items()
+    }
+    row["created_at"] = _now()
+    db.execute(
+        f"INSERT OR REPLACE INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+        tuple(row.values()),
+    )
+
+
+def _record(cls: type[_Record], row: sqlite3.Row) -> _Record:
+    """The record a row written by :func:`_put_record` holds.
+
+    Raises:
+        ValueError: a JSON column is not JSON.
+    """
+    return cls(
+        **{
+            f.name: json.loads(row[f.name]) if f.name in _JSON_FIELDS else row[f.name]
+            for f in fields(cls)
+        }
     )

@@ -24,8 +24,10 @@ __all__ = [
     "MIGRATIONS",
     "Migration",
     "NewerSchema",
+    "create_search_index",
     "migrate",
     "schema_version",
+    "trigram_available",
 ]
 
 # The first release's schema (commit 6e09470), verbatim: do not edit.
@@ -279,7 +281,11 @@ SELECT arxiv_id FROM papers UNION SELECT arxiv_id FROM summaries ORDER BY 1""",
 # is read from ``search_text``, not stored a second time. An external-content index must be
 # given a document's old text to remove it, so every change to ``papers`` or ``summaries``
 # removes the document's text as the view shows it before the change (BEFORE triggers) and
-# adds it as the view shows it after (AFTER triggers); SQLite runs both per row.
+# adds it as the view shows it after (AFTER triggers); SQLite runs both per row. The store's
+# INSERT OR REPLACE fires no DELETE trigger (recursive triggers are off), so it is the BEFORE
+# INSERT trigger that removes the replaced row's text. The AFTER INSERT and UPDATE triggers
+# make the document themselves (_NEW_DOC): SQLite fires an event's triggers newest first, so
+# they run before schema 5's search_docs_of_* triggers.
 _REMOVE = """INSERT INTO search_index (search_index, rowid, title, abstract, summary)
     SELECT 'delete', doc, title, abstract, summary FROM search_text WHERE arxiv_id IN ({ids});"""
 _ADD = """INSERT INTO search_index (rowid, title, abstract, summary)
@@ -395,15 +401,15 @@ def trigram_available(db: sqlite3.Connection) -> bool:
 def create_search_index(db: sqlite3.Connection) -> bool:
     """Create and fill the FTS5 index (:data:`_SEARCH_INDEX`) when this SQLite can, inside
     the caller's transaction; schema 5 and above. Also run when a database migrated by an
-    older SQLite meets a newer one (see :meth:`~paperdigest.store.Store.search`).
+    SQLite without the trigram tokenizer meets one with it
+    (:meth:`~paperdigest.store.Store.search_indexed`).
 
     Returns:
         False when SQLite lacks the trigram tokenizer (nothing is created).
     """
     if not trigram_available(db):
         return False
-    for statement in _SEARCH_INDEX:
-        db.execute(statement)
+    _statements(*_SEARCH_INDEX)(db)
     return True
 
 

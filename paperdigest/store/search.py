@@ -56,15 +56,14 @@ _IN_RANGE = """(?1 IS NULL OR {doc} IN (
     JOIN digest_papers p ON p.arxiv_id = d.arxiv_id JOIN digests g ON g.path = p.path
     WHERE (?2 IS NULL OR g.day >= ?2) AND (?3 IS NULL OR g.day <= ?3)))"""
 
-# A hit's details: its arXiv id, stored title and listed days in the range, ascending.
-_DETAILS = """SELECT d.doc, d.arxiv_id,
-    (SELECT json_extract(p.data, '$.title') FROM papers p
-        WHERE p.arxiv_id = d.arxiv_id AND json_valid(p.data)) AS title,
+# A hit's details: its arXiv id, stored title and listed days in the range, ascending. (SQLite
+# flattens the view: of its columns only the title is read.)
+_DETAILS = """SELECT d.doc, d.arxiv_id, d.title,
     (SELECT group_concat(day, ' ') FROM (
         SELECT DISTINCT g.day FROM digest_papers p JOIN digests g ON g.path = p.path
         WHERE p.arxiv_id = d.arxiv_id AND (?2 IS NULL OR g.day >= ?2)
             AND (?3 IS NULL OR g.day <= ?3) ORDER BY g.day)) AS days
-FROM search_docs d WHERE d.doc IN ({docs})"""
+FROM search_text d WHERE d.doc IN ({docs})"""
 
 
 @dataclass(frozen=True)
