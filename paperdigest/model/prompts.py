@@ -50,10 +50,10 @@ class Prompt:
     prompt_hash: str
 
 
-def _format_key(model: type[BaseModel]) -> str:
+def _format_key(model: type[BaseModel], openai_version: str) -> str:
     """What a response format is a function of: the model's name and pydantic JSON schema,
     and the openai version that makes the schema strict."""
-    basis = [model.__name__, model.model_json_schema(), version("openai")]
+    basis = [model.__name__, model.model_json_schema(), openai_version]
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
@@ -70,7 +70,9 @@ def response_formats(cache: Path | None = None) -> dict[str, dict[str, Any]]:
     Returns:
         The response format by schema name.
     """
-    keys = {name: _format_key(spec.model) for name, spec in PROMPTED.items()}
+    # Read once, not per spec: each lookup scans the installed distributions (~0.5 ms).
+    openai_version = version("openai")
+    keys = {name: _format_key(spec.model, openai_version) for name, spec in PROMPTED.items()}
     stored: dict[str, Any] = {}
     if cache is not None:
         try:
