@@ -21,7 +21,7 @@ from paperdigest.records import Overview
 from paperdigest.text import plain_line
 from paperdigest.weeks import IsoWeek
 
-if TYPE_CHECKING:  # the re-ask loop loads openai: only when an overview is asked for
+if TYPE_CHECKING:  # the re-ask loop is imported only when an overview is asked for
     from paperdigest.model.reask import Summarizer
 
 __all__ = ["WeekPaper", "overview_messages", "overview_source", "papers_hash", "write_overview"]
