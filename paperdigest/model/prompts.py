@@ -1,5 +1,5 @@
 """Prompt files → system prompt, response format and prompt hash; the conversation's first
-messages for one paper (a week's are :func:`paperdigest.model.overview.overview_messages`)."""
+messages for one paper (a week's are written in :mod:`paperdigest.model.overview`)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ __all__ = [
     "build_messages",
     "defuse_tags",
     "load_prompts",
-    "make_prompt",
     "response_formats",
 ]
 
@@ -117,10 +116,10 @@ def load_prompts(
             that its data block (``<paper>``, ``<week>``) is data.
     """
     formats = response_formats(formats_cache)
-    return {name: make_prompt(spec, prompts_dir, formats[name]) for name, spec in PROMPTED.items()}
+    return {name: _make_prompt(spec, prompts_dir, formats[name]) for name, spec in PROMPTED.items()}
 
 
-def make_prompt(
+def _make_prompt(
     spec: SchemaSpec, prompts_dir: Path | Traversable, response_format: dict[str, Any]
 ) -> Prompt:
     """The :class:`Prompt` of ``spec``: its prompt file read and checked, its hash computed.
