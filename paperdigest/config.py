@@ -439,13 +439,10 @@ class Settings(BaseSettings):
         Raises:
             ConfigError: neither ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
         """
-        key = _revealed(self.openai_api_key)
-        if key:
-            return key
-        if self.openai_base_url:
-            return "EMPTY"
-        raise ConfigError(
-            "OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to an OpenAI-compatible server)"
+        return _key_for(
+            (self.openai_api_key,),
+            self.openai_base_url,
+            "OPENAI_API_KEY is not set (or set OPENAI_BASE_URL to an OpenAI-compatible server)",
         )
 
     @property
@@ -467,23 +464,18 @@ class Settings(BaseSettings):
         """The key for the embeddings server.
 
         Returns:
-            ``embedding_api_key``, else the chat client's key (:meth:`api_key`, which gives
-            ``"EMPTY"`` for a self-hosted server), else ``"EMPTY"`` when only
-            ``embedding_base_url`` is set (a self-hosted embeddings server needs no key).
+            ``embedding_api_key``, else ``OPENAI_API_KEY`` (the chat client's), else
+            ``"EMPTY"`` when :meth:`embedding_url` names a server (a self-hosted embeddings
+            server needs no key).
 
         Raises:
             ConfigError: no key and no base URL for embeddings.
         """
-        key = _revealed(self.embedding_api_key)
-        if key:
-            return key
-        if self.openai_api_key is not None or self.openai_base_url:
-            return self.api_key()
-        if self.embedding_base_url:
-            return "EMPTY"
-        raise ConfigError(
+        return _key_for(
+            (self.embedding_api_key, self.openai_api_key),
+            self.embedding_url(),
             "no key for the embedding API: set PAPERDIGEST_EMBEDDING_API_KEY or OPENAI_API_KEY "
-            "(or PAPERDIGEST_EMBEDDING_MODEL=none to rank lexically)"
+            "(or PAPERDIGEST_EMBEDDING_MODEL=none to rank lexically)",
         )
 
     def zotero_key(self) -> str | None:
@@ -515,6 +507,22 @@ def _revealed(secret: SecretStr | None) -> str | None:
         return None
     register_secret(secret.get_secret_value())
     return secret.get_secret_value()
+
+
+def _key_for(secrets: tuple[SecretStr | None, ...], base_url: str | None, missing: str) -> str:
+    """The first set key of ``secrets``; else ``"EMPTY"`` when ``base_url`` names a server
+    (the openai client needs some key, a self-hosted server checks none).
+
+    Raises:
+        ConfigError: no key and no ``base_url``; ``missing`` is the message.
+    """
+    for secret in secrets:
+        key = _revealed(secret)
+        if key:
+            return key
+    if base_url:
+        return "EMPTY"
+    raise ConfigError(missing)
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -1,5 +1,7 @@
-"""The OpenAI client (any OpenAI-compatible server) and the one mapping of its errors to
-the project's errors."""
+"""The OpenAI clients (chat and embeddings, any OpenAI-compatible server) and the one mapping
+of chat and Batch API errors to the project's errors. Embedding errors have verdicts of their
+own (:mod:`paperdigest.model.embeddings`: a 400 or 404 there is a setting to fix, any other
+failure a :class:`~paperdigest.errors.FetchError` of the run, not a paper's)."""
 
 from __future__ import annotations
 

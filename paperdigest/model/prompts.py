@@ -1,5 +1,5 @@
 """Prompt files → system prompt, response format and prompt hash; the conversation's first
-messages for one paper (a week's are :func:`paperdigest.model.overview.overview_messages`)."""
+messages for one paper (a week's are written in :mod:`paperdigest.model.overview`)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,6 @@ __all__ = [
     "build_messages",
     "defuse_tags",
     "load_prompts",
-    "make_prompt",
     "response_formats",
 ]
 
@@ -50,10 +49,10 @@ class Prompt:
     prompt_hash: str
 
 
-def _format_key(model: type[BaseModel]) -> str:
+def _format_key(model: type[BaseModel], openai_version: str) -> str:
     """What a response format is a function of: the model's name and pydantic JSON schema,
     and the openai version that makes the schema strict."""
-    basis = [model.__name__, model.model_json_schema(), version("openai")]
+    basis = [model.__name__, model.model_json_schema(), openai_version]
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
@@ -70,7 +69,9 @@ def response_formats(cache: Path | None = None) -> dict[str, dict[str, Any]]:
     Returns:
         The response format by schema name.
     """
-    keys = {name: _format_key(spec.model) for name, spec in PROMPTED.items()}
+    # Read once, not per spec: each lookup scans the installed distributions (~0.5 ms).
+    openai_version = version("openai")
+    keys = {name: _format_key(spec.model, openai_version) for name, spec in PROMPTED.items()}
     stored: dict[str, Any] = {}
     if cache is not None:
         try:
@@ -115,10 +116,10 @@ def load_prompts(
             that its data block (``<paper>``, ``<week>``) is data.
     """
     formats = response_formats(formats_cache)
-    return {name: make_prompt(spec, prompts_dir, formats[name]) for name, spec in PROMPTED.items()}
+    return {name: _make_prompt(spec, prompts_dir, formats[name]) for name, spec in PROMPTED.items()}
 
 
-def make_prompt(
+def _make_prompt(
     spec: SchemaSpec, prompts_dir: Path | Traversable, response_format: dict[str, Any]
 ) -> Prompt:
     """The :class:`Prompt` of ``spec``: its prompt file read and checked, its hash computed.

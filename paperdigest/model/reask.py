@@ -102,18 +102,24 @@ class Validation:
 
     ``fields`` is the parsed answer (labels stripped, filler nulled), None when it is no
     valid JSON object of the schema; ``problems`` the schema and :mod:`paperdigest.checks`
-    failures, worded for a re-ask; ``unverified`` the answer's quantities not found in the
-    source text, as the answer spells them (computed only when there are no other problems).
+    failures, worded for a re-ask; ``flags`` the answer's quantities not found in the source
+    text, each with the closest source quantity (computed only when there are no other
+    problems).
     """
 
     fields: dict[str, Any] | None
     problems: list[str]
-    unverified: list[str]
+    flags: list[checks.QuantityFlag]
+
+    @property
+    def unverified(self) -> list[str]:
+        """The flagged quantities as the answer spells them (``"+3%"``)."""
+        return [f.quantity for f in self.flags]
 
     @property
     def good(self) -> bool:
         """Whether the answer can be stored as it is: parsed, no problem, every quantity found."""
-        return self.fields is not None and not self.problems and not self.unverified
+        return self.fields is not None and not self.problems and not self.flags
 
 
 def validate_answer(
@@ -141,10 +147,10 @@ def validate_answer(
     parsed, problems = Summarizer._validate(spec, content, finish_reason)
     if parsed is not None and figure_numbers is not None:
         problems += _key_figure_problems(spec, parsed, figure_numbers)
-    unverified: list[str] = []
+    flags: list[checks.QuantityFlag] = []
     if parsed is not None and not problems:
-        unverified = checks.unverified_quantities(answer_text(parsed), source_blob)
-    return Validation(parsed, problems, unverified)
+        flags = checks.quantity_flags(answer_text(parsed), source_blob)
+    return Validation(parsed, problems, flags)
 
 
 def answer_text(fields: dict[str, Any]) -> str:
@@ -320,9 +326,8 @@ class Summarizer:
                 soft = (result.fields, result.unverified)
                 # The closest source quantity of each is kept with the attempt, for `show`;
                 # a unit slip (1.6억 for "1.6 billion") is named in the re-ask.
-                flags = checks.quantity_flags(answer_text(result.fields), question.source_blob)
-                record["closest"] = {f.quantity: f.closest for f in flags}
-                problems = [checks.quantities_problem(flags)]
+                record["closest"] = {f.quantity: f.closest for f in result.flags}
+                problems = [checks.quantities_problem(result.flags)]
             last_error = record["error"] = redact("; ".join(problems))
             log.debug("%s attempt %d rejected: %s", subject, attempt, last_error)
             if attempt < max_attempts:

@@ -1,4 +1,5 @@
-"""GET with retries for the Hugging Face API and arxiv.org full texts (httpx2 + tenacity).
+"""GET with retries for the Hugging Face API, arxiv.org full texts and the Zotero Web API
+(httpx2 + tenacity).
 
 Retried, with jittered exponential backoff: connect/read errors and timeouts, 429 and
 5xx (honouring ``Retry-After`` up to ``retry_max_wait_seconds``). Requests to arxiv.org

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,10 @@ class LibraryItem:
         """What describes the reader: the title, a blank line, the abstract."""
         return f"{self.title}\n\n{self.abstract}" if self.abstract else self.title
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """:func:`content_key` of :attr:`text`."""
+        """:func:`content_key` of :attr:`text` (hashed once: a run asks for it several times
+        an item, to keep each text once and to look its embedding up)."""
         return content_key(self.text)
 
 

@@ -9,8 +9,8 @@ LaTeXML rendering) and :mod:`.pdf`, fetching in :mod:`.fulltext`.
   then paragraphs of every part of the paper the digest needs (introduction, method,
   results and their tables, conclusion) within a token budget, in document order.
 * :func:`cap_text` cuts any text to a token budget at a sentence boundary.
-* :func:`is_table_block` / :func:`table_rows`: what a table block is, the one rule that
-  selection and the figure check (:mod:`paperdigest.checks`) share.
+* :func:`is_table_block` / :func:`is_table_row`: what a table block is, the one rule that
+  selection and the quantity check (:mod:`paperdigest.checks.quantities`) share.
 
 Token counts are estimates (:func:`estimate_tokens`): 4 characters a token, because no
 tokenizer is available offline. Budgets are therefore enforced in characters
@@ -59,7 +59,7 @@ _CHARS_PER_TOKEN = 4
 
 CELL_SEPARATOR = " | "
 """Between the cells of a table row in the extracted text (one row a line); a block whose
-lines hold it is a table (see :func:`table_rows`)."""
+lines hold it is a table (see :func:`is_table_row`)."""
 
 CELL_MAX_CHARS = 80
 """The longest cell of a table row, in characters: a line split by :data:`CELL_SEPARATOR`
@@ -259,7 +259,7 @@ def is_table_row(line: str) -> bool:
 def is_table_block(block: str) -> bool:
     """Whether ``block`` (a run of non-blank lines) is a table: two or more rows
     (:func:`is_table_row`). One such line alone is prose with a TeX ``|`` in it. The one
-    rule for selection (tables are taken early) and the figure check (numbers in cells)."""
+    rule for selection (tables are taken early) and the quantity check (numbers in cells)."""
     return sum(is_table_row(line) for line in block.split("\n")) >= 2
 
 
