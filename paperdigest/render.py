@@ -41,6 +41,7 @@ __all__ = [
     "code_links",
     "day_start",
     "digest_filename",
+    "front_matter_date",
     "layouts",
     "model_markdown",
     "render_digest",
@@ -452,6 +453,13 @@ def day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
+def front_matter_date(day: date, tz: tzinfo) -> str:
+    """A ``jekyll`` post's front matter ``date``: :func:`day_start` in Jekyll's form
+    ``YYYY-MM-DD HH:MM:SS +TTTT``, e.g. ``2025-11-07 00:00:00 +0900``; with the offset it
+    is one instant on any build machine, whatever its time zone."""
+    return day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
 def digest_filename(day: date, template: str) -> str:
     """The file name of a day's digest in a template, e.g. ``2025-11-07-hf-daily-papers.md``."""
     return _FILENAMES[template].format(day=day.isoformat())
@@ -471,7 +479,7 @@ def render_digest(
     Args:
         day: the digest's date (the only date in it: reruns give the same bytes).
         tz: the time zone ``day`` is a day of; the ``jekyll`` front matter dates the post
-            at its midnight there (:func:`day_start`), with the offset.
+            at its midnight there, with the offset (:func:`front_matter_date`).
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in rank order; the full summaries' sections come first,
             then the briefs' (``Entry.brief``) under :data:`BRIEFS_HEADING`.
@@ -492,9 +500,7 @@ def render_digest(
         day=day.isoformat(),
         headline=day_headline(day.isoformat()),
         post_title=post_title(day.isoformat()),
-        # Jekyll's front matter form, "YYYY-MM-DD HH:MM:SS +/-TTTT": one instant on any
-        # build machine, whatever its time zone.
-        start=day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
+        start=front_matter_date(day, tz),
         entries=entries,
         full=[e for e in entries if not e.brief],
         briefs=[e for e in entries if e.brief],

@@ -25,7 +25,7 @@ from paperdigest.papers import Paper
 from paperdigest.render import (
     TEMPLATES,
     clipped_description,
-    day_start,
+    front_matter_date,
     layouts,
     section_anchor,
     section_slug,
@@ -152,7 +152,7 @@ def render_weekly(
         # The days, not only the ISO week: few readers count weeks.
         span=f"{WeekDay(week.monday, None).label} ~ {WeekDay(week.sunday, None).label}",
         sunday=week.sunday.isoformat(),
-        start=day_start(week.sunday, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
+        start=front_matter_date(week.sunday, tz),
         entries=entries,
         # Relative file links (digest, docusaurus); the jekyll template links through guard().
         links={e.number: _relative(e.digest, folder) for e in entries},
