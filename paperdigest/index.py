@@ -23,10 +23,18 @@ __all__ = [
     "jekyll_post_guard",
     "jekyll_post_lookup",
     "jekyll_post_url",
+    "relative_link",
     "render_index",
 ]
 
 _TITLE = SITE_TITLE
+
+
+def relative_link(path: Path, folder: Path) -> str:
+    """The link to the file ``path`` from a page in ``folder``: relative, with ``/`` on any
+    system (``2025-11-07.md``, ``../posts/2025-11-07.md``), so that the folder can be
+    served or moved as a whole."""
+    return Path(os.path.relpath(path, folder)).as_posix()
 
 
 def jekyll_post_lookup(name: str, var: str = "digest_post") -> str:
@@ -77,8 +85,7 @@ def _line(item: IndexItem, index_dir: Path, which: str) -> str:
     text = f" — {item.papers}편{which}"
     shown = item.label or item.day
     if item.template != "jekyll":
-        relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
-        return f"- [{shown}](<{relative}>){text}"
+        return f"- [{shown}](<{relative_link(item.path, index_dir)}>){text}"
     # One line of output or none: a post Jekyll did not build leaves no blank line inside the
     # list (which would make it a loose list).
     line = f"- [{shown}]({jekyll_post_url()}){text}\n"
