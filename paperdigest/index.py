@@ -96,7 +96,7 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     """The index of ``items``, newest day first (then by file name).
 
     Args:
-        items: the digests to list.
+        items: the digests and weekly posts to list (a weekly post under its Sunday).
         index_dir: the folder ``index.md`` is written to (links are relative to it).
 
     Returns:

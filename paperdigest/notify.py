@@ -7,8 +7,8 @@ paperdigest has no client of its own per service.
 A notification is a courtesy, never part of the result: a URL that fails to deliver is one
 warning line naming the service (never its URL, whose path and user part carry tokens), and it
 changes neither the digest nor the exit code. A URL apprise cannot parse is a
-:class:`~paperdigest.errors.ConfigError` raised by :meth:`Notifier.from_settings`, which the CLI
-calls before any model call.
+:class:`~paperdigest.errors.ConfigError` raised by :meth:`Notifier.from_settings`, which each
+command's flow (:mod:`paperdigest.flows.commands`) calls before any model call.
 
 apprise is imported only when URLs are configured: loading its ~190 service plugins takes about
 0.3 s, which a run without notifications should not pay.
