@@ -32,7 +32,6 @@ from paperdigest.states import PaperState
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = [
-    "BRIEFS_HEADING",
     "TEMPLATES",
     "Entry",
     "FigureRef",
@@ -409,7 +408,7 @@ _env.filters.update(
 
 # The section of the briefs (papers ranked below --top), after the full summaries, and the
 # line under its heading that tells the reader why these are short.
-BRIEFS_HEADING = "그 밖의 논문"
+_BRIEFS_HEADING = "그 밖의 논문"
 _BRIEFS_NOTE = "초록만 보고 쓴 한두 문장 요약입니다."
 
 
@@ -482,7 +481,7 @@ def render_digest(
             at its midnight there, with the offset (:func:`front_matter_date`).
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in rank order; the full summaries' sections come first,
-            then the briefs' (``Entry.brief``) under :data:`BRIEFS_HEADING`.
+            then the briefs' (``Entry.brief``) under ``그 밖의 논문``.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
             papers filtered out (``filtered``), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, full and brief, in rank order,
@@ -504,7 +503,7 @@ def render_digest(
         entries=entries,
         full=[e for e in entries if not e.brief],
         briefs=[e for e in entries if e.brief],
-        briefs_heading=BRIEFS_HEADING,
+        briefs_heading=_BRIEFS_HEADING,
         briefs_note=_BRIEFS_NOTE,
         omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
         filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],
