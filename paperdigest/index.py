@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperdigest.masthead import SITE_TITLE
+from paperdigest.render import yaml_string
 
 __all__ = [
     "IndexItem",
@@ -26,8 +27,6 @@ __all__ = [
     "relative_link",
     "render_index",
 ]
-
-_TITLE = SITE_TITLE
 
 
 def relative_link(path: Path, folder: Path) -> str:
@@ -107,8 +106,8 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     several = len({i.template for i in items}) > 1
     lines: list[str] = []
     if any(i.template == "jekyll" for i in items):
-        lines += ["---", f'title: "{_TITLE}"', "---", ""]
-    lines += [f"# {_TITLE}", ""]
+        lines += ["---", f"title: {yaml_string(SITE_TITLE)}", "---", ""]
+    lines += [f"# {SITE_TITLE}", ""]
     for item in ordered:
         which = f" ({item.template})" if several else ""
         lines.append(_line(item, index_dir, which))

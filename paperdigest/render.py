@@ -49,6 +49,7 @@ __all__ = [
     "section_slug",
     "split_title",
     "tidy_markdown",
+    "yaml_string",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -284,8 +285,10 @@ def _plain(value: str) -> str:
     return plain_line(str(value))
 
 
-def _yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (JSON string syntax is valid YAML) of ``value``."""
+def yaml_string(value: str) -> str:
+    """``value`` as a front matter value: a YAML double-quoted scalar of one line without
+    control characters, quotes and backslashes escaped (JSON string syntax is valid YAML),
+    e.g. ``"Hugging Face Daily Papers 리뷰"``."""
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
@@ -394,7 +397,7 @@ _env.filters.update(
     text_mdx=_text_mdx,
     text_jekyll=_text_jekyll,
     title_jekyll=_title_jekyll,
-    yaml_str=_yaml_str,
+    yaml_str=yaml_string,
     oneline=_oneline,
     code_span=_code_span,
     md_url=_md_url,
