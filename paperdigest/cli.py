@@ -81,8 +81,11 @@ def _settings(options: Callable[[], dict[str, object]] | None = None) -> Setting
 
 
 @contextmanager
-def _boundary(verbose: bool) -> Iterator[None]:
-    """Our errors become one line and their exit code; anything else exit 1, no traceback."""
+def _boundary(verbose: bool = False, log_json: bool = False) -> Iterator[None]:
+    """A command's body, after its logging is set up (debug lines with ``verbose``, JSON
+    lines with ``log_json``): our errors become one line and their exit code; anything else
+    exit 1, no traceback."""
+    setup_logging(verbose, log_json)
     try:
         yield
     except typer.Exit:
@@ -176,8 +179,7 @@ def run(
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of one day's daily papers list."""
-    setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    with _boundary(verbose, log_json):
         from paperdigest.flows import commands
         from paperdigest.flows.days import day_options
         from paperdigest.flows.filters import filter_overrides
@@ -208,8 +210,7 @@ def resummarize(
     log_json: LogJson = False,
 ) -> None:
     """Summarize one paper afresh and rewrite every digest that lists it."""
-    setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    with _boundary(verbose, log_json):
         from paperdigest.flows.resummarize import resummarize_command
 
         name = schema.value if schema else None
@@ -227,7 +228,6 @@ def show(
     verbose: Verbose = False,
 ) -> None:
     """Print a paper's stored summaries with their provenance."""
-    setup_logging(verbose, False)
     with _boundary(verbose):
         from paperdigest.flows.show import provenance
 
@@ -244,8 +244,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a ta
 @app.command("list")
 def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """One row per stored day: digests, papers, calls, tokens and estimated cost."""
-    setup_logging(False, False)
-    with _boundary(False):
+    with _boundary():
         from paperdigest.flows import report  # only this command needs it
 
         print_out(report.list_printout(_settings(), from_, to), as_json)
@@ -255,8 +254,7 @@ def list_(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
 @app.command()
 def stats(from_: From = None, to: To = None, as_json: AsJson = False) -> None:
     """Totals of the stored days, and papers, text size, re-asks and flagged numbers by source."""
-    setup_logging(False, False)
-    with _boundary(False):
+    with _boundary():
         from paperdigest.flows import report  # only this command needs it
 
         print_out(report.stats_printout(_settings(), from_, to), as_json)
@@ -274,8 +272,7 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Find stored papers whose title, abstract or summaries hold a text, best first."""
-    setup_logging(False, False)
-    with _boundary(False):
+    with _boundary():
         from paperdigest.flows.search import search_printout  # only this command needs it
 
         print_out(search_printout(_settings(), from_, to, query, limit), as_json)
@@ -310,8 +307,7 @@ def backfill(
     log_json: LogJson = False,
 ) -> None:
     """Write the digest of every day in a range; days already complete cost nothing."""
-    setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    with _boundary(verbose, log_json):
         from paperdigest.flows import commands
         from paperdigest.flows.days import day_options
         from paperdigest.flows.filters import filter_overrides
@@ -354,8 +350,7 @@ def weekly(
     log_json: LogJson = False,
 ) -> None:
     """Write a week's post from the stored digests: top papers and an overview of its themes."""
-    setup_logging(verbose, log_json)
-    with _boundary(verbose):
+    with _boundary(verbose, log_json):
         from paperdigest.flows import commands
         from paperdigest.flows.weekly import DEFAULT_TOP, WeekOptions
         from paperdigest.states import RunStatus

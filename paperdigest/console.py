@@ -24,9 +24,7 @@ if TYPE_CHECKING:
     from paperdigest.flows.results import Printout
 
 __all__ = [
-    "json_logs",
     "print_out",
-    "print_tables",
     "progress_bar",
     "say",
     "setup_logging",
@@ -70,11 +68,6 @@ class _Formatter(logging.Formatter):
 _STDERR = {"json": False}
 
 
-def json_logs() -> bool:
-    """Whether stderr carries JSON log lines (``--log-json`` or the log format setting)."""
-    return _STDERR["json"]
-
-
 def setup_logging(verbose: bool, as_json: bool) -> None:
     """Log to stderr: the ``paperdigest`` logger at INFO (DEBUG with ``verbose``), others at
     WARNING; as JSON lines with ``as_json``."""
@@ -106,7 +99,7 @@ def say(message: str, level: int) -> None:
     log.log(level, "%s", message, extra={NOTICE: True})
 
 
-def print_tables(*tables: object) -> None:
+def _print_tables(*tables: object) -> None:
     """Print rich tables to stdout."""
     from rich.console import Console
 
@@ -125,7 +118,7 @@ def print_out(out: Printout, as_json: bool) -> None:
     if as_json:
         print(out.json)
     elif out.tables:
-        print_tables(*out.tables)
+        _print_tables(*out.tables)
 
 
 class _Bar:
@@ -155,7 +148,7 @@ def progress_bar() -> Iterator[_Bar]:
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with RichProgress(
-        *columns, TimeElapsedColumn(), console=Console(stderr=True), disable=json_logs()
+        *columns, TimeElapsedColumn(), console=Console(stderr=True), disable=_STDERR["json"]
     ) as progress:
         # While the bar is live on a terminal rich swaps sys.stderr for a proxy that prints
         # above the bar; point the log handler at it so log lines do not tear the bar.

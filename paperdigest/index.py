@@ -17,16 +17,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperdigest.masthead import SITE_TITLE
+from paperdigest.render import yaml_string
 
 __all__ = [
     "IndexItem",
     "jekyll_post_guard",
     "jekyll_post_lookup",
     "jekyll_post_url",
+    "relative_link",
     "render_index",
 ]
 
-_TITLE = SITE_TITLE
+
+def relative_link(path: Path, folder: Path) -> str:
+    """The link to the file ``path`` from a page in ``folder``: relative, with ``/`` on any
+    system (``2025-11-07.md``, ``../posts/2025-11-07.md``), so that the folder can be
+    served or moved as a whole."""
+    return Path(os.path.relpath(path, folder)).as_posix()
 
 
 def jekyll_post_lookup(name: str, var: str = "digest_post") -> str:
@@ -77,8 +84,7 @@ def _line(item: IndexItem, index_dir: Path, which: str) -> str:
     text = f" — {item.papers}편{which}"
     shown = item.label or item.day
     if item.template != "jekyll":
-        relative = Path(os.path.relpath(item.path, index_dir)).as_posix()
-        return f"- [{shown}](<{relative}>){text}"
+        return f"- [{shown}](<{relative_link(item.path, index_dir)}>){text}"
     # One line of output or none: a post Jekyll did not build leaves no blank line inside the
     # list (which would make it a loose list).
     line = f"- [{shown}]({jekyll_post_url()}){text}\n"
@@ -89,7 +95,7 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     """The index of ``items``, newest day first (then by file name).
 
     Args:
-        items: the digests to list.
+        items: the digests and weekly posts to list (a weekly post under its Sunday).
         index_dir: the folder ``index.md`` is written to (links are relative to it).
 
     Returns:
@@ -100,8 +106,8 @@ def render_index(items: list[IndexItem], index_dir: Path) -> str:
     several = len({i.template for i in items}) > 1
     lines: list[str] = []
     if any(i.template == "jekyll" for i in items):
-        lines += ["---", f'title: "{_TITLE}"', "---", ""]
-    lines += [f"# {_TITLE}", ""]
+        lines += ["---", f"title: {yaml_string(SITE_TITLE)}", "---", ""]
+    lines += [f"# {SITE_TITLE}", ""]
     for item in ordered:
         which = f" ({item.template})" if several else ""
         lines.append(_line(item, index_dir, which))

@@ -7,8 +7,8 @@ paperdigest has no client of its own per service.
 A notification is a courtesy, never part of the result: a URL that fails to deliver is one
 warning line naming the service (never its URL, whose path and user part carry tokens), and it
 changes neither the digest nor the exit code. A URL apprise cannot parse is a
-:class:`~paperdigest.errors.ConfigError` raised by :meth:`Notifier.from_settings`, which the CLI
-calls before any model call.
+:class:`~paperdigest.errors.ConfigError` raised by :meth:`Notifier.from_settings`, which each
+command's flow (:mod:`paperdigest.flows.commands`) calls before any model call.
 
 apprise is imported only when URLs are configured: loading its ~190 service plugins takes about
 0.3 s, which a run without notifications should not pay.
@@ -40,6 +40,7 @@ __all__ = [
     "WeeklyNote",
     "digest_message",
     "failure_message",
+    "location",
     "range_message",
     "weekly_message",
 ]
@@ -102,6 +103,17 @@ def location(path: Path, site_url: str | None) -> str:
     return str(path)
 
 
+def _bullets(lines: Sequence[str]) -> list[str]:
+    return [f"• {line}" for line in lines]
+
+
+def _left_out(lines: Sequence[str]) -> list[str]:
+    """The block of a message that names the papers a digest left out; none without any."""
+    if not lines:
+        return []
+    return ["", f"다이제스트에서 빠진 논문 {len(lines)}편:", *_bullets(lines)]
+
+
 def digest_message(note: DigestNote) -> tuple[str, str]:
     """(title, body) of the message for one day's digest (exit 0 or 3).
 
@@ -109,12 +121,8 @@ def digest_message(note: DigestNote) -> tuple[str, str]:
     the body lists the TL;DR lines, the location, and on a partial day the papers left out.
     """
     title = f"{day_headline(note.day.isoformat())} ({len(note.lines)}편)"
-    body = [f"• {line}" for line in note.lines]
-    body += ["", f"전체 다이제스트: {note.location}"]
-    if note.left_out:
-        body += ["", f"다이제스트에서 빠진 논문 {len(note.left_out)}편:"]
-        body += [f"• {line}" for line in note.left_out]
-    return title, "\n".join(body)
+    body = [*_bullets(note.lines), "", f"전체 다이제스트: {note.location}"]
+    return title, "\n".join(body + _left_out(note.left_out))
 
 
 def weekly_message(note: WeeklyNote) -> tuple[str, str]:
@@ -122,8 +130,7 @@ def weekly_message(note: WeeklyNote) -> tuple[str, str]:
     ``📰 Hugging Face Weekly Papers – 2025-W46 (N편)`` with N the papers listed; the body
     the papers' lines and the location, and whether the overview is missing."""
     title = f"{week_headline(note.week)} ({len(note.lines)}편)"
-    body = [f"• {line}" for line in note.lines]
-    body += ["", f"주간 리뷰: {note.location}"]
+    body = [*_bullets(note.lines), "", f"주간 리뷰: {note.location}"]
     if note.partial:
         body += ["", "이번 주 개요를 만들지 못했습니다 (paperdigest weekly를 다시 실행하세요)."]
     return title, "\n".join(body)
@@ -136,11 +143,9 @@ def range_message(notes: Sequence[DigestNote]) -> tuple[str, str]:
     span = first if first == last else f"{first} ~ {last}"
     papers = sum(len(n.lines) for n in notes)
     title = f"{day_headline(span)} ({papers}편, {len(notes)}일)"
-    body = [f"• {n.day.isoformat()} ({len(n.lines)}편): {n.location}" for n in notes]
-    left_out = [f"• {n.day.isoformat()} {line}" for n in notes for line in n.left_out]
-    if left_out:
-        body += ["", f"다이제스트에서 빠진 논문 {len(left_out)}편:", *left_out]
-    return title, "\n".join(body)
+    body = _bullets([f"{n.day.isoformat()} ({len(n.lines)}편): {n.location}" for n in notes])
+    left_out = [f"{n.day.isoformat()} {line}" for n in notes for line in n.left_out]
+    return title, "\n".join(body + _left_out(left_out))
 
 
 def failure_message(what: str, message: str) -> tuple[str, str]:

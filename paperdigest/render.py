@@ -32,7 +32,6 @@ from paperdigest.states import PaperState
 from paperdigest.text import collapse_space, drop_controls, plain_line
 
 __all__ = [
-    "BRIEFS_HEADING",
     "TEMPLATES",
     "Entry",
     "FigureRef",
@@ -41,6 +40,7 @@ __all__ = [
     "code_links",
     "day_start",
     "digest_filename",
+    "front_matter_date",
     "layouts",
     "model_markdown",
     "render_digest",
@@ -49,6 +49,7 @@ __all__ = [
     "section_slug",
     "split_title",
     "tidy_markdown",
+    "yaml_string",
 ]
 
 TEMPLATES = ("digest", "jekyll", "docusaurus")
@@ -284,8 +285,10 @@ def _plain(value: str) -> str:
     return plain_line(str(value))
 
 
-def _yaml_str(value: str) -> str:
-    """A YAML double-quoted scalar (JSON string syntax is valid YAML) of ``value``."""
+def yaml_string(value: str) -> str:
+    """``value`` as a front matter value: a YAML double-quoted scalar of one line without
+    control characters, quotes and backslashes escaped (JSON string syntax is valid YAML),
+    e.g. ``"Hugging Face Daily Papers 리뷰"``."""
     return json.dumps(_plain(value), ensure_ascii=False)
 
 
@@ -394,7 +397,7 @@ _env.filters.update(
     text_mdx=_text_mdx,
     text_jekyll=_text_jekyll,
     title_jekyll=_title_jekyll,
-    yaml_str=_yaml_str,
+    yaml_str=yaml_string,
     oneline=_oneline,
     code_span=_code_span,
     md_url=_md_url,
@@ -408,7 +411,7 @@ _env.filters.update(
 
 # The section of the briefs (papers ranked below --top), after the full summaries, and the
 # line under its heading that tells the reader why these are short.
-BRIEFS_HEADING = "그 밖의 논문"
+_BRIEFS_HEADING = "그 밖의 논문"
 _BRIEFS_NOTE = "초록만 보고 쓴 한두 문장 요약입니다."
 
 
@@ -452,6 +455,13 @@ def day_start(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
 
+def front_matter_date(day: date, tz: tzinfo) -> str:
+    """A ``jekyll`` post's front matter ``date``: :func:`day_start` in Jekyll's form
+    ``YYYY-MM-DD HH:MM:SS +TTTT``, e.g. ``2025-11-07 00:00:00 +0900``; with the offset it
+    is one instant on any build machine, whatever its time zone."""
+    return day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z")
+
+
 def digest_filename(day: date, template: str) -> str:
     """The file name of a day's digest in a template, e.g. ``2025-11-07-hf-daily-papers.md``."""
     return _FILENAMES[template].format(day=day.isoformat())
@@ -471,10 +481,10 @@ def render_digest(
     Args:
         day: the digest's date (the only date in it: reruns give the same bytes).
         tz: the time zone ``day`` is a day of; the ``jekyll`` front matter dates the post
-            at its midnight there (:func:`day_start`), with the offset.
+            at its midnight there, with the offset (:func:`front_matter_date`).
         template: one of :data:`TEMPLATES`.
         entries: summarized papers in rank order; the full summaries' sections come first,
-            then the briefs' (``Entry.brief``) under :data:`BRIEFS_HEADING`.
+            then the briefs' (``Entry.brief``) under ``그 밖의 논문``.
         omitted: papers not summarized (failed, skipped, not done), listed at the end, and
             papers filtered out (``filtered``), named in the digest's last line.
         tldr: open with the TL;DR block (one line per entry, full and brief, in rank order,
@@ -492,13 +502,11 @@ def render_digest(
         day=day.isoformat(),
         headline=day_headline(day.isoformat()),
         post_title=post_title(day.isoformat()),
-        # Jekyll's front matter form, "YYYY-MM-DD HH:MM:SS +/-TTTT": one instant on any
-        # build machine, whatever its time zone.
-        start=day_start(day, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
+        start=front_matter_date(day, tz),
         entries=entries,
         full=[e for e in entries if not e.brief],
         briefs=[e for e in entries if e.brief],
-        briefs_heading=BRIEFS_HEADING,
+        briefs_heading=_BRIEFS_HEADING,
         briefs_note=_BRIEFS_NOTE,
         omitted=[o for o in omitted or [] if o.state is not PaperState.FILTERED],
         filtered=[o for o in omitted or [] if o.state is PaperState.FILTERED],

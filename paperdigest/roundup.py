@@ -13,19 +13,23 @@ Liquid as a literal.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from pathlib import Path
 
-from paperdigest.index import jekyll_post_guard, jekyll_post_lookup, jekyll_post_url
+from paperdigest.index import (
+    jekyll_post_guard,
+    jekyll_post_lookup,
+    jekyll_post_url,
+    relative_link,
+)
 from paperdigest.masthead import week_headline, week_post_title
 from paperdigest.papers import Paper
 from paperdigest.render import (
     TEMPLATES,
     clipped_description,
-    day_start,
+    front_matter_date,
     layouts,
     section_anchor,
     section_slug,
@@ -99,10 +103,6 @@ _env.filters = {**_env.filters, "liquid_safe": _liquid_safe}  # the overlay's ow
 _env.globals = {**_env.globals, "guard": jekyll_post_guard, "post_url": jekyll_post_url}
 
 
-def _relative(path: Path, folder: Path) -> str:
-    return Path(os.path.relpath(path, folder)).as_posix()
-
-
 def _post_var(digest: Path) -> str:
     """The Liquid variable that holds a daily digest's built post (``jekyll``):
     ``post_2025_11_07_hf_daily_papers``."""
@@ -152,13 +152,13 @@ def render_weekly(
         # The days, not only the ISO week: few readers count weeks.
         span=f"{WeekDay(week.monday, None).label} ~ {WeekDay(week.sunday, None).label}",
         sunday=week.sunday.isoformat(),
-        start=day_start(week.sunday, tz).strftime("%Y-%m-%d %H:%M:%S %z"),
+        start=front_matter_date(week.sunday, tz),
         entries=entries,
         # Relative file links (digest, docusaurus); the jekyll template links through guard().
-        links={e.number: _relative(e.digest, folder) for e in entries},
+        links={e.number: relative_link(e.digest, folder) for e in entries},
         sections={e.number: _section(template, e.paper.arxiv_id) for e in entries},
         days=days,
-        day_links={d.day: _relative(d.digest, folder) for d in days if d.digest},
+        day_links={d.day: relative_link(d.digest, folder) for d in days if d.digest},
         # jekyll: each daily post looked up once, at the top; the links test the variables.
         lookups="".join(
             jekyll_post_lookup(d.digest.name, _post_var(d.digest)) for d in days if d.digest
