@@ -16,12 +16,13 @@ from typing import TYPE_CHECKING
 import filelock
 
 from paperdigest.files import write_if_changed
+from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
 from paperdigest.masthead import week_post_title
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.notify import location
-from paperdigest.records import DigestRecord, WeeklyPost
+from paperdigest.records import DigestRecord, Listing, WeeklyPost
 
 if TYPE_CHECKING:
     from paperdigest.feed import FeedItem, WeekFeedItem
@@ -71,12 +72,15 @@ def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[
 
 
 def _feed_items(
-    rt: Runtime, records: list[DigestRecord], posts: list[WeeklyPost]
+    rt: Runtime,
+    records: list[DigestRecord],
+    listings: dict[str, list[Listing]],
+    posts: list[WeeklyPost],
 ) -> list[FeedItem | WeekFeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
     on two days is the later day's (a brief is an entry too, under its digest's schema, so
     that the paper's full summary, when ``resummarize --full`` writes it, replaces it); then
-    the weekly posts of those days."""
+    the weekly posts of those days. ``listings``: each digest's papers by path."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
     newest = max(
@@ -88,17 +92,12 @@ def _feed_items(
         day = date.fromisoformat(record.day)
         if day < first:
             continue
-        for listing in rt.store.digest_papers(record.path):
-            aid = listing.arxiv_id
-            paper = rt.store.get_paper(aid)
-            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
-            summary = rt.store.get_summary(aid, schema, prompt_hash, record.model)
-            if not listing.state.summarized or paper is None or summary is None:
-                continue
-            view = SCHEMAS[schema].view(summary.content)
-            items.pop((aid, record.schema), None)  # re-inserted in the later day's order
-            items[(aid, record.schema)] = FeedItem(
-                aid, record.schema, paper.title, day, summary_html(view)
+        for paper, summary in shown_papers(rt.store, record, listings[record.path]):
+            key = (paper.arxiv_id, record.schema)
+            view = SCHEMAS[summary.schema].view(summary.content)
+            items.pop(key, None)  # re-inserted in the later day's order
+            items[key] = FeedItem(
+                paper.arxiv_id, record.schema, paper.title, day, summary_html(view)
             )
     return [*items.values(), *_week_feed_items(rt, posts, first)]
 
@@ -136,13 +135,15 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
     settings = rt.settings
     records = _listed(rt)
     posts = _weekly_listed(rt)
+    # Read once: the index counts each digest's papers and the feed shows them.
+    listings = {r.path: rt.store.digest_papers(r.path) for r in records}
     written: list[Path] = []
     index = [
         IndexItem(
             r.day,
             Path(r.path),
             r.template,
-            sum(1 for listing in rt.store.digest_papers(r.path) if listing.state.summarized),
+            sum(1 for listing in listings[r.path] if listing.state.summarized),
         )
         for r in records
     ]
@@ -155,7 +156,7 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
     if settings.feed_days > 0 and (records or posts):
         from paperdigest.feed import render_feed
 
-        items = _feed_items(rt, records, posts)
+        items = _feed_items(rt, records, listings, posts)
         if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from paperdigest.errors import BudgetExceeded, InputError, OverviewError
 from paperdigest.files import write_if_changed
 from paperdigest.flows.days import RankOptions
+from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.filters import ranked
 from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
 from paperdigest.flows.site import site_files_present, write_site_files
@@ -160,19 +161,12 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
         if record is None:
             days.append(WeekDay(day, None))
             continue
-        shown = 0
-        for listing in store.digest_papers(record.path):
-            aid = listing.arxiv_id
-            paper = store.get_paper(aid)
-            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
-            summary = store.get_summary(aid, schema, prompt_hash, record.model)
-            if not listing.state.summarized or paper is None or summary is None:
-                continue
-            shown += 1
-            if aid not in candidates:
+        shown = shown_papers(store, record, store.digest_papers(record.path))
+        for paper, summary in shown:
+            if paper.arxiv_id not in candidates:
                 gist = SCHEMAS[summary.schema].view(summary.content).gist
-                candidates[aid] = WeeklyEntry(0, paper, gist, day, Path(record.path))
-        days.append(WeekDay(day, Path(record.path), shown))
+                candidates[paper.arxiv_id] = WeeklyEntry(0, paper, gist, day, Path(record.path))
+        days.append(WeekDay(day, Path(record.path), len(shown)))
     return WeekContent(week, days, list(candidates.values()))
 
 
