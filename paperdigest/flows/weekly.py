@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paperdigest.errors import BudgetExceeded, InputError, OverviewError
 from paperdigest.files import write_if_changed
@@ -32,9 +31,6 @@ from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_file
 from paperdigest.states import RunStatus
 from paperdigest.store import Store
 from paperdigest.weeks import IsoWeek
-
-if TYPE_CHECKING:  # the re-ask loop is needed only when the overview is not stored
-    pass
 
 __all__ = [
     "DEFAULT_TOP",
