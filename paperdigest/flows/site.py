@@ -9,9 +9,10 @@ changes nothing writes the same bytes).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import filelock
 
@@ -27,24 +28,21 @@ from paperdigest.records import DigestRecord, Listing, WeeklyPost
 if TYPE_CHECKING:
     from paperdigest.feed import FeedItem, WeekFeedItem
 
-__all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
+__all__ = ["FEED_NAME", "INDEX_NAME", "in_folder", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
 
 
-def _listed(rt: Runtime) -> list[DigestRecord]:
-    """The recorded digests whose files exist in the output folder."""
-    folder = rt.settings.output_dir.resolve()
-    records = rt.store.digests_between()
-    return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
+_Filed = TypeVar("_Filed", DigestRecord, WeeklyPost)
 
 
-def _weekly_listed(rt: Runtime) -> list[WeeklyPost]:
-    """The recorded weekly posts whose files exist in the output folder."""
-    folder = rt.settings.output_dir.resolve()
-    posts = rt.store.weekly_posts()
-    return [p for p in posts if Path(p.path).parent == folder and Path(p.path).is_file()]
+def in_folder(records: Iterable[_Filed], folder: Path) -> list[_Filed]:
+    """The ``records`` (digests or weekly posts, in the order given) whose files exist in
+    ``folder`` today: what the index, the feed and a weekly post list (a digest written to
+    another folder, or deleted since, is not theirs)."""
+    where = folder.resolve()
+    return [r for r in records if Path(r.path).parent == where and Path(r.path).is_file()]
 
 
 def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[WeekFeedItem]:
@@ -133,8 +131,8 @@ def write_site_files(rt: Runtime) -> list[Path]:
 
 def _write(rt: Runtime, folder: Path) -> list[Path]:
     settings = rt.settings
-    records = _listed(rt)
-    posts = _weekly_listed(rt)
+    records = in_folder(rt.store.digests_between(), settings.output_dir)
+    posts = in_folder(rt.store.weekly_posts(), settings.output_dir)
     # Read once: the index counts each digest's papers and the feed shows them.
     listings = {r.path: rt.store.digest_papers(r.path) for r in records}
     written: list[Path] = []

@@ -21,7 +21,7 @@ from paperdigest.flows.days import RankOptions
 from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.filters import ranked
 from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
-from paperdigest.flows.site import site_files_present, write_site_files
+from paperdigest.flows.site import in_folder, site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
 from paperdigest.model.schemas import SCHEMAS, WEEKLY
 from paperdigest.papers import Paper
@@ -117,22 +117,21 @@ class WeekResult:
 
 def _week_digests(store: Store, week: IsoWeek, folder: Path) -> list[DigestRecord]:
     """The week's stored digests whose files are in ``folder``."""
-    records = store.digests_between(week.monday.isoformat(), week.sunday.isoformat())
-    return [
-        r for r in records if Path(r.path).parent == folder.resolve() and Path(r.path).is_file()
-    ]
+    return in_folder(
+        store.digests_between(week.monday.isoformat(), week.sunday.isoformat()), folder
+    )
 
 
-def _layout(store: Store, week: IsoWeek, folder: Path, template: str | None) -> str | None:
+def _layout(week: IsoWeek, records: list[DigestRecord], template: str | None) -> str | None:
     """The layout of the week's post: ``template`` when given, else the one layout of the
-    week's stored digests; None when there are none.
+    week's stored digests ``records``; None when there are none.
 
     Raises:
         InputError: no ``template`` given and digests of several layouts are stored.
     """
     if template is not None:
         return template
-    stored = {r.template for r in _week_digests(store, week, folder)}
+    stored = {r.template for r in records}
     layouts = [t for t in TEMPLATES if t in stored]
     if len(layouts) > 1:
         raise InputError(
@@ -149,7 +148,14 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
     Raises:
         StoreError: the database failed.
     """
-    records = [r for r in _week_digests(store, week, folder) if r.template == template]
+    return _collect(store, week, _week_digests(store, week, folder), template)
+
+
+def _collect(
+    store: Store, week: IsoWeek, records: list[DigestRecord], template: str
+) -> WeekContent:
+    """:func:`collect_week` from the week's digests ``records`` (of any layout)."""
+    records = [r for r in records if r.template == template]
     days: list[WeekDay] = []
     candidates: dict[str, WeeklyEntry] = {}
     for day in week.days:
@@ -235,9 +241,10 @@ async def write_week(rt: Runtime, week: IsoWeek, options: WeekOptions) -> WeekRe
     result = WeekResult(week)
     with run_lock(rt.settings, week.label), recorded_run(rt.store, "weekly", week.label) as run:
         try:
-            template = _layout(rt.store, week, rt.settings.output_dir, options.template)
+            records = _week_digests(rt.store, week, rt.settings.output_dir)  # read once
+            template = _layout(week, records, options.template)
             if template is not None:
-                content = collect_week(rt.store, week, template, rt.settings.output_dir)
+                content = _collect(rt.store, week, records, template)
                 if content.stored:
                     await _write(rt, content, template, options.top, result)
         finally:
