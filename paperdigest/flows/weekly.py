@@ -20,7 +20,7 @@ from paperdigest.files import write_if_changed
 from paperdigest.flows.days import RankOptions
 from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.filters import ranked
-from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
+from paperdigest.flows.runtime import Runtime, locked_run
 from paperdigest.flows.site import in_folder, site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
 from paperdigest.model.schemas import SCHEMAS, WEEKLY
@@ -239,7 +239,7 @@ async def write_week(rt: Runtime, week: IsoWeek, options: WeekOptions) -> WeekRe
         OSError: the post cannot be written.
     """
     result = WeekResult(week)
-    with run_lock(rt.settings, week.label), recorded_run(rt.store, "weekly", week.label) as run:
+    with locked_run(rt, "weekly", week.label) as run:
         try:
             records = _week_digests(rt.store, week, rt.settings.output_dir)  # read once
             template = _layout(week, records, options.template)
