@@ -12,7 +12,7 @@ written only when its bytes change; ``index.md`` and ``feed.xml`` list it
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from paperdigest.errors import BudgetExceeded, InputError, OverviewError
@@ -20,15 +20,15 @@ from paperdigest.files import write_if_changed
 from paperdigest.flows.days import RankOptions
 from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.filters import ranked
+from paperdigest.flows.results import WeekResult
 from paperdigest.flows.runtime import Runtime, locked_run
 from paperdigest.flows.site import in_folder, site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
 from paperdigest.model.schemas import SCHEMAS, WEEKLY
 from paperdigest.papers import Paper
-from paperdigest.records import DigestRecord, Overview, RunStats, WeeklyPost
+from paperdigest.records import DigestRecord, Overview, WeeklyPost
 from paperdigest.render import TEMPLATES
 from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_filename
-from paperdigest.states import RunStatus
 from paperdigest.store import Store
 from paperdigest.weeks import IsoWeek
 
@@ -36,7 +36,6 @@ __all__ = [
     "DEFAULT_TOP",
     "WeekContent",
     "WeekOptions",
-    "WeekResult",
     "collect_week",
     "week_overview",
     "write_week",
@@ -77,42 +76,6 @@ class WeekContent:
     def stored(self) -> bool:
         """Whether any day of the week has a stored digest."""
         return any(d.digest is not None for d in self.days)
-
-
-@dataclass
-class WeekResult:
-    """What ``weekly`` did: the post written (None: nothing stored for the week), its
-    layout and top papers, the overview error when the post went out without it (exit 3),
-    and the counts of its ``runs`` row (``papers``: listed; ``summarized``/``cached``: the
-    overview asked or stored; ``failed``: it failed)."""
-
-    week: IsoWeek
-    path: Path | None = None
-    template: str | None = None
-    entries: list[WeeklyEntry] = field(default_factory=list)
-    overview_error: str | None = None
-    written: bool = False
-    stats: RunStats = field(default_factory=RunStats)
-
-    @property
-    def overview_state(self) -> str:
-        """How the overview came: ``written`` (asked now), ``cached``, ``failed`` (the post
-        has none) or ``none`` (no paper to write it from)."""
-        s = self.stats
-        return (
-            "failed"
-            if s.failed
-            else "cached"
-            if s.cached
-            else "written"
-            if s.summarized
-            else "none"
-        )
-
-    @property
-    def status(self) -> RunStatus:
-        """``partial`` when the post went out without its overview, else ``done``."""
-        return RunStatus.PARTIAL if self.overview_error else RunStatus.DONE
 
 
 def _week_digests(store: Store, week: IsoWeek, folder: Path) -> list[DigestRecord]:
