@@ -298,8 +298,11 @@ async def run_day(
             return DayResult(day, None, stats, skipped=prep.skipped)
 
         asks = tiered(rt, merged, options.schema, prep.top)
+        # What the day's preparation found stored is not read again; the rest is, since a
+        # batch may have stored it since (the batch backfill prepares its days first).
         cached = {
-            p.arxiv_id: store.get_summary(p.arxiv_id, a.spec.name, a.prompt_hash, settings.model)
+            p.arxiv_id: prep.cached.get(p.arxiv_id)
+            or store.get_summary(p.arxiv_id, a.spec.name, a.prompt_hash, settings.model)
             for p, a in asks
         }
         for p in merged:
