@@ -6,8 +6,8 @@ from __future__ import annotations
 import logging
 import textwrap
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -27,7 +27,8 @@ from paperdigest.sources.pacing import Pacer
 from paperdigest.states import RunStatus
 from paperdigest.store import Store
 
-if TYPE_CHECKING:  # loaded only by a command that ranks by relevance
+if TYPE_CHECKING:  # loaded only by a command that ranks by relevance, or asks the model
+    from paperdigest.model.reask import Summarizer
     from paperdigest.sources.profile import Profile
 
 __all__ = [
@@ -78,6 +79,26 @@ class Runtime:
             StoreError: SQLite failed to close.
         """
         self.store.close()
+
+    @asynccontextmanager
+    async def summarizer(self, settings: Settings | None = None) -> AsyncIterator[Summarizer]:
+        """A :class:`~paperdigest.model.reask.Summarizer` on the command's rate limiter and
+        token budget, with ``settings`` (None: the command's; a brief's are abstract-only),
+        its openai client closed on the way out. openai is imported here, so that a run
+        with nothing to ask never loads it.
+
+        Raises:
+            ConfigError: no API key and no base URL.
+        """
+        from paperdigest.model.client import make_openai_client
+        from paperdigest.model.reask import Summarizer
+
+        settings = settings or self.settings
+        client = make_openai_client(settings, self.limiter)
+        try:
+            yield Summarizer(client, settings, self.limiter, self.budget)
+        finally:
+            await client.close()
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);

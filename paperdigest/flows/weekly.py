@@ -173,15 +173,8 @@ async def week_overview(
     cached = rt.store.get_overview(week.label, papers_hash(papers), prompt.prompt_hash, model)
     if cached is not None:
         return cached, True
-    from paperdigest.model.client import make_openai_client
-    from paperdigest.model.reask import Summarizer
-
-    client = make_openai_client(rt.settings, rt.limiter)
-    try:
-        summarizer = Summarizer(client, rt.settings, rt.limiter, rt.budget)
+    async with rt.summarizer() as summarizer:
         overview = await write_overview(summarizer, prompt, week, papers)
-    finally:
-        await client.close()
     rt.store.save_overview(overview)
     return overview, False
 
