@@ -147,12 +147,9 @@ def paper_section(paper: Paper, summary: Summary) -> str:
     return text[text.index(f"## {paper.arxiv_id}") :].strip("\n")
 
 
-def rewrite_digests(
-    rt: Runtime, fresh: Summary, day: str | None = None, *, promote: bool = False
-) -> list[Path]:
-    """Re-render every digest that shows ``fresh`` in place of what it lists for
-    ``fresh.arxiv_id`` (only those of ``day``, ``YYYY-MM-DD``, when given: the caller holds
-    that day's lock).
+def rewrite_digests(rt: Runtime, fresh: Summary, day: str, *, promote: bool = False) -> list[Path]:
+    """Re-render every digest of ``day`` (``YYYY-MM-DD``: the caller holds that day's lock)
+    that shows ``fresh`` in place of what it lists for ``fresh.arxiv_id``.
 
     Which digests take it: a brief (``fresh.schema`` a brief schema) replaces the paper's
     brief in the digests that list it ``briefed`` with that brief schema; a full summary
@@ -168,13 +165,18 @@ def rewrite_digests(
 
     Returns:
         The paths rewritten.
+
+    Raises:
+        ConfigError: the assets folder cannot be written (a key figure is placed there).
+        StoreError: the database failed.
+        OSError: a digest cannot be written.
     """
     store = rt.store
     is_brief = SCHEMAS[fresh.schema].brief_of is not None
     rewritten: list[Path] = []
     for record in store.digests_listing(fresh.arxiv_id):
         path = Path(record.path)
-        if day is not None and record.day != day:
+        if record.day != day:
             continue
         if fresh.schema != (record.brief_schema if is_brief else record.schema):
             continue
