@@ -26,9 +26,11 @@ from paperdigest.flows.days import RELATIVE_DAYS, DayOptions, days_between, pars
 from paperdigest.flows.results import (
     BackfillResult,
     DayResult,
+    WeekResult,
     cost_text,
     report_backfill,
     report_day,
+    report_week,
 )
 from paperdigest.flows.runtime import Runtime, open_runtime
 from paperdigest.notify import DigestNote, Notifier
@@ -37,7 +39,7 @@ from paperdigest.weeks import parse_week
 
 if TYPE_CHECKING:  # the Batch API paths load the openai client; a direct backfill does not
     from paperdigest.flows.ingest import IngestResult
-    from paperdigest.flows.weekly import WeekOptions, WeekResult
+    from paperdigest.flows.weekly import WeekOptions
 
 __all__ = ["ProgressView", "backfill", "run", "weekly"]
 
@@ -207,28 +209,15 @@ def weekly(
     """
     week = parse_week(when, datetime.now(settings.tz).date())
     notifier = _notifier(settings, notify)
-    from paperdigest.flows.weekly import WeekResult, write_week
-
     if not settings.db_path.is_file():  # nothing stored; a database would be created empty
         return WeekResult(week)
+    from paperdigest.flows.weekly import write_week
+
     with notifier.on_failure(f"weekly {week.label}"):
         with closing(open_runtime(settings)) as rt:
             result = asyncio.run(write_week(rt, week, options))
-        s = result.stats
+        report_week(result)
         if result.path is not None:
-            log.info(
-                "weekly %s: %d papers (%s), overview %s; %d model calls, tokens in/out %d/%d, "
-                "%s; post %s",
-                week.label,
-                s.papers,
-                result.template,
-                result.overview_state,
-                s.model_calls,
-                s.prompt_tokens,
-                s.completion_tokens,
-                cost_text(s.cost_usd),
-                "written" if result.written else "unchanged",
-            )
             notifier.weekly(
                 week.label, result.path, result.entries, result.status is RunStatus.PARTIAL
             )

@@ -18,6 +18,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx2
 
@@ -46,6 +47,9 @@ from paperdigest.sources.fulltext import fetch_source
 from paperdigest.sources.pacing import Pacer
 from paperdigest.states import PaperState
 from paperdigest.store import Store
+
+if TYPE_CHECKING:  # loaded only when there are papers to summarize
+    from paperdigest.model.reask import Summarizer
 
 __all__ = [
     "load_source",
@@ -172,18 +176,12 @@ async def summarize_papers(
             source = await load_source(store, client, paper, text_settings(prompt), pacer)
             texts[paper.arxiv_id].set_result(source)
 
-    # Only a run with papers to summarize pays for importing the openai client.
-    from paperdigest.model.client import make_openai_client
-    from paperdigest.model.reask import Summarizer
-
-    openai_client = make_openai_client(settings, rt.limiter)
-    summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
     gate = asyncio.Semaphore(settings.concurrency)
     # Papers in a row whose model call failed after the client's retries; at
     # _OUTAGE_STREAK the API is taken to be down and no further paper is started.
     outage = {"streak": 0}
 
-    async def work(paper: Paper, prompt: Prompt) -> Outcome:
+    async def work(summarizer: Summarizer, paper: Paper, prompt: Prompt) -> Outcome:
         source = await texts[paper.arxiv_id]
         if source is None:
             log.warning("%s skipped: no abstract and no full text", paper.arxiv_id)
@@ -233,14 +231,13 @@ async def summarize_papers(
         return Outcome(paper, summary, PaperState.BRIEFED if brief else PaperState.SUMMARIZED)
 
     try:
-        async with asyncio.TaskGroup() as group:
+        # Only a run with papers to summarize pays for importing the openai client.
+        async with rt.summarizer() as summarizer, asyncio.TaskGroup() as group:
             group.create_task(produce())
-            tasks = [group.create_task(work(p, prompt)) for p, prompt in asks]
+            tasks = [group.create_task(work(summarizer, p, prompt)) for p, prompt in asks]
     except BaseExceptionGroup as eg:
         first = _first_error(eg)
         raise first from None
-    finally:
-        await openai_client.close()
     return [t.result() for t in tasks]
 
 
@@ -298,8 +295,11 @@ async def run_day(
             return DayResult(day, None, stats, skipped=prep.skipped)
 
         asks = tiered(rt, merged, options.schema, prep.top)
+        # What the day's preparation found stored is not read again; the rest is, since a
+        # batch may have stored it since (the batch backfill prepares its days first).
         cached = {
-            p.arxiv_id: store.get_summary(p.arxiv_id, a.spec.name, a.prompt_hash, settings.model)
+            p.arxiv_id: prep.cached.get(p.arxiv_id)
+            or store.get_summary(p.arxiv_id, a.spec.name, a.prompt_hash, settings.model)
             for p, a in asks
         }
         for p in merged:

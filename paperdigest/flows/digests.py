@@ -1,7 +1,8 @@
 """Digest parts built from stored summaries: the one way a paper's outcome becomes a digest
 :class:`~paperdigest.render.Entry` or :class:`~paperdigest.render.Omitted` line
-(:func:`assemble`), a lone paper's section, and the rewrite of the digests that list a paper
-after its resummarize."""
+(:func:`assemble`), the one way to read back what a stored digest shows (:func:`shown_summary`,
+:func:`shown_papers`), a lone paper's section, and the rewrite of the digests that list a
+paper after its resummarize."""
 
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from paperdigest.flows.figures import placed_figure
 from paperdigest.flows.runtime import Runtime
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.papers import Paper
-from paperdigest.records import Listing, Relevance, Summary
+from paperdigest.records import DigestRecord, Listing, Relevance, Summary
 from paperdigest.render import Entry, FigureRef, Omitted, render_digest
 from paperdigest.states import PaperState
+from paperdigest.store import Store
 
 __all__ = [
     "Assembled",
@@ -27,6 +29,8 @@ __all__ = [
     "make_entry",
     "paper_section",
     "rewrite_digests",
+    "shown_papers",
+    "shown_summary",
 ]
 
 
@@ -99,6 +103,41 @@ def assemble(
     return parts
 
 
+def shown_summary(store: Store, record: DigestRecord, listing: Listing) -> Summary | None:
+    """The stored summary the digest of ``record`` shows for the paper of ``listing``: its
+    brief for a ``briefed`` paper, else the digest's own schema's
+    (:meth:`~paperdigest.records.DigestRecord.summary_key`, under the digest's model). None
+    when the digest lists the paper as not summarized, or that summary is no longer stored.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    if not listing.state.summarized:
+        return None
+    schema, prompt_hash = record.summary_key(listing.state)
+    return store.get_summary(listing.arxiv_id, schema, prompt_hash, record.model)
+
+
+def shown_papers(
+    store: Store, record: DigestRecord, listings: Iterable[Listing]
+) -> list[tuple[Paper, Summary]]:
+    """The papers the digest of ``record`` shows (its ``listings``, from
+    ``store.digest_papers``), in digest order, each with the summary it shows
+    (:func:`shown_summary`: full or brief); a paper whose record or summary is gone is left
+    out. Papers the digest lists as not summarized cost no read.
+
+    Raises:
+        StoreError: the database failed.
+    """
+    shown: list[tuple[Paper, Summary]] = []
+    for listing in listings:
+        summary = shown_summary(store, record, listing)
+        paper = store.get_paper(listing.arxiv_id) if summary is not None else None
+        if paper is not None and summary is not None:
+            shown.append((paper, summary))
+    return shown
+
+
 def paper_section(paper: Paper, summary: Summary) -> str:
     """``paper``'s section as the plain ``digest`` template writes it (from its ``## id``
     heading on, without the digest's title), for a summary no digest lists."""
@@ -108,12 +147,9 @@ def paper_section(paper: Paper, summary: Summary) -> str:
     return text[text.index(f"## {paper.arxiv_id}") :].strip("\n")
 
 
-def rewrite_digests(
-    rt: Runtime, fresh: Summary, day: str | None = None, *, promote: bool = False
-) -> list[Path]:
-    """Re-render every digest that shows ``fresh`` in place of what it lists for
-    ``fresh.arxiv_id`` (only those of ``day``, ``YYYY-MM-DD``, when given: the caller holds
-    that day's lock).
+def rewrite_digests(rt: Runtime, fresh: Summary, day: str, *, promote: bool = False) -> list[Path]:
+    """Re-render every digest of ``day`` (``YYYY-MM-DD``: the caller holds that day's lock)
+    that shows ``fresh`` in place of what it lists for ``fresh.arxiv_id``.
 
     Which digests take it: a brief (``fresh.schema`` a brief schema) replaces the paper's
     brief in the digests that list it ``briefed`` with that brief schema; a full summary
@@ -129,13 +165,18 @@ def rewrite_digests(
 
     Returns:
         The paths rewritten.
+
+    Raises:
+        ConfigError: the assets folder cannot be written (a key figure is placed there).
+        StoreError: the database failed.
+        OSError: a digest cannot be written.
     """
     store = rt.store
     is_brief = SCHEMAS[fresh.schema].brief_of is not None
     rewritten: list[Path] = []
     for record in store.digests_listing(fresh.arxiv_id):
         path = Path(record.path)
-        if day is not None and record.day != day:
+        if record.day != day:
             continue
         if fresh.schema != (record.brief_schema if is_brief else record.schema):
             continue
@@ -154,8 +195,7 @@ def rewrite_digests(
                 state = PaperState.BRIEFED if is_brief else PaperState.SUMMARIZED
                 outcomes.append(Outcome(paper, fresh, state, relevance=listing.relevance))
             elif listing.state.summarized:
-                schema, prompt_hash = record.summary_key(listing.state)
-                summary = store.get_summary(listing.arxiv_id, schema, prompt_hash, record.model)
+                summary = shown_summary(store, record, listing)
                 outcomes.append(Outcome(paper, summary, listing.state, relevance=listing.relevance))
             else:  # filtered out stays so, summarized or not; so does any paper left out
                 left_out = (listing.state, listing.detail, listing.attempts, listing.relevance)

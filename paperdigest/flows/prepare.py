@@ -16,7 +16,7 @@ from paperdigest.flows.runtime import Runtime
 from paperdigest.model.prompts import Prompt
 from paperdigest.model.schemas import brief_schema
 from paperdigest.papers import Paper
-from paperdigest.records import Relevance
+from paperdigest.records import Relevance, Summary
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import hf
 
@@ -45,8 +45,10 @@ class PreparedDay:
     """One day's list before any model call: the papers to summarize in rank order (merged
     with arXiv metadata and stored), the records the list parser skipped, the papers the
     filters left out (:mod:`paperdigest.flows.filters`; stored, never summarized), each
-    paper's relevance when the day was scored, and ``top``: the first ``top`` papers get a
-    full summary, the others a brief (None: every paper in full)."""
+    paper's relevance when the day was scored, ``top``: the first ``top`` papers get a
+    full summary, the others a brief (None: every paper in full), and ``cached``: the
+    summaries of their tier already stored when the day was prepared, by arXiv id (the
+    day's run reads only the others again)."""
 
     day: date
     papers: list[Paper]
@@ -54,6 +56,7 @@ class PreparedDay:
     filtered: list[Paper] = field(default_factory=list)
     relevance: dict[str, Relevance] = field(default_factory=dict)
     top: int | None = None
+    cached: dict[str, Summary] = field(default_factory=dict)
 
     @property
     def full(self) -> list[Paper]:
@@ -121,17 +124,16 @@ async def prepare_day(
     papers = selection.kept
     if not papers:
         return PreparedDay(day, [], daily.skipped, selection.dropped, relevance, ranking.top)
-    cached = {
-        p.arxiv_id: store.get_summary(
-            p.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model
-        )
-        for p, prompt in tiered(rt, papers, options.schema, ranking.top)
-    }
+    cached: dict[str, Summary] = {}
+    for p, prompt in tiered(rt, papers, options.schema, ranking.top):
+        key = (p.arxiv_id, prompt.spec.name, prompt.prompt_hash, settings.model)
+        if (summary := store.get_summary(*key)) is not None:
+            cached[p.arxiv_id] = summary
     stored = {p.arxiv_id: store.get_paper(p.arxiv_id) for p in papers}
     need_meta = [
         p.arxiv_id
         for p in papers
-        if cached[p.arxiv_id] is None
+        if p.arxiv_id not in cached
         and (stored[p.arxiv_id] is None or stored[p.arxiv_id].abstract_source != "arxiv")  # type: ignore[union-attr]
     ]
     metas = await arxiv_source.fetch_metadata(client, need_meta, settings, rt.pacer)
@@ -142,4 +144,6 @@ async def prepare_day(
         if paper != stored[p.arxiv_id]:
             store.save_paper(paper)
         merged.append(paper)
-    return PreparedDay(day, merged, daily.skipped, selection.dropped, relevance, ranking.top)
+    return PreparedDay(
+        day, merged, daily.skipped, selection.dropped, relevance, ranking.top, cached
+    )

@@ -1,9 +1,10 @@
 """What the commands give back, and the lines that report it.
 
-:class:`DayResult` (one day) and :class:`BackfillResult` (a range of days) carry their
-:class:`~paperdigest.states.RunStatus`; :func:`report_day` and :func:`report_backfill` log
-their report lines. Papers left out are *notices*: log records marked with :data:`NOTICE`,
-which the CLI shows as its own lines (``paperdigest: 2511.04670 not in digest: …``).
+:class:`DayResult` (one day), :class:`BackfillResult` (a range of days) and
+:class:`WeekResult` (a weekly post) carry their :class:`~paperdigest.states.RunStatus`;
+:func:`report_day`, :func:`report_backfill` and :func:`report_week` log their report lines.
+Papers left out are *notices*: log records marked with :data:`NOTICE`, which the CLI shows as
+its own lines (``paperdigest: 2511.04670 not in digest: …``).
 
 The reading commands (``list``, ``stats``, ``search``) give a :class:`Printout`.
 
@@ -21,9 +22,11 @@ from typing import TYPE_CHECKING
 
 from paperdigest.records import RunStats
 from paperdigest.states import PaperState, RunStatus
+from paperdigest.weeks import IsoWeek
 
 if TYPE_CHECKING:  # attributes only: importing render would load jinja2
     from paperdigest.render import Entry, Omitted
+    from paperdigest.roundup import WeeklyEntry
     from paperdigest.sources.hf import Skipped
 
 __all__ = [
@@ -31,9 +34,11 @@ __all__ = [
     "BackfillResult",
     "DayResult",
     "Printout",
+    "WeekResult",
     "cost_text",
     "report_backfill",
     "report_day",
+    "report_week",
 ]
 
 log = logging.getLogger("paperdigest")
@@ -101,6 +106,42 @@ class BackfillResult:
         return total
 
 
+@dataclass
+class WeekResult:
+    """What ``weekly`` did: the post written (None: nothing stored for the week), its
+    layout and top papers, the overview error when the post went out without it (exit 3),
+    and the counts of its ``runs`` row (``papers``: listed; ``summarized``/``cached``: the
+    overview asked or stored; ``failed``: it failed)."""
+
+    week: IsoWeek
+    path: Path | None = None
+    template: str | None = None
+    entries: list[WeeklyEntry] = field(default_factory=list)
+    overview_error: str | None = None
+    written: bool = False
+    stats: RunStats = field(default_factory=RunStats)
+
+    @property
+    def overview_state(self) -> str:
+        """How the overview came: ``written`` (asked now), ``cached``, ``failed`` (the post
+        has none) or ``none`` (no paper to write it from)."""
+        s = self.stats
+        return (
+            "failed"
+            if s.failed
+            else "cached"
+            if s.cached
+            else "written"
+            if s.summarized
+            else "none"
+        )
+
+    @property
+    def status(self) -> RunStatus:
+        """``partial`` when the post went out without its overview, else ``done``."""
+        return RunStatus.PARTIAL if self.overview_error else RunStatus.DONE
+
+
 def cost_text(usd: float | None) -> str:
     """``est. $0.0123``, or a note that the model has no configured price."""
     if usd is None:
@@ -166,4 +207,24 @@ def report_backfill(result: BackfillResult) -> None:
         t.completion_tokens,
         cost_text(t.cost_usd),
         t.wall_seconds,
+    )
+
+
+def report_week(result: WeekResult) -> None:
+    """Log a weekly post's line: papers, layout, how the overview came, calls, tokens, cost,
+    and whether the file changed; nothing when no post was written (nothing stored)."""
+    if result.path is None:
+        return
+    s = result.stats
+    log.info(
+        "weekly %s: %d papers (%s), overview %s; %d model calls, tokens in/out %d/%d, %s; post %s",
+        result.week.label,
+        s.papers,
+        result.template,
+        result.overview_state,
+        s.model_calls,
+        s.prompt_tokens,
+        s.completion_tokens,
+        cost_text(s.cost_usd),
+        "written" if result.written else "unchanged",
     )

@@ -20,11 +20,9 @@ from paperdigest.flows.day import load_source
 from paperdigest.flows.digests import paper_section, rewrite_digests
 from paperdigest.flows.runtime import Runtime, day_lock, open_runtime
 from paperdigest.flows.site import write_site_files
-from paperdigest.model.client import make_openai_client
-from paperdigest.model.reask import Summarizer, Summary
 from paperdigest.model.schemas import DEFAULT_SCHEMA, KEY_FIGURE_FIELD, SCHEMAS, brief_schema
 from paperdigest.papers import Paper, parse_arxiv_id
-from paperdigest.records import DigestRecord
+from paperdigest.records import DigestRecord, Summary
 from paperdigest.sources import arxiv as arxiv_source
 from paperdigest.sources import figures, http
 from paperdigest.states import PaperState
@@ -74,12 +72,8 @@ async def _resummarize_one(rt: Runtime, arxiv_id: str, version: int | None, sche
         source = await load_source(store, client, paper, settings, rt.pacer)
     if source is None:
         raise InputError(f"{arxiv_id} has neither an abstract nor a full text to summarize")
-    openai_client = make_openai_client(settings, rt.limiter)
-    try:
-        summarizer = Summarizer(openai_client, settings, rt.limiter, rt.budget)
+    async with rt.summarizer(settings) as summarizer:
         summary = await summarizer.summarize(rt.prompts[schema], paper, source)
-    finally:
-        await openai_client.close()
     store.save_summary(summary)
     # The new pick's image, cached now so that the rewritten digests can show it.
     chosen = figures.choose(list(source.figures), summary.content.get(KEY_FIGURE_FIELD))

@@ -1,13 +1,13 @@
-"""What a command shares across its days (:class:`Runtime`), the day's lock, and the
-``runs`` row around a day."""
+"""What a command shares across its days (:class:`Runtime`), the lock of a day or a week,
+and the ``runs`` row around a run."""
 
 from __future__ import annotations
 
 import logging
 import textwrap
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -27,13 +27,15 @@ from paperdigest.sources.pacing import Pacer
 from paperdigest.states import RunStatus
 from paperdigest.store import Store
 
-if TYPE_CHECKING:  # loaded only by a command that ranks by relevance
+if TYPE_CHECKING:  # loaded only by a command that ranks by relevance, or asks the model
+    from paperdigest.model.reask import Summarizer
     from paperdigest.sources.profile import Profile
 
 __all__ = [
     "RecordedRun",
     "Runtime",
     "day_lock",
+    "locked_run",
     "open_runtime",
     "recorded_day",
     "recorded_run",
@@ -77,6 +79,26 @@ class Runtime:
             StoreError: SQLite failed to close.
         """
         self.store.close()
+
+    @asynccontextmanager
+    async def summarizer(self, settings: Settings | None = None) -> AsyncIterator[Summarizer]:
+        """A :class:`~paperdigest.model.reask.Summarizer` on the command's rate limiter and
+        token budget, with ``settings`` (None: the command's; a brief's are abstract-only),
+        its openai client closed on the way out. openai is imported here, so that a run
+        with nothing to ask never loads it.
+
+        Raises:
+            ConfigError: no API key and no base URL.
+        """
+        from paperdigest.model.client import make_openai_client
+        from paperdigest.model.reask import Summarizer
+
+        settings = settings or self.settings
+        client = make_openai_client(settings, self.limiter)
+        try:
+            yield Summarizer(client, settings, self.limiter, self.budget)
+        finally:
+            await client.close()
 
     def cost(self, prompt_tokens: int, completion_tokens: int) -> float | None:
         """Estimated USD for the tokens at the model's price (:meth:`Settings.price`);
@@ -167,10 +189,10 @@ class RecordedRun:
 
 @contextmanager
 def recorded_run(store: Store, command: str, label: str) -> Iterator[RecordedRun]:
-    """Record the block as a ``runs`` row of ``command`` (``run``, ``backfill``, ``batch``)
-    for ``label`` (a day ``YYYY-MM-DD``, a batch's day range or a results file): started on
-    the way in, finished on the way out with the :class:`RecordedRun`'s status and counts,
-    also when the block raises.
+    """Record the block as a ``runs`` row of ``command`` (``run``, ``backfill``, ``weekly``,
+    ``batch``) for ``label`` (a day ``YYYY-MM-DD``, a week ``2025-W46``, a batch's day range
+    or a results file): started on the way in, finished on the way out with the
+    :class:`RecordedRun`'s status and counts, also when the block raises.
 
     Raises:
         StoreError: the database failed.
@@ -187,17 +209,29 @@ def recorded_run(store: Store, command: str, label: str) -> Iterator[RecordedRun
 
 
 @contextmanager
-def recorded_day(rt: Runtime, command: str, day: date) -> Iterator[RecordedRun]:
-    """Hold the day's lock (:func:`day_lock`) and record the run as a ``runs`` row of
-    ``command`` (:func:`recorded_run`), started under the lock: the block gives its
+def locked_run(rt: Runtime, command: str, label: str) -> Iterator[RecordedRun]:
+    """Hold the lock of ``label`` (:func:`run_lock`: a day, or a week for ``weekly``) and
+    record the block as a ``runs`` row of ``command`` (:func:`recorded_run`), started under
+    the lock: the store marks a row of that label still ``running`` as ``killed`` then,
+    which is only right while the lock is held.
+
+    Raises:
+        LockTimeout: as :func:`run_lock`.
+        StoreError: the database failed.
+    """
+    with run_lock(rt.settings, label), recorded_run(rt.store, command, label) as record:
+        yield record
+
+
+def recorded_day(rt: Runtime, command: str, day: date) -> AbstractContextManager[RecordedRun]:
+    """:func:`locked_run` of ``day`` (its lock is :func:`day_lock`'s): the block gives its
     :class:`DayResult` to :meth:`RecordedRun.done`.
 
     Raises:
         LockTimeout: as :func:`day_lock`.
         StoreError: the database failed.
     """
-    with day_lock(rt.settings, day), recorded_run(rt.store, command, day.isoformat()) as record:
-        yield record
+    return locked_run(rt, command, day.isoformat())
 
 
 def shorten_reason(text: str) -> str:

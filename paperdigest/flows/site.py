@@ -9,41 +9,40 @@ changes nothing writes the same bytes).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import filelock
 
 from paperdigest.files import write_if_changed
+from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.runtime import Runtime
 from paperdigest.index import IndexItem, render_index
 from paperdigest.masthead import week_post_title
 from paperdigest.model.schemas import SCHEMAS
 from paperdigest.notify import location
-from paperdigest.records import DigestRecord, WeeklyPost
+from paperdigest.records import DigestRecord, Listing, WeeklyPost
 
 if TYPE_CHECKING:
     from paperdigest.feed import FeedItem, WeekFeedItem
 
-__all__ = ["FEED_NAME", "INDEX_NAME", "site_files_present", "write_site_files"]
+__all__ = ["FEED_NAME", "INDEX_NAME", "in_folder", "site_files_present", "write_site_files"]
 
 INDEX_NAME = "index.md"
 FEED_NAME = "feed.xml"
 
 
-def _listed(rt: Runtime) -> list[DigestRecord]:
-    """The recorded digests whose files exist in the output folder."""
-    folder = rt.settings.output_dir.resolve()
-    records = rt.store.digests_between()
-    return [r for r in records if Path(r.path).parent == folder and Path(r.path).is_file()]
+_Filed = TypeVar("_Filed", DigestRecord, WeeklyPost)
 
 
-def _weekly_listed(rt: Runtime) -> list[WeeklyPost]:
-    """The recorded weekly posts whose files exist in the output folder."""
-    folder = rt.settings.output_dir.resolve()
-    posts = rt.store.weekly_posts()
-    return [p for p in posts if Path(p.path).parent == folder and Path(p.path).is_file()]
+def in_folder(records: Iterable[_Filed], folder: Path) -> list[_Filed]:
+    """The ``records`` (digests or weekly posts, in the order given) whose files exist in
+    ``folder`` today: what the index, the feed and a weekly post list (a digest written to
+    another folder, or deleted since, is not theirs)."""
+    where = folder.resolve()
+    return [r for r in records if Path(r.path).parent == where and Path(r.path).is_file()]
 
 
 def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[WeekFeedItem]:
@@ -71,12 +70,15 @@ def _week_feed_items(rt: Runtime, posts: list[WeeklyPost], first: date) -> list[
 
 
 def _feed_items(
-    rt: Runtime, records: list[DigestRecord], posts: list[WeeklyPost]
+    rt: Runtime,
+    records: list[DigestRecord],
+    listings: dict[str, list[Listing]],
+    posts: list[WeeklyPost],
 ) -> list[FeedItem | WeekFeedItem]:
     """The summarized papers of the feed's days, one per (arXiv id, schema): a paper listed
     on two days is the later day's (a brief is an entry too, under its digest's schema, so
     that the paper's full summary, when ``resummarize --full`` writes it, replaces it); then
-    the weekly posts of those days."""
+    the weekly posts of those days. ``listings``: each digest's papers by path."""
     from paperdigest.feed import FeedItem, summary_html  # feedgen and lxml: only when it is built
 
     newest = max(
@@ -88,17 +90,12 @@ def _feed_items(
         day = date.fromisoformat(record.day)
         if day < first:
             continue
-        for listing in rt.store.digest_papers(record.path):
-            aid = listing.arxiv_id
-            paper = rt.store.get_paper(aid)
-            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
-            summary = rt.store.get_summary(aid, schema, prompt_hash, record.model)
-            if not listing.state.summarized or paper is None or summary is None:
-                continue
-            view = SCHEMAS[schema].view(summary.content)
-            items.pop((aid, record.schema), None)  # re-inserted in the later day's order
-            items[(aid, record.schema)] = FeedItem(
-                aid, record.schema, paper.title, day, summary_html(view)
+        for paper, summary in shown_papers(rt.store, record, listings[record.path]):
+            key = (paper.arxiv_id, record.schema)
+            view = SCHEMAS[summary.schema].view(summary.content)
+            items.pop(key, None)  # re-inserted in the later day's order
+            items[key] = FeedItem(
+                paper.arxiv_id, record.schema, paper.title, day, summary_html(view)
             )
     return [*items.values(), *_week_feed_items(rt, posts, first)]
 
@@ -134,15 +131,17 @@ def write_site_files(rt: Runtime) -> list[Path]:
 
 def _write(rt: Runtime, folder: Path) -> list[Path]:
     settings = rt.settings
-    records = _listed(rt)
-    posts = _weekly_listed(rt)
+    records = in_folder(rt.store.digests_between(), settings.output_dir)
+    posts = in_folder(rt.store.weekly_posts(), settings.output_dir)
+    # Read once: the index counts each digest's papers and the feed shows them.
+    listings = {r.path: rt.store.digest_papers(r.path) for r in records}
     written: list[Path] = []
     index = [
         IndexItem(
             r.day,
             Path(r.path),
             r.template,
-            sum(1 for listing in rt.store.digest_papers(r.path) if listing.state.summarized),
+            sum(1 for listing in listings[r.path] if listing.state.summarized),
         )
         for r in records
     ]
@@ -155,7 +154,7 @@ def _write(rt: Runtime, folder: Path) -> list[Path]:
     if settings.feed_days > 0 and (records or posts):
         from paperdigest.feed import render_feed
 
-        items = _feed_items(rt, records, posts)
+        items = _feed_items(rt, records, listings, posts)
         if items and write_if_changed(folder / FEED_NAME, render_feed(items, settings.tz)):
             written.append(folder / FEED_NAME)
     return written

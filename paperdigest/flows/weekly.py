@@ -12,34 +12,30 @@ written only when its bytes change; ``index.md`` and ``feed.xml`` list it
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from paperdigest.errors import BudgetExceeded, InputError, OverviewError
 from paperdigest.files import write_if_changed
 from paperdigest.flows.days import RankOptions
+from paperdigest.flows.digests import shown_papers
 from paperdigest.flows.filters import ranked
-from paperdigest.flows.runtime import Runtime, recorded_run, run_lock
-from paperdigest.flows.site import site_files_present, write_site_files
+from paperdigest.flows.results import WeekResult
+from paperdigest.flows.runtime import Runtime, locked_run
+from paperdigest.flows.site import in_folder, site_files_present, write_site_files
 from paperdigest.model.overview import WeekPaper, papers_hash, write_overview
 from paperdigest.model.schemas import SCHEMAS, WEEKLY
 from paperdigest.papers import Paper
-from paperdigest.records import DigestRecord, Overview, RunStats, WeeklyPost
+from paperdigest.records import DigestRecord, Overview, WeeklyPost
 from paperdigest.render import TEMPLATES
 from paperdigest.roundup import WeekDay, WeeklyEntry, render_weekly, weekly_filename
-from paperdigest.states import RunStatus
 from paperdigest.store import Store
 from paperdigest.weeks import IsoWeek
-
-if TYPE_CHECKING:  # the re-ask loop is needed only when the overview is not stored
-    pass
 
 __all__ = [
     "DEFAULT_TOP",
     "WeekContent",
     "WeekOptions",
-    "WeekResult",
     "collect_week",
     "week_overview",
     "write_week",
@@ -82,60 +78,23 @@ class WeekContent:
         return any(d.digest is not None for d in self.days)
 
 
-@dataclass
-class WeekResult:
-    """What ``weekly`` did: the post written (None: nothing stored for the week), its
-    layout and top papers, the overview error when the post went out without it (exit 3),
-    and the counts of its ``runs`` row (``papers``: listed; ``summarized``/``cached``: the
-    overview asked or stored; ``failed``: it failed)."""
-
-    week: IsoWeek
-    path: Path | None = None
-    template: str | None = None
-    entries: list[WeeklyEntry] = field(default_factory=list)
-    overview_error: str | None = None
-    written: bool = False
-    stats: RunStats = field(default_factory=RunStats)
-
-    @property
-    def overview_state(self) -> str:
-        """How the overview came: ``written`` (asked now), ``cached``, ``failed`` (the post
-        has none) or ``none`` (no paper to write it from)."""
-        s = self.stats
-        return (
-            "failed"
-            if s.failed
-            else "cached"
-            if s.cached
-            else "written"
-            if s.summarized
-            else "none"
-        )
-
-    @property
-    def status(self) -> RunStatus:
-        """``partial`` when the post went out without its overview, else ``done``."""
-        return RunStatus.PARTIAL if self.overview_error else RunStatus.DONE
-
-
 def _week_digests(store: Store, week: IsoWeek, folder: Path) -> list[DigestRecord]:
     """The week's stored digests whose files are in ``folder``."""
-    records = store.digests_between(week.monday.isoformat(), week.sunday.isoformat())
-    return [
-        r for r in records if Path(r.path).parent == folder.resolve() and Path(r.path).is_file()
-    ]
+    return in_folder(
+        store.digests_between(week.monday.isoformat(), week.sunday.isoformat()), folder
+    )
 
 
-def _layout(store: Store, week: IsoWeek, folder: Path, template: str | None) -> str | None:
+def _layout(week: IsoWeek, records: list[DigestRecord], template: str | None) -> str | None:
     """The layout of the week's post: ``template`` when given, else the one layout of the
-    week's stored digests; None when there are none.
+    week's stored digests ``records``; None when there are none.
 
     Raises:
         InputError: no ``template`` given and digests of several layouts are stored.
     """
     if template is not None:
         return template
-    stored = {r.template for r in _week_digests(store, week, folder)}
+    stored = {r.template for r in records}
     layouts = [t for t in TEMPLATES if t in stored]
     if len(layouts) > 1:
         raise InputError(
@@ -152,7 +111,14 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
     Raises:
         StoreError: the database failed.
     """
-    records = [r for r in _week_digests(store, week, folder) if r.template == template]
+    return _collect(store, week, _week_digests(store, week, folder), template)
+
+
+def _collect(
+    store: Store, week: IsoWeek, records: list[DigestRecord], template: str
+) -> WeekContent:
+    """:func:`collect_week` from the week's digests ``records`` (of any layout)."""
+    records = [r for r in records if r.template == template]
     days: list[WeekDay] = []
     candidates: dict[str, WeeklyEntry] = {}
     for day in week.days:
@@ -160,19 +126,12 @@ def collect_week(store: Store, week: IsoWeek, template: str, folder: Path) -> We
         if record is None:
             days.append(WeekDay(day, None))
             continue
-        shown = 0
-        for listing in store.digest_papers(record.path):
-            aid = listing.arxiv_id
-            paper = store.get_paper(aid)
-            schema, prompt_hash = record.summary_key(listing.state)  # a brief's, or the full
-            summary = store.get_summary(aid, schema, prompt_hash, record.model)
-            if not listing.state.summarized or paper is None or summary is None:
-                continue
-            shown += 1
-            if aid not in candidates:
+        shown = shown_papers(store, record, store.digest_papers(record.path))
+        for paper, summary in shown:
+            if paper.arxiv_id not in candidates:
                 gist = SCHEMAS[summary.schema].view(summary.content).gist
-                candidates[aid] = WeeklyEntry(0, paper, gist, day, Path(record.path))
-        days.append(WeekDay(day, Path(record.path), shown))
+                candidates[paper.arxiv_id] = WeeklyEntry(0, paper, gist, day, Path(record.path))
+        days.append(WeekDay(day, Path(record.path), len(shown)))
     return WeekContent(week, days, list(candidates.values()))
 
 
@@ -214,15 +173,8 @@ async def week_overview(
     cached = rt.store.get_overview(week.label, papers_hash(papers), prompt.prompt_hash, model)
     if cached is not None:
         return cached, True
-    from paperdigest.model.client import make_openai_client
-    from paperdigest.model.reask import Summarizer
-
-    client = make_openai_client(rt.settings, rt.limiter)
-    try:
-        summarizer = Summarizer(client, rt.settings, rt.limiter, rt.budget)
+    async with rt.summarizer() as summarizer:
         overview = await write_overview(summarizer, prompt, week, papers)
-    finally:
-        await client.close()
     rt.store.save_overview(overview)
     return overview, False
 
@@ -243,11 +195,12 @@ async def write_week(rt: Runtime, week: IsoWeek, options: WeekOptions) -> WeekRe
         OSError: the post cannot be written.
     """
     result = WeekResult(week)
-    with run_lock(rt.settings, week.label), recorded_run(rt.store, "weekly", week.label) as run:
+    with locked_run(rt, "weekly", week.label) as run:
         try:
-            template = _layout(rt.store, week, rt.settings.output_dir, options.template)
+            records = _week_digests(rt.store, week, rt.settings.output_dir)  # read once
+            template = _layout(week, records, options.template)
             if template is not None:
-                content = collect_week(rt.store, week, template, rt.settings.output_dir)
+                content = _collect(rt.store, week, records, template)
                 if content.stored:
                     await _write(rt, content, template, options.top, result)
         finally:
