@@ -25,19 +25,23 @@ from typer.testing import CliRunner, Result
 from paperdigest.cli import app
 
 __all__ = [
-    "BIN",
     "DAY",
     "DAY_IDS",
     "PROCESS_LIMIT_SECONDS",
     "asked_ids",
     "day_digest",
     "digest_ids",
+    "github_slug",
+    "headings",
     "invoke",
+    "json_lines",
     "markdown_problems",
     "omitted_ids",
+    "resummarized_answer",
     "run_day",
     "spawn",
     "stored_summary_ids",
+    "user_prompts",
     "wait_for",
 ]
 
@@ -235,6 +239,12 @@ def headings(text: str) -> list[str]:
     md = MarkdownIt("commonmark")
     tokens = md.parse(text)
     return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def github_slug(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens
+    (the rule of github-slugger, which GitHub's markdown rendering follows)."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def json_lines(stream: str) -> list[dict[str, Any]]:

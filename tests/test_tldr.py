@@ -16,7 +16,7 @@ from fakeserver import gist_sentence
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
 from realtools import ROOT, require_command, require_node_package
-from runhelpers import DAY_IDS, day_digest, invoke, run_day
+from runhelpers import DAY_IDS, day_digest, github_slug, invoke, run_day
 
 from paperdigest.model.schemas import GIST_MAX_CHARS, SCHEMAS
 from paperdigest.papers import Paper
@@ -29,11 +29,6 @@ def _tldr_lines(text: str) -> list[str]:
     """The TL;DR block's lines (between its heading and the first paper)."""
     block = text.split("TL;DR\n", 1)[1].strip("\n")
     return block.split("\n\n", 1)[0].splitlines()
-
-
-def _github_slug(heading: str) -> str:
-    """GitHub's heading id (github-slugger): lower case, punctuation dropped, spaces to '-'."""
-    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def test_tldr_lists_every_paper_before_the_first_paper(env: AppEnv) -> None:
@@ -66,7 +61,7 @@ def test_digest_tldr_links_match_githubs_heading_ids(env: AppEnv) -> None:
         if t.type == "heading_open" and t.tag == "h2" and tokens[i + 1].content != "TL;DR"
     ]
     targets = [_TLDR_LINE.match(line).group(3) for line in _tldr_lines(text)]  # type: ignore[union-attr]
-    assert targets == [_github_slug(h) for h in paper_headings]
+    assert targets == [github_slug(h) for h in paper_headings]
 
 
 def test_jekyll_tldr_links_reach_their_sections_in_a_real_build(
