@@ -31,6 +31,7 @@ __all__ = [
     "asked_ids",
     "day_digest",
     "digest_ids",
+    "digest_states",
     "github_slug",
     "headings",
     "invoke",
@@ -157,6 +158,21 @@ def stored_summary_ids(db: Path) -> set[str]:
         return set()
     finally:
         con.close()
+
+
+def digest_states(out_dir: Path, name: str = f"{DAY}.md") -> list[tuple[str, str]]:
+    """(arXiv id, state) of each paper the stored listing of digest ``name`` (a file name in
+    ``out_dir``, whose database is ``out_dir/paperdigest.db``) holds, in its order."""
+    db = sqlite3.connect(out_dir / "paperdigest.db")
+    try:
+        rows = db.execute(
+            "SELECT p.arxiv_id, p.state FROM digest_papers p JOIN digests d ON d.path = p.path "
+            "WHERE d.path LIKE ? ORDER BY p.position",
+            (f"%/{name}",),
+        )
+        return [(str(a), str(s)) for a, s in rows.fetchall()]
+    finally:
+        db.close()
 
 
 def day_digest(out_dir: Path, day: str = DAY) -> str:
