@@ -212,6 +212,7 @@ def main() -> int:
             first, wall = asyncio.run(_timed_run())
             calls = fake.chat_count
             cached, cached_wall = asyncio.run(_timed_run())
+            cached_calls = fake.chat_count - calls
             version_s = _cli_seconds("--version")
             help_s = _cli_seconds("--help")
             fake.hf_bodies[CLI_DAY.isoformat()] = _hf_list(ids[:CLI_PAPERS])
@@ -251,7 +252,7 @@ def main() -> int:
     print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, {cost_text(s.cost_usd)}")
     print(
         f"cached rerun      {cached_wall:.3f} s ({cached.stats.cached} cached, "
-        f"{fake.chat_count - calls} calls) (target <= {MAX_CACHED_SECONDS} s)"
+        f"{cached_calls} calls) (target <= {MAX_CACHED_SECONDS} s)"
     )
     print(
         f"peak RSS          {rss_mb:.1f} MB (whole process, fake server included) "
