@@ -844,10 +844,11 @@ class FakeUpstream:
             return self._file_delete(match.group(1))
         return _not_found(f"{method} {path}")
 
-    def _transport_fault(self, fault: Fault, status_headers: dict[str, str]) -> _Reply | None:
-        """The reply for a fault shared by HF/arXiv/full texts; None means answer normally."""
+    def _transport_fault(self, fault: Fault) -> _Reply:
+        """The reply for a fault the HF, arXiv, full-text and Zotero upstreams share: an int
+        status (empty body), ``"timeout"`` or ``"reset"``; ValueError for any other."""
         if isinstance(fault, int):
-            return _Reply(fault, b"", "text/plain", dict(status_headers))
+            return _Reply(fault, b"", "text/plain")
         if fault == "timeout":
             return _Reply(hang=True)
         if fault == "reset":
@@ -862,8 +863,8 @@ class FakeUpstream:
             body = json.dumps({"error": f"HTTP {fault}"}).encode()
             headers = {"Retry-After": "0"} if fault == 429 else {}
             return _Reply(fault, body, "application/json", headers)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         date = (query.get("date") or [""])[0]
         if not _DATE_RE.fullmatch(date):
             return _json_reply(400, {"error": f"Invalid date: {date!r}"})
@@ -896,9 +897,7 @@ class FakeUpstream:
         fault = self._pop(self.arxiv_faults)
         empty = fault == "empty"
         if fault is not None and not empty:
-            reply = self._transport_fault(fault, {})
-            if reply is not None:
-                return reply
+            return self._transport_fault(fault)
         search_query = (query.get("search_query") or [""])[0]
         id_list = (query.get("id_list") or [""])[0]
         start = int((query.get("start") or ["0"])[0] or 0)
@@ -950,8 +949,8 @@ class FakeUpstream:
 
     def _fulltext(self, kind: str, paper_id: str, version: str) -> _Reply:
         fault = self._pop(self.fulltext_faults)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         store = self.html_pages if kind == "html" else self.pdf_files
         for key in (paper_id + version, paper_id):
             if key in store:
@@ -1137,8 +1136,8 @@ class FakeUpstream:
         with self._lock:
             self.zotero_headers.append(headers)
         fault = self._pop(self.zotero_faults)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         if self.zotero_key is not None and headers.get("zotero-api-key") != self.zotero_key:
             return _Reply(403, b"Forbidden", "text/plain")
         if library != self.zotero_library:
