@@ -48,7 +48,9 @@ __all__ = [
     "EMBEDDING_FAULTS",
     "ENGLISH_SENTENCE",
     "FIXTURES_DIR",
+    "HOLD_LIMIT_SECONDS",
     "FakeUpstream",
+    "default_answer",
     "fake_embedding",
     "four_chars_a_token",
     "gist_sentence",
@@ -404,6 +406,16 @@ def _fill(node: Any, root: dict[str, Any], arxiv_id: str, prop: str) -> Any:
     if prop == "gist":
         return gist_sentence(arxiv_id)
     return korean_sentence(arxiv_id, prop, str(root.get("title", "")))
+
+
+def default_answer(body: dict[str, Any]) -> Any:
+    """The fake model's own answer to a structured-outputs chat request ``body`` (what it
+    answers without a :attr:`FakeUpstream.chat_handler`): a value that satisfies the request's
+    JSON schema, each string a Korean sentence naming its property (:func:`korean_sentence`,
+    the gist :func:`gist_sentence`) and each nullable field null. KeyError when ``body`` has
+    no ``response_format.json_schema.schema``."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    return _fill(schema, schema, _prompt_arxiv_id(body), "root")
 
 
 def _map_strings(obj: Any, fn: Callable[[str], str]) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 import fakeclock
 import pytest
 from conftest import AppEnv
-from fakeserver import FIXTURES_DIR, gist_sentence, korean_sentence
+from fakeserver import FIXTURES_DIR, default_answer
 from realtools import ROOT, jekyll_build, require_node_package
 from runhelpers import day_digest, invoke, run_day
 
@@ -29,15 +29,7 @@ def _answer(pick: object) -> Any:
     """A chat handler: a valid Korean answer whose key_figure is ``pick``."""
 
     def handler(body: dict[str, Any]) -> dict[str, Any]:
-        schema = body["response_format"]["json_schema"]["schema"]
-        arxiv_id = body["messages"][1]["content"].split("arXiv id: ", 1)[1].split("\n", 1)[0]
-        answer: dict[str, Any] = {}
-        for name, prop in schema["properties"].items():
-            nullable = any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
-            answer[name] = None if nullable else korean_sentence(arxiv_id, name, schema["title"])
-        answer["gist"] = gist_sentence(arxiv_id)
-        answer["key_figure"] = pick
-        return answer
+        return {**default_answer(body), "key_figure": pick}
 
     return handler
 

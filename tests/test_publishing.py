@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import AppEnv
-from fakeserver import _fill, _prompt_arxiv_id
+from fakeserver import default_answer
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
 from realtools import jekyll_build, mdx_compile, mdx_heading_ids
@@ -52,8 +52,7 @@ def _hostile_day(env: AppEnv, template: str) -> Path:
 
     def model(body: dict[str, Any]) -> dict[str, Any]:
         # The fake model's own valid answer, with hostile text added to every field.
-        schema = body["response_format"]["json_schema"]["schema"]
-        answer: dict[str, Any] = _fill(schema, schema, _prompt_arxiv_id(body), "root")
+        answer: dict[str, Any] = default_answer(body)
         for name, value in answer.items():
             if isinstance(value, str):
                 answer[name] = value + (
