@@ -44,19 +44,19 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from benchdata import library_entries, write_bibtex  # noqa: E402
 from fakeserver import FakeUpstream  # noqa: E402
 
 from paperdigest.config import load_settings  # noqa: E402
 from paperdigest.flows.day import run_day  # noqa: E402
 from paperdigest.flows.days import DayOptions  # noqa: E402
 from paperdigest.flows.results import DayResult, cost_text  # noqa: E402
-from paperdigest.flows.runtime import Runtime  # noqa: E402
-from paperdigest.model.prompts import PROMPTS_DIR, load_prompts  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
+from paperdigest.flows.runtime import open_runtime  # noqa: E402
 
 DAY = date(2025, 11, 7)
 # Targets of the "speed and scale" issue.
@@ -85,10 +85,14 @@ def _ids(n: int) -> list[str]:
     return [f"2511.{90000 + i:05d}" for i in range(1, n + 1)]
 
 
+def _title(arxiv_id: str) -> str:
+    return f"Synthetic Paper {arxiv_id}: Long-Document Reasoning"
+
+
 def _hf_list(ids: list[str]) -> bytes:
     items = []
     for rank, arxiv_id in enumerate(ids):
-        title = f"Synthetic Paper {arxiv_id}: Long-Document Reasoning"
+        title = _title(arxiv_id)
         items.append(
             {
                 "paper": {
@@ -105,13 +109,14 @@ def _hf_list(ids: list[str]) -> bytes:
     return json.dumps(items).encode()
 
 
-def _arxiv_entry(arxiv_id: str) -> str:
+def arxiv_entry(arxiv_id: str, title: str, abstract: str) -> str:
+    """An arXiv API feed entry (version 1, cs.CL, one author) for ``fake.arxiv_extra_entries``."""
     return f"""  <entry>
     <id>http://arxiv.org/abs/{arxiv_id}v1</id>
-    <title>Synthetic Paper {arxiv_id}: Long-Document Reasoning</title>
+    <title>{escape(title)}</title>
     <updated>2025-11-05T18:58:48Z</updated>
     <link href="https://arxiv.org/abs/{arxiv_id}v1" rel="alternate" type="text/html"/>
-    <summary>{_ABSTRACT}</summary>
+    <summary>{escape(abstract)}</summary>
     <category term="cs.CL" scheme="http://arxiv.org/schemas/atom"/>
     <published>2025-11-05T18:58:48Z</published>
     <arxiv:primary_category term="cs.CL"/>
@@ -122,14 +127,9 @@ def _arxiv_entry(arxiv_id: str) -> str:
 """
 
 
-def _runtime(work: Path) -> Runtime:
-    settings = load_settings()
-    return Runtime(settings, Store(settings.db_path), load_prompts(PROMPTS_DIR))
-
-
-async def _timed_run(work: Path) -> tuple[DayResult, float]:
+async def _timed_run() -> tuple[DayResult, float]:
     started = time.perf_counter()
-    rt = _runtime(work)
+    rt = open_runtime(load_settings())
     try:
         result = await run_day(rt, DAY, DayOptions("seven", "digest"))
     finally:
@@ -163,28 +163,6 @@ def configure(fake: FakeUpstream, work: Path, concurrency: int) -> None:
             "no_proxy": "127.0.0.1,localhost",
         }
     )
-
-
-def _big_library(folder: Path) -> Path:
-    """A BibTeX export of :data:`LIBRARY_ITEMS` items: the recorded lists' titles and abstracts
-    in turn, each made distinct by its number, added over the last three years."""
-    recorded = [
-        (" ".join(item["paper"]["title"].split()), " ".join(item["paper"]["summary"].split()))
-        for path in sorted((ROOT / "tests" / "fixtures" / "hf").glob("*.json"))
-        for item in json.loads(path.read_text(encoding="utf-8"))
-    ]
-    entries = []
-    for n in range(LIBRARY_ITEMS):
-        title, abstract = recorded[n % len(recorded)]
-        abstract = abstract.replace("%", "\\%")
-        added = date.fromordinal(DAY.toordinal() - n * 1095 // LIBRARY_ITEMS)
-        entries.append(
-            f"@misc{{item{n},\n\ttitle = {{{title} [{n}]}},\n"
-            f"\tabstract = {{{abstract}}},\n\turldate = {{{added}}},\n}}\n"
-        )
-    path = folder / "library.bib"
-    path.write_text("\n".join(entries), encoding="utf-8")
-    return path
 
 
 def _cli_seconds(*args: str, repeats: int = CLI_REPEATS) -> float:
@@ -226,14 +204,15 @@ def main() -> int:
     try:
         ids = _ids(args.papers)
         fake.hf_bodies[DAY.isoformat()] = _hf_list(ids)
-        fake.arxiv_extra_entries.update({i: _arxiv_entry(i) for i in ids})
+        fake.arxiv_extra_entries.update({i: arxiv_entry(i, _title(i), _ABSTRACT) for i in ids})
         fake.chat_latency = args.latency
         with tempfile.TemporaryDirectory(prefix="paperdigest-bench-") as tmp:
             work = Path(tmp)
             configure(fake, work, args.concurrency)
-            first, wall = asyncio.run(_timed_run(work))
+            first, wall = asyncio.run(_timed_run())
             calls = fake.chat_count
-            cached, cached_wall = asyncio.run(_timed_run(work))
+            cached, cached_wall = asyncio.run(_timed_run())
+            cached_calls = fake.chat_count - calls
             version_s = _cli_seconds("--version")
             help_s = _cli_seconds("--help")
             fake.hf_bodies[CLI_DAY.isoformat()] = _hf_list(ids[:CLI_PAPERS])
@@ -243,9 +222,10 @@ def main() -> int:
             cli_cached_s = _cli_seconds(*day_args)
             cli_calls = fake.chat_count - calls_before_cli
             readers: dict[str, tuple[float, int]] = {}
+            big_library = write_bibtex(work / "library.bib", library_entries(LIBRARY_ITEMS, DAY))
             for label, library in (
                 (f"{CLI_PAPERS} papers, 8-item library", LIBRARY),
-                (f"{CLI_PAPERS} papers, {LIBRARY_ITEMS:,}-item library", _big_library(work)),
+                (f"{CLI_PAPERS} papers, {LIBRARY_ITEMS:,}-item library", big_library),
             ):
                 os.environ["PAPERDIGEST_INTERESTS"] = INTERESTS
                 os.environ["PAPERDIGEST_LIBRARY"] = str(library)
@@ -272,7 +252,7 @@ def main() -> int:
     print(f"tokens in/out     {s.prompt_tokens}/{s.completion_tokens}, {cost_text(s.cost_usd)}")
     print(
         f"cached rerun      {cached_wall:.3f} s ({cached.stats.cached} cached, "
-        f"{fake.chat_count - calls} calls) (target <= {MAX_CACHED_SECONDS} s)"
+        f"{cached_calls} calls) (target <= {MAX_CACHED_SECONDS} s)"
     )
     print(
         f"peak RSS          {rss_mb:.1f} MB (whole process, fake server included) "

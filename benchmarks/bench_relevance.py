@@ -26,24 +26,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import numpy as np
+from benchdata import library_entries, recorded_texts, write_bibtex
 
-ROOT = Path(__file__).resolve().parent.parent
-
-from paperdigest.config import Settings  # noqa: E402
-from paperdigest.flows.rank import paper_text, rank_papers  # noqa: E402
-from paperdigest.papers import Paper  # noqa: E402
-from paperdigest.sources.library import LibraryItem, read_library  # noqa: E402
-from paperdigest.sources.profile import Profile  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
+from paperdigest.config import Settings
+from paperdigest.flows.rank import paper_text, rank_papers
+from paperdigest.papers import Paper
+from paperdigest.sources.library import LibraryItem, read_library
+from paperdigest.sources.profile import Profile
+from paperdigest.store import Store
 
 MAX_CPU_SECONDS = 1.0  # issue 18 §5
 PAPERS = 60
@@ -67,17 +65,8 @@ class _NoRequests:
         raise AssertionError(f"an embedding request for {len(texts)} texts")
 
 
-def _recorded() -> list[tuple[str, str]]:
-    out = []
-    for path in sorted((ROOT / "tests" / "fixtures" / "hf").glob("*.json")):
-        for item in json.loads(path.read_text(encoding="utf-8")):
-            paper = item["paper"]
-            out.append((" ".join(paper["title"].split()), " ".join(paper["summary"].split())))
-    return out
-
-
 def _setup(folder: Path) -> tuple[Settings, Store, Profile, list[Paper]]:
-    recorded = _recorded()
+    recorded = recorded_texts()
     papers = [
         Paper(
             arxiv_id=f"2511.{10000 + n}",
@@ -88,12 +77,8 @@ def _setup(folder: Path) -> tuple[Settings, Store, Profile, list[Paper]]:
         for n in range(PAPERS)
     ]
     library = tuple(
-        LibraryItem(
-            f"{recorded[n % len(recorded)][0]} [{n}]",
-            recorded[n % len(recorded)][1],
-            added=TODAY - timedelta(days=n * 1095 // ITEMS),
-        )
-        for n in range(ITEMS)
+        LibraryItem(title, abstract, added=added)
+        for title, abstract, added in library_entries(ITEMS, TODAY)
     )
     profile = Profile(INTERESTS, library, TODAY)
     settings = Settings(db=folder / "bench.db", output_dir=folder)  # type: ignore[call-arg]
@@ -118,19 +103,6 @@ def _cpu(action: object, repeat: int) -> float:
     return statistics.median(times)
 
 
-def _bibtex(folder: Path, library: tuple[LibraryItem, ...]) -> Path:
-    path = folder / "library.bib"
-    entries = []
-    for n, item in enumerate(library):
-        abstract = item.abstract.replace("%", "\\%")
-        entries.append(
-            f"@misc{{item{n},\n\ttitle = {{{item.title}}},\n\tabstract = {{{abstract}}},\n"
-            f"\turldate = {{{item.added}}},\n\tyear = {{2025}},\n}}\n"
-        )
-    path.write_text("\n".join(entries), encoding="utf-8")
-    return path
-
-
 def main() -> int:
     """Print the figures; exit 1 when the ranking misses its target."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -152,7 +124,8 @@ def main() -> int:
             bm25 = _cpu(rank_lexical, max(1, args.repeat // 2))
         finally:
             store.close()
-        bib = _bibtex(folder, profile.library)
+        entries = [(i.title, i.abstract, i.added) for i in profile.library]
+        bib = write_bibtex(folder / "library.bib", entries)
         parsed = _cpu(lambda: read_library(bib), 1)
     verdict = "PASS" if ranked <= MAX_CPU_SECONDS else "FAIL"
     print(

@@ -51,7 +51,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -63,9 +62,7 @@ from paperdigest.config import load_settings  # noqa: E402
 from paperdigest.flows.day import run_day  # noqa: E402
 from paperdigest.flows.days import DayOptions, RankOptions  # noqa: E402
 from paperdigest.flows.results import DayResult  # noqa: E402
-from paperdigest.flows.runtime import Runtime  # noqa: E402
-from paperdigest.model.prompts import PROMPTS_DIR, load_prompts  # noqa: E402
-from paperdigest.store import Store  # noqa: E402
+from paperdigest.flows.runtime import open_runtime  # noqa: E402
 
 DAY = date(2025, 11, 7)
 PAPERS = 39
@@ -168,18 +165,6 @@ def _recorded() -> list[dict[str, Any]]:
     return list(seen.values())[:PAPERS]
 
 
-def _arxiv_entry(paper: dict[str, Any]) -> str:
-    return f"""  <entry>
-    <id>http://arxiv.org/abs/{paper["id"]}v1</id>
-    <title>{escape(paper["title"])}</title>
-    <updated>2025-11-05T18:58:48Z</updated>
-    <summary>{escape(paper["summary"])}</summary>
-    <published>2025-11-05T18:58:48Z</published>
-    <author><name>Ada Lovelace</name></author>
-  </entry>
-"""
-
-
 def _configure(fake: FakeUpstream, work: Path, fulltext: bool) -> None:
     """bench_day's settings for the fake server, with full texts on or off, no figures (their
     images cost no model token) and the reader's interests."""
@@ -194,8 +179,7 @@ def _configure(fake: FakeUpstream, work: Path, fulltext: bool) -> None:
 
 
 async def _run(top: int | None) -> DayResult:
-    settings = load_settings()
-    rt = Runtime(settings, Store(settings.db_path), load_prompts(PROMPTS_DIR))
+    rt = open_runtime(load_settings())
     try:
         options = DayOptions("seven", "digest", rank=RankOptions("relevance", top))
         return await run_day(rt, DAY, options)
@@ -225,7 +209,12 @@ def main() -> int:
     try:
         fake.hf_bodies[DAY.isoformat()] = json.dumps(papers).encode()
         fake.arxiv_extra_entries.update(
-            {p["paper"]["id"]: _arxiv_entry(p["paper"]) for p in papers}
+            {
+                p["paper"]["id"]: bench_day.arxiv_entry(
+                    p["paper"]["id"], p["paper"]["title"], p["paper"]["summary"]
+                )
+                for p in papers
+            }
         )
         page = HTML_PAGE.read_bytes()
         fake.html_pages.update({p["paper"]["id"]: page for p in papers})

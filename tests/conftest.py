@@ -103,6 +103,20 @@ def env(fake: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     return _configure(fake, monkeypatch, tmp_path)
 
 
+# A reader's two interests, topics of the recorded day (tests/fixtures/hf/2025-11-07.json):
+# Thinking with Video (2511.04570, 127 upvotes) shares the first's words; with the fake's
+# bag-of-words vectors SIMS-V (2511.04668, "Spatial Video", 2 upvotes) comes second.
+READER_INTERESTS = "video generation as multimodal reasoning; humanoid robot soccer skills"
+
+
+@pytest.fixture
+def reader(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
+    """The ``env`` set-up with the reader's interests (:data:`READER_INTERESTS`) set, no
+    library."""
+    monkeypatch.setenv("PAPERDIGEST_INTERESTS", READER_INTERESTS)
+    return env
+
+
 @contextmanager
 def app_env(fake_upstream: FakeUpstream, tmp_path: Path) -> Iterator[AppEnv]:
     """The ``fake`` + ``env`` set-up as a context manager, undone on exit: for a module-scoped

@@ -48,7 +48,9 @@ __all__ = [
     "EMBEDDING_FAULTS",
     "ENGLISH_SENTENCE",
     "FIXTURES_DIR",
+    "HOLD_LIMIT_SECONDS",
     "FakeUpstream",
+    "default_answer",
     "fake_embedding",
     "four_chars_a_token",
     "gist_sentence",
@@ -286,6 +288,41 @@ def _openai_error(
     return _ChatOutcome(status, payload, dict(headers or {}))
 
 
+def _model_not_found(model: object) -> _ChatOutcome:
+    message = f"The model `{model}` does not exist or you do not have access to it."
+    return _openai_error(404, message, "invalid_request_error", "model_not_found")
+
+
+def _api_error(fault: str, authorization: str = "") -> _ChatOutcome | None:
+    """The OpenAI API's error answer for an ``http_*`` fault of :data:`CHAT_FAULTS` or
+    :data:`EMBEDDING_FAULTS` (its messages, types and codes); None for any other fault."""
+    if fault == "http_429":
+        return _openai_error(
+            429,
+            "Rate limit reached",
+            "requests",
+            "rate_limit_exceeded",
+            {"Retry-After": "1", "retry-after-ms": "10"},
+        )
+    if fault in ("http_500", "http_503"):
+        message = (
+            "The server had an error while processing your request."
+            if fault == "http_500"
+            else "The engine is currently overloaded, please try again later."
+        )
+        status = 500 if fault == "http_500" else 503
+        return _openai_error(status, message, "server_error", None, {"retry-after-ms": "10"})
+    if fault == "http_401":
+        return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", None)
+    if fault == "http_404":
+        return _model_not_found("fake-model")
+    if fault == "http_400_echo_key":
+        # Echo the credential like some proxies do, so tests can check the app redacts it.
+        message = f"Invalid request (Authorization: {authorization})"
+        return _openai_error(400, message, "invalid_request_error", None)
+    return None
+
+
 def _not_found(what: str) -> _Reply:
     return _json_reply(
         404,
@@ -369,6 +406,16 @@ def _fill(node: Any, root: dict[str, Any], arxiv_id: str, prop: str) -> Any:
     if prop == "gist":
         return gist_sentence(arxiv_id)
     return korean_sentence(arxiv_id, prop, str(root.get("title", "")))
+
+
+def default_answer(body: dict[str, Any]) -> Any:
+    """The fake model's own answer to a structured-outputs chat request ``body`` (what it
+    answers without a :attr:`FakeUpstream.chat_handler`): a value that satisfies the request's
+    JSON schema, each string a Korean sentence naming its property (:func:`korean_sentence`,
+    the gist :func:`gist_sentence`) and each nullable field null. KeyError when ``body`` has
+    no ``response_format.json_schema.schema``."""
+    schema = body["response_format"]["json_schema"]["schema"]
+    return _fill(schema, schema, _prompt_arxiv_id(body), "root")
 
 
 def _map_strings(obj: Any, fn: Callable[[str], str]) -> Any:
@@ -578,8 +625,8 @@ class FakeUpstream:
     * :attr:`fulltext_faults`: an int status, ``"timeout"``, ``"reset"``.
     * :attr:`chat_faults_by_id` (per arXiv id, checked first) and :attr:`chat_faults`: see
       :data:`CHAT_FAULTS`.
-    * :attr:`embedding_faults`: see :data:`EMBEDDING_FAULTS` (5xx and 429 carry
-      ``retry-after-ms: 10``).
+    * :attr:`embedding_faults`: see :data:`EMBEDDING_FAULTS` (its ``http_*`` faults answer as
+      the chat's do: the same error bodies, ``retry-after-ms: 10`` on 5xx and 429).
     * :attr:`zotero_faults`: an int status, ``"timeout"``, ``"reset"``.
 
     Full-text requests are also recorded with their headers (:attr:`fulltext_headers`,
@@ -809,10 +856,11 @@ class FakeUpstream:
             return self._file_delete(match.group(1))
         return _not_found(f"{method} {path}")
 
-    def _transport_fault(self, fault: Fault, status_headers: dict[str, str]) -> _Reply | None:
-        """The reply for a fault shared by HF/arXiv/full texts; None means answer normally."""
+    def _transport_fault(self, fault: Fault) -> _Reply:
+        """The reply for a fault the HF, arXiv, full-text and Zotero upstreams share: an int
+        status (empty body), ``"timeout"`` or ``"reset"``; ValueError for any other."""
         if isinstance(fault, int):
-            return _Reply(fault, b"", "text/plain", dict(status_headers))
+            return _Reply(fault, b"", "text/plain")
         if fault == "timeout":
             return _Reply(hang=True)
         if fault == "reset":
@@ -827,8 +875,8 @@ class FakeUpstream:
             body = json.dumps({"error": f"HTTP {fault}"}).encode()
             headers = {"Retry-After": "0"} if fault == 429 else {}
             return _Reply(fault, body, "application/json", headers)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         date = (query.get("date") or [""])[0]
         if not _DATE_RE.fullmatch(date):
             return _json_reply(400, {"error": f"Invalid date: {date!r}"})
@@ -861,9 +909,7 @@ class FakeUpstream:
         fault = self._pop(self.arxiv_faults)
         empty = fault == "empty"
         if fault is not None and not empty:
-            reply = self._transport_fault(fault, {})
-            if reply is not None:
-                return reply
+            return self._transport_fault(fault)
         search_query = (query.get("search_query") or [""])[0]
         id_list = (query.get("id_list") or [""])[0]
         start = int((query.get("start") or ["0"])[0] or 0)
@@ -915,8 +961,8 @@ class FakeUpstream:
 
     def _fulltext(self, kind: str, paper_id: str, version: str) -> _Reply:
         fault = self._pop(self.fulltext_faults)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         store = self.html_pages if kind == "html" else self.pdf_files
         for key in (paper_id + version, paper_id):
             if key in store:
@@ -976,34 +1022,11 @@ class FakeUpstream:
             if live:
                 return _ChatOutcome(hang=True)
             fault = None
-        if fault == "http_429":
-            return _openai_error(
-                429,
-                "Rate limit reached",
-                "requests",
-                "rate_limit_exceeded",
-                {"Retry-After": "1", "retry-after-ms": "10"},
-            )
-        if fault in ("http_500", "http_503"):
-            message = (
-                "The server had an error while processing your request."
-                if fault == "http_500"
-                else "The engine is currently overloaded, please try again later."
-            )
-            status = 500 if fault == "http_500" else 503
-            return _openai_error(status, message, "server_error", None, {"retry-after-ms": "10"})
+        if fault is not None and (error := _api_error(fault, authorization)) is not None:
+            return error
         if fault == "not_a_completion":
             # A proxy or broken server answering 200 with something else.
             return _ChatOutcome(200, {"status": "maintenance", "detail": "try again later"})
-        if fault == "http_401":
-            return _openai_error(401, "Incorrect API key provided.", "invalid_request_error", None)
-        if fault == "http_404":
-            message = "The model `fake-model` does not exist or you do not have access to it."
-            return _openai_error(404, message, "invalid_request_error", "model_not_found")
-        if fault == "http_400_echo_key":
-            # Echo the credential like some proxies do, so tests can check the app redacts it.
-            message = f"Invalid request (Authorization: {authorization})"
-            return _openai_error(400, message, "invalid_request_error", None)
 
         content, finish_reason = self._chat_content(body, arxiv_id, fault)
         prompt = [
@@ -1092,22 +1115,12 @@ class FakeUpstream:
         if fault == "no_endpoint":
             # What a chat-only server (a proxy, an older llama.cpp) answers for the route.
             return _json_reply(404, {"detail": "Not Found"})
-        if fault in ("http_429", "http_500", "http_503"):
-            status = int(fault.removeprefix("http_"))
-            outcome = _openai_error(
-                status, "try again", "server_error", None, {"retry-after-ms": "10"}
-            )
-            return _json_reply(outcome.status, outcome.payload, outcome.headers)
-        if fault == "http_401":
-            outcome = _openai_error(
-                401, "Incorrect API key provided.", "invalid_request_error", None
-            )
-            return _json_reply(outcome.status, outcome.payload)
         model = body.get("model")
-        if model not in self.embedding_models:
-            message = f"The model `{model}` does not exist or you do not have access to it."
-            outcome = _openai_error(404, message, "invalid_request_error", "model_not_found")
-            return _json_reply(outcome.status, outcome.payload)
+        error = _api_error(fault) if fault is not None else None
+        if error is None and model not in self.embedding_models:
+            error = _model_not_found(model)
+        if error is not None:
+            return _json_reply(error.status, error.payload, error.headers)
         inputs = body.get("input")
         texts = [inputs] if isinstance(inputs, str) else list(inputs or [])
         data = []
@@ -1116,7 +1129,7 @@ class FakeUpstream:
             if body.get("encoding_format") == "base64":
                 vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
             data.append({"object": "embedding", "index": index, "embedding": vector})
-        tokens = sum(math.ceil(len(str(t)) / 4) for t in texts)
+        tokens = sum(four_chars_a_token(str(t)) for t in texts)
         return _json_reply(
             200,
             {
@@ -1135,8 +1148,8 @@ class FakeUpstream:
         with self._lock:
             self.zotero_headers.append(headers)
         fault = self._pop(self.zotero_faults)
-        if fault is not None and (reply := self._transport_fault(fault, {})) is not None:
-            return reply
+        if fault is not None:
+            return self._transport_fault(fault)
         if self.zotero_key is not None and headers.get("zotero-api-key") != self.zotero_key:
             return _Reply(403, b"Forbidden", "text/plain")
         if library != self.zotero_library:

@@ -1,6 +1,6 @@
 // Compile an MDX file with the real @mdx-js/mdx 3 and print, as JSON, the explicit heading ids
 // written as a trailing MDX comment `{/* #id */}` (the syntax Docusaurus >= 3.10 reads from the
-// heading's last child) and the in-page link targets (`#id`). Used by tests/test_tldr.py.
+// heading's last child) and the in-page link targets (`#id`). Used through tests/realtools.py.
 import {compile} from '@mdx-js/mdx'
 // As Docusaurus does for every file: front matter, and HTML comments (`<!-- truncate -->`).
 import remarkComment from '@slorber/remark-comment'

@@ -25,19 +25,24 @@ from typer.testing import CliRunner, Result
 from paperdigest.cli import app
 
 __all__ = [
-    "BIN",
     "DAY",
     "DAY_IDS",
     "PROCESS_LIMIT_SECONDS",
     "asked_ids",
     "day_digest",
     "digest_ids",
+    "digest_states",
+    "github_slug",
+    "headings",
     "invoke",
+    "json_lines",
     "markdown_problems",
     "omitted_ids",
+    "resummarized_answer",
     "run_day",
     "spawn",
     "stored_summary_ids",
+    "user_prompts",
     "wait_for",
 ]
 
@@ -155,6 +160,21 @@ def stored_summary_ids(db: Path) -> set[str]:
         con.close()
 
 
+def digest_states(out_dir: Path, name: str = f"{DAY}.md") -> list[tuple[str, str]]:
+    """(arXiv id, state) of each paper the stored listing of digest ``name`` (a file name in
+    ``out_dir``, whose database is ``out_dir/paperdigest.db``) holds, in its order."""
+    db = sqlite3.connect(out_dir / "paperdigest.db")
+    try:
+        rows = db.execute(
+            "SELECT p.arxiv_id, p.state FROM digest_papers p JOIN digests d ON d.path = p.path "
+            "WHERE d.path LIKE ? ORDER BY p.position",
+            (f"%/{name}",),
+        )
+        return [(str(a), str(s)) for a, s in rows.fetchall()]
+    finally:
+        db.close()
+
+
 def day_digest(out_dir: Path, day: str = DAY) -> str:
     """The text of ``day``'s digest in the default layout (``out_dir/DAY.md``)."""
     return (out_dir / f"{day}.md").read_text(encoding="utf-8")
@@ -235,6 +255,12 @@ def headings(text: str) -> list[str]:
     md = MarkdownIt("commonmark")
     tokens = md.parse(text)
     return [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+
+
+def github_slug(heading: str) -> str:
+    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens
+    (the rule of github-slugger, which GitHub's markdown rendering follows)."""
+    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def json_lines(stream: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from types import ModuleType
 
 import pytest
 from markdown_it import MarkdownIt
+from runhelpers import github_slug
 
 from paperdigest.config import Settings, load_settings
 
@@ -43,13 +44,6 @@ def _configdoc() -> ModuleType:
     return module
 
 
-def _github_slug(heading: str) -> str:
-    """The id GitHub gives a heading: lower case, punctuation dropped, spaces to hyphens
-    (the rule of github-slugger, which GitHub's markdown rendering follows)."""
-    text = re.sub(r"[^\w\- ]", "", heading.lower())
-    return text.replace(" ", "-")
-
-
 def _headings_and_links(page: Path) -> tuple[set[str], list[str]]:
     """The GitHub heading ids of a markdown page, and the targets of its links (code blocks
     and code spans are not parsed for either)."""
@@ -63,7 +57,7 @@ def _headings_and_links(page: Path) -> tuple[set[str], list[str]]:
                 for child in tokens[i + 1].children or []
                 if child.type in ("text", "code_inline")
             )
-            slug = base = _github_slug(text)
+            slug = base = github_slug(text)
             n = 0
             while slug in ids:  # a repeated heading gets -1, -2, ...
                 n += 1

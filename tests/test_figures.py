@@ -12,8 +12,8 @@ from typing import Any
 import fakeclock
 import pytest
 from conftest import AppEnv
-from fakeserver import FIXTURES_DIR, gist_sentence, korean_sentence
-from realtools import ROOT, require_command, require_node_package
+from fakeserver import FIXTURES_DIR, default_answer
+from realtools import ROOT, jekyll_build, require_node_package
 from runhelpers import day_digest, invoke, run_day
 
 from paperdigest.sources.figures import MAX_IMAGE_BYTES, extract_figures, image_kind
@@ -29,15 +29,7 @@ def _answer(pick: object) -> Any:
     """A chat handler: a valid Korean answer whose key_figure is ``pick``."""
 
     def handler(body: dict[str, Any]) -> dict[str, Any]:
-        schema = body["response_format"]["json_schema"]["schema"]
-        arxiv_id = body["messages"][1]["content"].split("arXiv id: ", 1)[1].split("\n", 1)[0]
-        answer: dict[str, Any] = {}
-        for name, prop in schema["properties"].items():
-            nullable = any(branch.get("type") == "null" for branch in prop.get("anyOf", []))
-            answer[name] = None if nullable else korean_sentence(arxiv_id, name, schema["title"])
-        answer["gist"] = gist_sentence(arxiv_id)
-        answer["key_figure"] = pick
-        return answer
+        return {**default_answer(body), "key_figure": pick}
 
     return handler
 
@@ -334,7 +326,6 @@ def test_figure_post_builds_with_real_jekyll_and_its_image_is_served(
 ) -> None:
     """A figure-bearing post, assets at the site root: real Jekyll builds it, shows the image
     with its caption as alt text, and copies the image into the built site."""
-    jekyll = require_command("jekyll", "apt-get install -y jekyll")
     site = env.tmp_path / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_config.yml").write_text("title: test\n", encoding="utf-8")
@@ -346,7 +337,7 @@ def test_figure_post_builds_with_real_jekyll_and_its_image_is_served(
     result = run_day("--limit", "1", "--template", "jekyll", "--schema", "gmr")
 
     assert result.exit_code == 0, result.stderr
-    subprocess.run([jekyll, "build", "-q"], cwd=site, check=True, capture_output=True)
+    jekyll_build(site)
     html = next((site / "_site").rglob("*hf-daily-papers*.html")).read_text(encoding="utf-8")
     img = re.search(r"<img [^>]*src=\"/assets/papers/[^\"]+\"[^>]*>", html)
     assert img is not None and f'alt="Figure 2: {CAPTION_2}' in img.group(0)

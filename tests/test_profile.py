@@ -318,8 +318,6 @@ def test_an_empty_zotero_library_is_a_config_error(
 
 def test_the_zotero_fixture_matches_the_file_exports() -> None:
     """The Zotero fixture holds the same eight papers as the exports (plus a note and a file)."""
-    import json
-
     items = json.loads((LIBRARY / "zotero-items.json").read_text("utf-8"))
     titles = [i["data"].get("title") for i in items if i["data"]["itemType"] == "preprint"]
     assert titles == [i.title for i in read_library(LIBRARY / "library.json")]

@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,16 +19,15 @@ from typing import Any
 import pytest
 import yaml
 from conftest import AppEnv
-from fakeserver import _fill, _prompt_arxiv_id
+from fakeserver import default_answer
 from lxml import html as lxml_html
 from markdown_it import MarkdownIt
-from realtools import require_command, require_node_package
+from realtools import jekyll_build, mdx_compile, mdx_heading_ids
 from runhelpers import DAY, markdown_problems, run_day
 
 from paperdigest.render import digest_filename, split_title
 
 GOLDEN = Path(__file__).parent / "golden"
-MDX_SCRIPT = Path(__file__).parent / "mdx_compile.mjs"
 
 # Liquid, kramdown, MDX and HTML syntax a title, an abstract or a model answer may carry.
 LIQUID_IF = "{% if x %}"
@@ -54,8 +52,7 @@ def _hostile_day(env: AppEnv, template: str) -> Path:
 
     def model(body: dict[str, Any]) -> dict[str, Any]:
         # The fake model's own valid answer, with hostile text added to every field.
-        schema = body["response_format"]["json_schema"]["schema"]
-        answer: dict[str, Any] = _fill(schema, schema, _prompt_arxiv_id(body), "root")
+        answer: dict[str, Any] = default_answer(body)
         for name, value in answer.items():
             if isinstance(value, str):
                 answer[name] = value + (
@@ -96,7 +93,6 @@ layout: null
 
 def _jekyll_build(tmp_path: Path, posts: dict[str, Path]) -> Path:
     """Build a minimal Jekyll site holding ``posts`` (name → file); returns ``_site``."""
-    jekyll = require_command("jekyll", "apt-get install jekyll")
     site = tmp_path / "site"
     (site / "_posts").mkdir(parents=True)
     (site / "_layouts").mkdir()
@@ -108,14 +104,7 @@ def _jekyll_build(tmp_path: Path, posts: dict[str, Path]) -> Path:
     (site / "index.html").write_text(_INDEX, encoding="utf-8")
     for name, path in posts.items():
         shutil.copy(path, site / "_posts" / name)
-    result = subprocess.run(
-        [jekyll, "build", "--source", str(site), "--destination", str(site / "_site")],
-        cwd=site,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    jekyll_build(site)
     return site / "_site"
 
 
@@ -147,19 +136,6 @@ def test_jekyll_shows_liquid_pipes_and_tags_in_paper_and_model_text_literally(
 # --- Docusaurus (MDX 3) ----------------------------------------------------------------------
 
 
-def _mdx(*files: Path) -> dict[str, Any]:
-    """Compile and render ``files`` with @mdx-js/mdx 3 (tests/mdx_compile.mjs)."""
-    require_node_package("@mdx-js/mdx")
-    result = subprocess.run(
-        ["node", str(MDX_SCRIPT), *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return {Path(name).name: value for name, value in json.loads(result.stdout).items()}
-
-
 def _front_matter(text: str) -> dict[str, Any]:
     assert text.startswith("---\n")
     data = yaml.safe_load(text[4 : text.index("\n---\n", 4)])
@@ -169,7 +145,7 @@ def _front_matter(text: str) -> dict[str, Any]:
 
 def test_mdx_compiles_the_golden_docusaurus_digest() -> None:
     """The golden docusaurus digest compiles with @mdx-js/mdx 3 and renders every paper."""
-    (result,) = _mdx(GOLDEN / f"{DAY}.docusaurus.md").values()
+    (result,) = mdx_compile(GOLDEN / f"{DAY}.docusaurus.md").values()
     assert result["ok"], result.get("error")
     assert (
         len(re.findall(r'<h2>\d+\. <a href="https://huggingface.co/papers/', result["html"])) == 15
@@ -178,7 +154,7 @@ def test_mdx_compiles_the_golden_docusaurus_digest() -> None:
 
 def test_mdx_compiles_the_hostile_day_and_shows_its_text_literally(env: AppEnv) -> None:
     """Braces, `<`, `$`, Liquid and links in titles and model text compile and show as typed."""
-    (result,) = _mdx(_hostile_day(env, "docusaurus")).values()
+    (result,) = mdx_compile(_hostile_day(env, "docusaurus")).values()
     assert result["ok"], result.get("error")
     text = _visible_text(result["html"])
     for literal in LITERALS:
@@ -310,7 +286,7 @@ def test_jekyll_builds_code_and_project_links_and_drops_non_http_ones(env: AppEn
 
 def test_mdx_compiles_code_and_project_links_and_drops_non_http_ones(env: AppEnv) -> None:
     """MDX 3 compiles the docusaurus layout's link line: anchors for http(s) URLs only."""
-    (result,) = _mdx(_linked_day(env, "docusaurus")).values()
+    (result,) = mdx_compile(_linked_day(env, "docusaurus")).values()
     assert result["ok"], result.get("error")
     hrefs = _hrefs(result["html"])
     assert ENCODED_CODE_URL in hrefs
@@ -332,7 +308,6 @@ def test_digest_layout_code_links_are_commonmark_links(env: AppEnv) -> None:
 # An interest that is the closest one to Thinking with Video (so it is shown as that paper's
 # reason, `관련: …`), holding Liquid, kramdown and MDX syntax a reader may well type.
 HOSTILE_INTEREST = f"video generation as multimodal reasoning {LIQUID_VAR} a | b {SET} {MATH}"
-MDX_IDS = Path(__file__).parent / "mdx_heading_ids.mjs"
 
 
 def _tiered_day(env: AppEnv, monkeypatch: pytest.MonkeyPatch, template: str) -> Path:
@@ -367,14 +342,10 @@ def test_mdx_compiles_a_two_tier_digest_whose_tldr_reaches_every_paper(
     """MDX 3: the digest compiles, its 15 TL;DR links are the 15 explicit heading ids, and
     the reason shows as typed."""
     post = _tiered_day(env, monkeypatch, "docusaurus")
-    (result,) = _mdx(post).values()
+    (result,) = mdx_compile(post).values()
     assert result["ok"], result.get("error")
     assert f"(관련: {HOSTILE_INTEREST})" in _visible_text(result["html"])
-    found = json.loads(
-        subprocess.run(
-            ["node", str(MDX_IDS), str(post)], check=True, capture_output=True, text=True
-        ).stdout
-    )
+    found = mdx_heading_ids(post)
     assert len(found["ids"]) == 15 and found["links"] == found["ids"]
 
 

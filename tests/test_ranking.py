@@ -13,22 +13,12 @@ from pathlib import Path
 
 import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, day_digest, digest_ids, run_day
+from runhelpers import DAY, DAY_IDS, day_digest, digest_ids, digest_states, run_day
 from typer.testing import Result
 
 LIBRARY = Path(__file__).parent / "fixtures" / "library"
-# Two topics of the recorded day: Thinking with Video (2511.04570, 127 upvotes) shares the
-# first's words; with the fake's bag-of-words vectors SIMS-V (2511.04668, "Spatial Video",
-# 2 upvotes) comes second.
-INTERESTS = "video generation as multimodal reasoning; humanoid robot soccer skills"
+# The most relevant two for the ``reader`` fixture's interests (see READER_INTERESTS).
 FIRST_TWO = ["2511.04570", "2511.04668"]
-
-
-@pytest.fixture
-def reader(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
-    """The ``env`` set-up with the reader's interests set (no library)."""
-    monkeypatch.setenv("PAPERDIGEST_INTERESTS", INTERESTS)
-    return env
 
 
 def _refused(env: AppEnv, result: Result, *says: str) -> None:
@@ -41,15 +31,6 @@ def _refused(env: AppEnv, result: Result, *says: str) -> None:
         assert words in errors[0], errors[0]
     assert "Traceback" not in result.output
     assert env.fake.chat_count == 0
-
-
-def _listed_states(env: AppEnv) -> dict[str, str]:
-    db = sqlite3.connect(env.out_dir / "paperdigest.db")
-    try:
-        rows = db.execute("SELECT arxiv_id, state FROM digest_papers ORDER BY position")
-        return dict(rows.fetchall())
-    finally:
-        db.close()
 
 
 # --- §1: the reader's profile, refused before anything is fetched ---------------------------
@@ -221,7 +202,7 @@ def test_min_relevance_leaves_papers_out_like_the_filters(
     text = day_digest(reader.out_dir)
     kept = digest_ids(text)
     assert 0 < len(kept) < len(DAY_IDS)
-    states = _listed_states(reader)
+    states = dict(digest_states(reader.out_dir))
     left_out = [aid for aid, state in states.items() if state == "filtered"]
     assert sorted(kept + left_out) == sorted(DAY_IDS)
     assert f"필터로 제외: {len(left_out)}편 (" in text

@@ -4,16 +4,13 @@ byte-stable across reruns."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import feedparser
 import pytest
 from conftest import AppEnv
-from realtools import require_command
+from realtools import jekyll_build
 from runhelpers import DAY, DAY_IDS, invoke, resummarized_answer, run_day
 
 _PREV = "2025-11-06"
@@ -105,14 +102,13 @@ def test_jekyll_site_gets_index_and_feed_outside_posts(
 ) -> None:
     """With OUTPUT_DIR a Jekyll _posts folder, index.md and feed.xml go to SITE/papers, and a
     real Jekyll build publishes both, the index linking to the post's URL."""
-    jekyll = require_command("jekyll", "apt-get install -y jekyll")
     site = env.tmp_path / "site"
     monkeypatch.setenv("PAPERDIGEST_OUTPUT_DIR", str(site / "_posts"))
     monkeypatch.setenv("PAPERDIGEST_DB", str(env.tmp_path / "pd.db"))
     assert run_day("--template", "jekyll", "--limit", "2").exit_code == 0
     assert not (site / "_posts" / "index.md").exists()
     (site / "_config.yml").write_text("title: test\n", encoding="utf-8")
-    subprocess.run([jekyll, "build", "-q"], cwd=site, check=True, capture_output=True)
+    jekyll_build(site)
     index = (site / "_site" / "papers" / "index.html").read_text(encoding="utf-8")
     href = re.search(r'href="([^"]+)">2025-11-07</a>', index)
     assert href is not None, index
@@ -123,22 +119,8 @@ def test_jekyll_site_gets_index_and_feed_outside_posts(
 def _build_at(site: Path, utc: str) -> tuple[str, str]:
     """Real `jekyll build` of ``site`` on a UTC machine whose clock reads ``utc`` (frozen by
     faketime); returns the build's output and papers/index.html, or fails with the output."""
-    jekyll = require_command("jekyll", "apt-get install -y jekyll")
-    faketime = require_command("faketime", "apt-get install -y faketime")
-    shutil.rmtree(site / "_site", ignore_errors=True)
-    result = subprocess.run(
-        # -f without "@": the clock stands still at ``utc`` (plain `faketime TIME` starts it
-        # there and lets it run, so a slow start-up would cross a one-second margin).
-        [faketime, "-f", utc, jekyll, "build"],
-        cwd=site,
-        env={**os.environ, "TZ": "UTC"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    index = (site / "_site" / "papers" / "index.html").read_text(encoding="utf-8")
-    return result.stdout + result.stderr, index
+    out = jekyll_build(site, frozen_utc=utc)
+    return out, (site / "_site" / "papers" / "index.html").read_text(encoding="utf-8")
 
 
 def _index_links(site: Path, index: str) -> list[tuple[str, str]]:

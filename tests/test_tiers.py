@@ -7,24 +7,24 @@ turns a brief into a full summary and changes nothing else."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 from conftest import AppEnv
-from runhelpers import DAY, DAY_IDS, asked_ids, day_digest, digest_ids, invoke, run_day
+from runhelpers import (
+    DAY,
+    DAY_IDS,
+    asked_ids,
+    day_digest,
+    digest_ids,
+    digest_states,
+    invoke,
+    run_day,
+)
 
-INTERESTS = "video generation as multimodal reasoning; humanoid robot soccer skills"
 TOP = 4
-
-
-@pytest.fixture
-def reader(env: AppEnv, monkeypatch: pytest.MonkeyPatch) -> AppEnv:
-    """The ``env`` set-up with the reader's interests set."""
-    monkeypatch.setenv("PAPERDIGEST_INTERESTS", INTERESTS)
-    return env
 
 
 def _schemas_asked(env: AppEnv, since: int = 0) -> list[tuple[str, str]]:
@@ -37,25 +37,11 @@ def _schemas_asked(env: AppEnv, since: int = 0) -> list[tuple[str, str]]:
     return sorted(zip(asked_ids(env.fake, since), titles, strict=True))
 
 
-def _states(env: AppEnv, name: str = f"{DAY}.md") -> list[tuple[str, str]]:
-    """(arXiv id, state) of each paper the digest ``name`` lists, in its order."""
-    db = sqlite3.connect(env.out_dir / "paperdigest.db")
-    try:
-        rows = db.execute(
-            "SELECT p.arxiv_id, p.state FROM digest_papers p JOIN digests d ON d.path = p.path "
-            "WHERE d.path LIKE ? ORDER BY p.position",
-            (f"%/{name}",),
-        )
-        return [(str(a), str(s)) for a, s in rows.fetchall()]
-    finally:
-        db.close()
-
-
 def _ranked_day(env: AppEnv, *extra: str) -> list[str]:
     """Run DAY with ``--top TOP`` (and ``extra``); the arXiv ids in rank order."""
     result = run_day("--top", str(TOP), *extra)
     assert result.exit_code == 0, result.stderr
-    return [aid for aid, _ in _states(env)]
+    return [aid for aid, _ in digest_states(env.out_dir)]
 
 
 def _tldr(text: str) -> list[str]:
@@ -89,7 +75,7 @@ def test_briefs_are_written_from_the_abstract_alone(reader: AppEnv) -> None:
 def test_digest_papers_say_which_tier_each_paper_got(reader: AppEnv) -> None:
     """digest_papers: ``summarized`` for the top N, ``briefed`` for the others, in rank order."""
     _ranked_day(reader)
-    states = [state for _, state in _states(reader)]
+    states = [state for _, state in digest_states(reader.out_dir)]
     assert states == ["summarized"] * TOP + ["briefed"] * (15 - TOP)
 
 
@@ -129,7 +115,7 @@ def test_the_tldr_lists_every_paper_in_rank_order_linking_sections_that_exist(
     name = {"digest": f"{DAY}.md", "jekyll": f"{DAY}-hf-daily-papers.md"}.get(
         template, f"{DAY}-papers-review.md"
     )
-    ranked = [aid for aid, _ in _states(reader, name)]
+    ranked = [aid for aid, _ in digest_states(reader.out_dir, name)]
     text = (reader.out_dir / name).read_text(encoding="utf-8")
     lines = _tldr(text.split("<!-- truncate -->")[0] if template == "docusaurus" else text)
     assert [int(line.split(".")[0]) for line in lines] == list(range(1, 16))
@@ -171,13 +157,13 @@ def test_top_comes_from_the_environment_too(
     """PAPERDIGEST_TOP=2 works like --top 2."""
     monkeypatch.setenv("PAPERDIGEST_TOP", "2")
     assert run_day().exit_code == 0
-    assert [state for _, state in _states(reader)].count("summarized") == 2
+    assert [state for _, state in digest_states(reader.out_dir)].count("summarized") == 2
 
 
 def test_top_without_a_profile_gives_the_most_upvoted_papers_in_full(env: AppEnv) -> None:
     """No reader: ranked by upvotes, the list's first N in full, no embedding request."""
     assert run_day("--top", "3").exit_code == 0
-    assert [aid for aid, s in _states(env) if s == "summarized"] == DAY_IDS[:3]
+    assert [aid for aid, s in digest_states(env.out_dir) if s == "summarized"] == DAY_IDS[:3]
     assert env.fake.embedding_count == 0
     assert "관련도" not in day_digest(env.out_dir)
 
@@ -225,7 +211,7 @@ def test_resummarize_full_turns_a_brief_into_a_full_summary_changing_nothing_els
         k: v for k, v in new.items() if paper not in k
     }
     assert _tldr(after) == _tldr(before)  # its line keeps its number and place
-    assert dict(_states(reader))[paper] == "summarized"
+    assert dict(digest_states(reader.out_dir))[paper] == "summarized"
     mdx = docusaurus.read_text(encoding="utf-8")
     assert mdx != before_mdx and "### 7. [" not in mdx.split("## 그 밖의 논문")[1]
 
@@ -236,7 +222,7 @@ def test_resummarize_of_a_brief_writes_a_fresh_brief(reader: AppEnv) -> None:
     asked = reader.fake.chat_count
     assert invoke("resummarize", ranked[-1]).exit_code == 0
     assert _schemas_asked(reader, asked) == [(ranked[-1], "seven-brief")]
-    assert dict(_states(reader))[ranked[-1]] == "briefed"
+    assert dict(digest_states(reader.out_dir))[ranked[-1]] == "briefed"
 
 
 def _feed_entry(env: AppEnv, arxiv_id: str) -> Any:
@@ -263,10 +249,10 @@ def test_backfill_takes_the_same_rank_options(reader: AppEnv) -> None:
     result = invoke("backfill", "--from", "2025-11-06", "--to", DAY, "--top", "2")
     assert result.exit_code == 0, result.stderr
     for day in ("2025-11-06", DAY):
-        states = [state for _, state in _states(reader, f"{day}.md")]
+        states = [state for _, state in digest_states(reader.out_dir, f"{day}.md")]
         assert states[:2] == ["summarized"] * 2 and set(states[2:]) == {"briefed"}
     assert invoke("backfill", "--from", DAY, "--to", DAY, "--rank", "upvotes").exit_code == 0
-    assert [aid for aid, _ in _states(reader)] == DAY_IDS
+    assert [aid for aid, _ in digest_states(reader.out_dir)] == DAY_IDS
 
 
 def test_a_batch_file_holds_only_the_full_summaries(env: AppEnv, tmp_path: Path) -> None:

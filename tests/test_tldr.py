@@ -3,9 +3,7 @@ its section with an anchor the target's own renderer creates, and the gist schem
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,8 +13,8 @@ from conftest import AppEnv
 from fakeserver import gist_sentence
 from markdown_it import MarkdownIt
 from pydantic import ValidationError
-from realtools import ROOT, require_command, require_node_package
-from runhelpers import DAY_IDS, day_digest, invoke, run_day
+from realtools import jekyll_build, mdx_heading_ids
+from runhelpers import DAY_IDS, day_digest, github_slug, invoke, run_day
 
 from paperdigest.model.schemas import GIST_MAX_CHARS, SCHEMAS
 from paperdigest.papers import Paper
@@ -29,11 +27,6 @@ def _tldr_lines(text: str) -> list[str]:
     """The TL;DR block's lines (between its heading and the first paper)."""
     block = text.split("TL;DR\n", 1)[1].strip("\n")
     return block.split("\n\n", 1)[0].splitlines()
-
-
-def _github_slug(heading: str) -> str:
-    """GitHub's heading id (github-slugger): lower case, punctuation dropped, spaces to '-'."""
-    return re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
 
 
 def test_tldr_lists_every_paper_before_the_first_paper(env: AppEnv) -> None:
@@ -66,14 +59,13 @@ def test_digest_tldr_links_match_githubs_heading_ids(env: AppEnv) -> None:
         if t.type == "heading_open" and t.tag == "h2" and tokens[i + 1].content != "TL;DR"
     ]
     targets = [_TLDR_LINE.match(line).group(3) for line in _tldr_lines(text)]  # type: ignore[union-attr]
-    assert targets == [_github_slug(h) for h in paper_headings]
+    assert targets == [github_slug(h) for h in paper_headings]
 
 
 def test_jekyll_tldr_links_reach_their_sections_in_a_real_build(
     env: AppEnv, tmp_path: Path
 ) -> None:
     """Built by real Jekyll (kramdown), every TL;DR href is the id of a paper heading."""
-    jekyll = require_command("jekyll", "apt-get install -y jekyll")
     result = run_day("--template", "jekyll", "--schema", "gmr")
     assert result.exit_code == 0, result.stderr
     site = tmp_path / "site"
@@ -81,7 +73,7 @@ def test_jekyll_tldr_links_reach_their_sections_in_a_real_build(
     (site / "_config.yml").write_text("title: test\n", encoding="utf-8")
     post = Path(result.stdout.strip().splitlines()[-1])
     (site / "_posts" / post.name).write_bytes(post.read_bytes())
-    subprocess.run([jekyll, "build", "-q"], cwd=site, check=True, capture_output=True)
+    jekyll_build(site)
     html = next((site / "_site").rglob("*.html")).read_text(encoding="utf-8")
     hrefs = re.findall(r'href="#(paper-[\w-]+)"', html)
     heading_ids = re.findall(r'<h1 id="(paper-[\w-]+)"', html)
@@ -92,17 +84,9 @@ def test_jekyll_tldr_links_reach_their_sections_in_a_real_build(
 def test_docusaurus_tldr_links_match_explicit_heading_ids_in_mdx(env: AppEnv) -> None:
     """Compiled by the real MDX 3 compiler, each paper heading ends in the Docusaurus
     ``{/* #id */}`` heading id that its TL;DR line links to."""
-    require_node_package("@mdx-js/mdx")
     result = run_day("--template", "docusaurus")
     assert result.exit_code == 0, result.stderr
-    post = result.stdout.strip().splitlines()[-1]
-    out = subprocess.run(
-        ["node", str(ROOT / "tests" / "mdx_heading_ids.mjs"), post],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    found = json.loads(out.stdout)
+    found = mdx_heading_ids(Path(result.stdout.strip().splitlines()[-1]))
     assert len(found["ids"]) == 15
     assert found["links"] == found["ids"]
 

@@ -17,8 +17,9 @@ import pytest
 import yaml
 from conftest import AppEnv
 from fakeserver import gist_sentence
+from realtools import mdx_compile
 from runhelpers import DAY, PROCESS_LIMIT_SECONDS, invoke, run_day, spawn
-from test_publishing import LITERALS, _hostile_day, _jekyll_build, _mdx, _visible_text
+from test_publishing import LITERALS, _hostile_day, _jekyll_build, _visible_text
 from test_site import _build_at
 
 from paperdigest.config import load_settings
@@ -513,7 +514,7 @@ def test_mdx_compiles_the_weekly_post_and_shows_its_text_literally(env: AppEnv) 
     text = _post(env, "docusaurus", "개요 {x | x < n} <Foo bar={x}> $$k$$")
     post = _post_path(env, "docusaurus")
     post.write_text(text, encoding="utf-8")
-    (result,) = _mdx(post).values()
+    (result,) = mdx_compile(post).values()
     assert result["ok"], result.get("error")
     visible = _visible_text(result["html"])
     for literal in [*LITERALS, "<Foo bar={x}>"]:
