@@ -129,13 +129,13 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(
         30.0,
         gt=0,
-        description="Timeout of one Hugging Face or arXiv request: a PDF of tens of MB arrives "
-        "well within it; a server silent for 30 s is retried instead.",
+        description="Timeout of one Hugging Face, arXiv or Zotero request: a PDF of tens of MB "
+        "arrives well within it; a server silent for 30 s is retried instead.",
     )
     http_retries: int = Field(
         4,
         ge=0,
-        description="Retries of a Hugging Face or arXiv full-text request that failed "
+        description="Retries of a Hugging Face, arXiv full-text or Zotero request that failed "
         "transiently (connect/read error, 429, 5xx). 4 with backoff spans about a minute: "
         "enough for a restart or a rate-limit window, short for a morning cron run.",
     )
